@@ -1,0 +1,53 @@
+//! Jobs: units of work handed to external workers.
+
+use crate::document::Document;
+use crate::key::Key;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRecord {
+    #[serde(rename = "type")]
+    pub job_type: String,
+    pub worker: String,
+    pub retries: i32,
+    /// Milliseconds to wait before a failed job is activatable again.
+    pub retry_backoff: i64,
+    /// When a job in backoff becomes activatable again (epoch millis), -1 when not backing off.
+    pub recurring_time: i64,
+    /// When an activated job times out (epoch millis), -1 when not activated.
+    pub deadline: i64,
+    /// Milliseconds an activation lasts.
+    pub timeout: i64,
+    pub error_message: String,
+    pub error_code: String,
+    pub custom_headers: BTreeMap<String, String>,
+    pub variables: Document,
+    pub element_id: String,
+    pub element_instance_key: Key,
+    pub bpmn_process_id: String,
+    pub process_definition_version: i32,
+    pub process_definition_key: Key,
+    pub process_instance_key: Key,
+    pub tenant_id: String,
+}
+
+/// A request to activate jobs of one type, and the jobs it activated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobBatchRecord {
+    #[serde(rename = "type")]
+    pub job_type: String,
+    pub worker: String,
+    pub timeout: i64,
+    pub max_jobs_to_activate: i32,
+    /// Variable names to fetch (empty: all visible variables).
+    #[serde(rename = "variables")]
+    pub fetch_variables: Vec<String>,
+    pub tenant_ids: Vec<String>,
+    pub job_keys: Vec<Key>,
+    pub jobs: Vec<JobRecord>,
+    /// More jobs were activatable than fit into the batch.
+    pub truncated: bool,
+}
