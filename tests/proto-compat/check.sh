@@ -18,7 +18,7 @@
 # grpcio-tools'); their serialized descriptors are read from the generated *_pb2.py source, so
 # they are never imported.
 #
-# Everything is installed into ${HORNET_CACHE:-$HOME/.cache/hornet} (a venv plus an npm pack
+# Everything is installed into ${HORNET_CACHE:-$HOME/.cache/hornet} (proto-compat-venv plus an npm pack
 # extract), never into the repository; a second run only re-runs the comparison.
 #
 # Exit status: 0 compatible, 1 incompatible (a diff is printed), 2 setup failure.
@@ -32,7 +32,8 @@ CAMUNDA_SDK_VERSION=8.8.13
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../.." && pwd)"
 cache="${HORNET_CACHE:-$HOME/.cache/hornet}"
-venv="$cache/venv"
+# A venv of its own: other tests may install clients whose protobuf pins clash with grpcio-tools.
+venv="$cache/proto-compat-venv"
 npm_dir="$cache/npm/camunda8-sdk-$CAMUNDA_SDK_VERSION"
 stamp="$venv/.hornet-proto-compat-pins"
 pins="grpcio-tools==$GRPCIO_TOOLS_VERSION zeebe-grpc==$ZEEBE_GRPC_VERSION pyzeebe==$PYZEEBE_VERSION"
