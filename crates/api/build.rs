@@ -5,10 +5,13 @@
 
 use std::path::PathBuf;
 
-/// Protocol files relative to the workspace `proto/` directory. Each proto package becomes one
-/// generated module (`<package>.rs` in `OUT_DIR`) that `src/lib.rs` includes; append new files
-/// here and add the matching `include!` there.
+/// Protocol files relative to the workspace `proto/` directory. Adding a file here is all it
+/// takes: each proto package becomes a module of the crate root (a package `a.b` becomes
+/// `a::b`) through the generated [`INCLUDE_FILE`].
 const PROTOS: &[&str] = &["gateway.proto"];
+
+/// File name (inside `OUT_DIR`) of the generated module tree that `src/lib.rs` includes.
+const INCLUDE_FILE: &str = "hornet_api_modules.rs";
 
 /// File name (inside `OUT_DIR`) of the encoded `FileDescriptorSet` covering all of [`PROTOS`].
 const DESCRIPTOR_SET: &str = "hornet_descriptor_set.bin";
@@ -35,6 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(true)
         .build_client(true)
         .file_descriptor_set_path(out_dir.join(DESCRIPTOR_SET))
+        .include_file(INCLUDE_FILE)
         .compile_protos(&files, &[proto_dir.as_path().to_path_buf()])?;
 
     Ok(())

@@ -16,10 +16,10 @@
 //! Field names follow the upstream `.proto` (camelCase there, snake_case in Rust); numbers and
 //! types are wire-identical to Zeebe's, which `tests/proto-compat` verifies.
 
-/// Zeebe-compatible client protocol (`gateway_protocol` proto package).
+/// Every compiled proto package, one module each (see `build.rs` for the list of files).
 ///
-/// Strings named `variables`, `customHeaders` and similar carry JSON documents; durations are in
-/// milliseconds.
+/// `gateway_protocol` is Zeebe's client protocol: strings named `variables`, `customHeaders`
+/// and similar carry JSON documents; durations are in milliseconds.
 #[allow(
     missing_docs,
     clippy::all,
@@ -28,9 +28,11 @@
     rustdoc::all,
     unreachable_pub
 )]
-pub mod gateway_protocol {
-    include!(concat!(env!("OUT_DIR"), "/gateway_protocol.rs"));
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/hornet_api_modules.rs"));
 }
+
+pub use generated::*;
 
 /// Encoded `google.protobuf.FileDescriptorSet` for every `.proto` compiled into this crate.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
