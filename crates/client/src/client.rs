@@ -8,8 +8,9 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::proto;
 use crate::requests::{
-    self, create_instance_request, create_with_result_request, deploy_request, ActivateJobs,
-    CreateWithResult, ProcessRef, PublishMessage, ResourceFile,
+    self, create_instance_request, create_with_result_request, deploy_request,
+    evaluate_decision_request, ActivateJobs, CreateWithResult, DecisionRef, ProcessRef,
+    PublishMessage, ResourceFile,
 };
 use crate::variables;
 use crate::ClientError;
@@ -87,6 +88,35 @@ impl Client {
             .await
             .map(tonic::Response::into_inner)
             .map_err(|status| ClientError::rpc("DeployResource", status))
+    }
+
+    /// Deletes a deployed process definition, decision requirements graph or form.
+    pub async fn delete_resource(&self, resource_key: i64) -> Result<(), ClientError> {
+        let request = proto::DeleteResourceRequest {
+            resource_key,
+            operation_reference: None,
+        };
+        self.inner
+            .clone()
+            .delete_resource(request)
+            .await
+            .map(drop)
+            .map_err(|status| ClientError::rpc("DeleteResource", status))
+    }
+
+    /// Evaluates a decision with `variables` (a JSON object, or `Value::Null`).
+    pub async fn evaluate_decision(
+        &self,
+        decision: DecisionRef,
+        variables: &Value,
+    ) -> Result<proto::EvaluateDecisionResponse, ClientError> {
+        let request = evaluate_decision_request(&decision, variables)?;
+        self.inner
+            .clone()
+            .evaluate_decision(request)
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| ClientError::rpc("EvaluateDecision", status))
     }
 
     /// Starts an instance of `process` with `variables` (a JSON object, or `Value::Null`).

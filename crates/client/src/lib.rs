@@ -40,7 +40,8 @@ pub mod variables;
 pub use client::Client;
 pub use error::ClientError;
 pub use requests::{
-    ActivateJobs, CreateWithResult, LongPolling, ProcessRef, PublishMessage, ResourceFile,
+    ActivateJobs, CreateWithResult, DecisionRef, LongPolling, ProcessRef, PublishMessage,
+    ResourceFile,
 };
 pub use variables::VariablesJson;
 

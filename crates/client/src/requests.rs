@@ -53,6 +53,43 @@ impl ProcessRef {
     }
 }
 
+/// Which decision `evaluate_decision` evaluates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecisionRef {
+    /// The latest version of the decision with this DMN decision id.
+    Id(String),
+    /// The decision with this key, as returned by a deployment.
+    Key(i64),
+}
+
+/// The `EvaluateDecision` request for this decision and variables.
+pub fn evaluate_decision_request(
+    decision: &DecisionRef,
+    variables: &Value,
+) -> Result<proto::EvaluateDecisionRequest, ClientError> {
+    let variables = variables::encode("variables", variables)?;
+    match decision {
+        DecisionRef::Id(id) if id.trim().is_empty() => Err(ClientError::InvalidArgument {
+            argument: "decision_id",
+            reason: "must not be blank".into(),
+        }),
+        DecisionRef::Id(id) => Ok(proto::EvaluateDecisionRequest {
+            decision_id: id.clone(),
+            variables,
+            ..Default::default()
+        }),
+        DecisionRef::Key(key) if *key <= 0 => Err(ClientError::InvalidArgument {
+            argument: "decision_key",
+            reason: format!("must be positive, got {key}"),
+        }),
+        DecisionRef::Key(key) => Ok(proto::EvaluateDecisionRequest {
+            decision_key: *key,
+            variables,
+            ..Default::default()
+        }),
+    }
+}
+
 /// Options of `create_process_instance_with_result`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateWithResult {
@@ -508,6 +545,25 @@ mod tests {
             .to_request()
             .unwrap_err();
         assert_eq!(argument_of(error), "variables");
+    }
+
+    #[test]
+    fn decision_selectors() {
+        let by_id =
+            evaluate_decision_request(&DecisionRef::Id("dish".into()), &json!({"a": 1})).unwrap();
+        assert_eq!(by_id.decision_id, "dish");
+        assert_eq!(by_id.decision_key, 0);
+        assert_eq!(by_id.variables, r#"{"a":1}"#);
+        let by_key = evaluate_decision_request(&DecisionRef::Key(7), &Value::Null).unwrap();
+        assert_eq!(by_key.decision_key, 7);
+        assert!(by_key.decision_id.is_empty());
+        for (decision, argument) in [
+            (DecisionRef::Id(String::new()), "decision_id"),
+            (DecisionRef::Key(0), "decision_key"),
+        ] {
+            let error = evaluate_decision_request(&decision, &Value::Null).unwrap_err();
+            assert_eq!(argument_of(error), argument);
+        }
     }
 
     #[test]
