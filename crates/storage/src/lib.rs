@@ -1,1 +1,25 @@
-//! placeholder while bootstrapping
+//! RocksDB storage for one Hornet partition.
+//!
+//! A partition keeps two independent RocksDB instances under its data directory:
+//!
+//! - [`LogStore`] at `<partition_dir>/log`: the replicated log (entries by index) plus the small
+//!   amount of consensus metadata the replication layer must persist (vote, committed and last
+//!   purged log ids). Appends are durable (WAL fsync) before they report success.
+//! - [`StateStore`] at `<partition_dir>/state`: the engine's committed state. Writes are atomic but
+//!   not fsynced, because the log is replayed from the last applied index after a crash.
+//!
+//! Both stores deal in opaque bytes and plain `u64` indices: the replication layer decides how its
+//! values are encoded and the engine decides how its keys are laid out.
+
+mod error;
+mod log_store;
+mod state_store;
+
+pub use error::StorageError;
+pub use log_store::{LogBatch, LogStore};
+pub use state_store::{CheckpointMeta, IncomingState, StateBatch, StateStore};
+
+/// Name of the log directory inside a partition directory.
+pub const LOG_DIR: &str = "log";
+/// Name of the state directory inside a partition directory.
+pub const STATE_DIR: &str = "state";
