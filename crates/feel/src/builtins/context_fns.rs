@@ -1,0 +1,104 @@
+//! Context functions: `get value`, `get entries`, `context put`, `context merge`.
+
+use super::{args, sig, Builtin};
+use crate::error::EvalErrorKind;
+use crate::eval::Evaluator;
+use crate::value::{Context, Value};
+
+pub(crate) const FUNCTIONS: &[Builtin] = &[
+    sig("get value", &["context", "key"], 2, get_value),
+    sig("get value", &["context", "keys"], 2, get_value),
+    sig("get entries", &["context"], 1, get_entries),
+    sig("context put", &["context", "key", "value"], 3, context_put),
+    sig("context put", &["context", "keys", "value"], 3, context_put),
+    sig("context merge", &["contexts"], 1, context_merge),
+];
+
+type R = Result<Value, EvalErrorKind>;
+
+fn keys_of(v: Value) -> Option<Vec<String>> {
+    match v {
+        Value::String(k) => Some(vec![k]),
+        Value::List(items) if !items.is_empty() => items
+            .into_iter()
+            .map(|k| match k {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn get_value(a: Vec<Value>, _: &mut Evaluator) -> R {
+    let [ctx, keys] = args::<2>(a);
+    let Some(keys) = keys_of(keys) else {
+        return Ok(Value::Null);
+    };
+    let mut current = ctx;
+    for key in keys {
+        current = match current {
+            Value::Context(mut c) => c.take(&key).unwrap_or(Value::Null),
+            _ => return Ok(Value::Null),
+        };
+    }
+    Ok(current)
+}
+
+fn get_entries(a: Vec<Value>, _: &mut Evaluator) -> R {
+    let [Value::Context(ctx)] = args::<1>(a) else {
+        return Ok(Value::Null);
+    };
+    Ok(Value::List(
+        ctx.into_entries()
+            .map(|(k, v)| {
+                let mut entry = Context::new();
+                entry.insert("key", Value::String(k));
+                entry.insert("value", v);
+                Value::Context(entry)
+            })
+            .collect(),
+    ))
+}
+
+fn put_path(mut ctx: Context, keys: &[String], value: Value) -> Option<Context> {
+    let (first, rest) = keys.split_first()?;
+    if rest.is_empty() {
+        ctx.insert(first.clone(), value);
+        return Some(ctx);
+    }
+    let nested = match ctx.take(first) {
+        Some(Value::Context(inner)) => inner,
+        Some(Value::Null) | None => Context::new(),
+        Some(_) => return None,
+    };
+    ctx.insert(
+        first.clone(),
+        Value::Context(put_path(nested, rest, value)?),
+    );
+    Some(ctx)
+}
+
+fn context_put(a: Vec<Value>, _: &mut Evaluator) -> R {
+    let [ctx, keys, value] = args::<3>(a);
+    let (Value::Context(ctx), Some(keys)) = (ctx, keys_of(keys)) else {
+        return Ok(Value::Null);
+    };
+    Ok(put_path(ctx, &keys, value).map_or(Value::Null, Value::Context))
+}
+
+fn context_merge(a: Vec<Value>, _: &mut Evaluator) -> R {
+    let [Value::List(contexts)] = args::<1>(a) else {
+        return Ok(Value::Null);
+    };
+    let mut merged = Context::new();
+    for c in contexts {
+        let Value::Context(c) = c else {
+            return Ok(Value::Null);
+        };
+        for (k, v) in c.into_entries() {
+            merged.insert(k, v);
+        }
+    }
+    Ok(Value::Context(merged))
+}

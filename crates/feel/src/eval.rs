@@ -1,0 +1,723 @@
+//! The evaluator: walks the compiled [`Node`] tree against an [`EvalContext`].
+
+use crate::ast::{CompareOp, Quantifier, TypeRef};
+use crate::builtins::Builtin;
+use crate::context::EvalContext;
+use crate::error::EvalErrorKind;
+use crate::ops;
+use crate::value::{Context, Range, RangeBound, Value};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::Arc;
+
+/// Upper bound on the number of elements a `for` over a numeric range may produce; protects the
+/// engine from expressions such as `for i in 1..1000000000 return i`.
+const MAX_RANGE_ITERATION: i64 = 1_000_000;
+
+/// The compiled form of an expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Const(Value),
+    /// A name known not to be bound locally: read from the variables only.
+    Global(String),
+    /// Like `Global`, but the name is also a built-in function: a missing variable yields the
+    /// function itself (so `sort(xs, my_precedes)`-style references work).
+    GlobalOrBuiltin(String),
+    /// A name that may be bound locally (iteration variable, parameter, context entry, filter
+    /// item entry); falls back to the variables.
+    Name(String),
+    /// `?` in unary tests.
+    Input,
+    Path(Box<Node>, String),
+    Filter(Box<Node>, Box<Node>),
+    CallBuiltin(&'static Builtin, Vec<Node>),
+    CallValue(Box<Node>, CallArgs),
+    Neg(Box<Node>),
+    Add(Box<Node>, Box<Node>),
+    Sub(Box<Node>, Box<Node>),
+    Mul(Box<Node>, Box<Node>),
+    Div(Box<Node>, Box<Node>),
+    Pow(Box<Node>, Box<Node>),
+    Compare(CompareOp, Box<Node>, Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Or(Box<Node>, Box<Node>),
+    Between(Box<Node>, Box<Node>, Box<Node>),
+    In(Box<Node>, Vec<Test>),
+    InstanceOf(Box<Node>, TypeRef),
+    If(Box<Node>, Box<Node>, Box<Node>),
+    For(Vec<(String, Source)>, Box<Node>),
+    Quantified(Quantifier, Vec<(String, Source)>, Box<Node>),
+    List(Vec<Node>),
+    Context(Vec<(String, Node)>),
+    Range {
+        start: Box<Node>,
+        start_closed: bool,
+        end: Box<Node>,
+        end_closed: bool,
+    },
+    Lambda(Arc<LambdaDef>),
+    /// Evaluation fails with this error (a construct known at compile time to be unsupported).
+    Fail(EvalErrorKind),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum CallArgs {
+    Positional(Vec<Node>),
+    Named(Vec<(String, Node)>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    Expr(Node),
+    Range(Node, Node),
+}
+
+/// A compiled unary test.
+#[derive(Debug, Clone)]
+pub(crate) enum Test {
+    Compare(CompareOp, Node),
+    /// `uses_input`: the expression mentions `?`, so a boolean result is the test result.
+    Expr {
+        node: Node,
+        uses_input: bool,
+    },
+    Not(Vec<Test>),
+    Any,
+}
+
+#[derive(Debug)]
+pub(crate) struct LambdaDef {
+    pub params: Vec<String>,
+    pub body: Node,
+}
+
+/// A function value: a built-in or a user-defined function with its captured scope.
+#[derive(Clone)]
+pub struct FunctionValue(pub(crate) Arc<FunctionKind>);
+
+pub(crate) enum FunctionKind {
+    Builtin(&'static str),
+    Lambda {
+        def: Arc<LambdaDef>,
+        captured: Vec<Scope>,
+    },
+}
+
+impl FunctionValue {
+    /// Parameter names, if known.
+    pub fn params(&self) -> Vec<String> {
+        match &*self.0 {
+            FunctionKind::Builtin(name) => crate::builtins::find(name)
+                .first()
+                .map(|b| b.params.iter().map(|p| p.to_string()).collect())
+                .unwrap_or_default(),
+            FunctionKind::Lambda { def, .. } => def.params.clone(),
+        }
+    }
+}
+
+impl PartialEq for FunctionValue {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for FunctionValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.0 {
+            FunctionKind::Builtin(name) => write!(f, "function {name}"),
+            FunctionKind::Lambda { def, .. } => {
+                write!(f, "function({})", def.params.join(", "))
+            }
+        }
+    }
+}
+
+/// A frame of local names.
+#[derive(Clone)]
+pub(crate) enum Scope {
+    Binding(String, Value),
+    /// All entries of a context are names (filter items, context literals under construction).
+    Entries(Context),
+}
+
+/// Evaluation state for one `evaluate` call.
+pub(crate) struct Evaluator<'c, 'v> {
+    pub ctx: &'c EvalContext<'v>,
+    scopes: Vec<Scope>,
+    input: Option<Value>,
+    /// Counter for deterministic `uuid()` / `random number()` within one evaluation.
+    pub draws: u64,
+}
+
+type Eval = Result<Value, EvalErrorKind>;
+
+impl<'c, 'v> Evaluator<'c, 'v> {
+    pub fn new(ctx: &'c EvalContext<'v>) -> Self {
+        Evaluator {
+            ctx,
+            scopes: Vec::new(),
+            input: None,
+            draws: 0,
+        }
+    }
+
+    pub fn with_input(ctx: &'c EvalContext<'v>, input: Value) -> Self {
+        let mut e = Self::new(ctx);
+        e.input = Some(input);
+        e
+    }
+
+    fn lookup(&self, name: &str) -> Value {
+        for scope in self.scopes.iter().rev() {
+            match scope {
+                Scope::Binding(n, v) if n == name => return v.clone(),
+                Scope::Entries(ctx) => {
+                    if let Some(v) = ctx.get(name) {
+                        return v.clone();
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.ctx.variables.get(name).unwrap_or(Value::Null)
+    }
+
+    pub fn eval(&mut self, node: &Node) -> Eval {
+        Ok(match node {
+            Node::Const(v) => v.clone(),
+            Node::Global(name) => self.ctx.variables.get(name).unwrap_or(Value::Null),
+            Node::GlobalOrBuiltin(name) => match self.ctx.variables.get(name) {
+                Some(v) => v,
+                None => Value::Function(FunctionValue(Arc::new(FunctionKind::Builtin(
+                    crate::builtins::find(name).first().map_or("", |b| b.name),
+                )))),
+            },
+            Node::Name(name) => self.lookup(name),
+            Node::Input => self.input.clone().unwrap_or(Value::Null),
+            Node::Path(target, key) => {
+                let value = self.eval(target)?;
+                path(value, key)
+            }
+            Node::Filter(target, filter) => {
+                let value = self.eval(target)?;
+                self.filter(value, filter)?
+            }
+            Node::CallBuiltin(builtin, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for arg in args {
+                    values.push(self.eval(arg)?);
+                }
+                (builtin.func)(values, self)?
+            }
+            Node::CallValue(callee, args) => self.call_value(callee, args)?,
+            Node::Neg(a) => ops::neg(&self.eval(a)?),
+            Node::Add(a, b) => ops::add(&self.eval(a)?, &self.eval(b)?),
+            Node::Sub(a, b) => ops::sub(&self.eval(a)?, &self.eval(b)?),
+            Node::Mul(a, b) => ops::mul(&self.eval(a)?, &self.eval(b)?),
+            Node::Div(a, b) => ops::div(&self.eval(a)?, &self.eval(b)?),
+            Node::Pow(a, b) => ops::pow(&self.eval(a)?, &self.eval(b)?),
+            Node::Compare(op, a, b) => {
+                let left = self.eval(a)?;
+                let right = self.eval(b)?;
+                compare(*op, &left, &right)
+            }
+            Node::And(a, b) => {
+                let left = self.eval(a)?;
+                if left == Value::Bool(false) {
+                    return Ok(left);
+                }
+                ops::and(&left, &self.eval(b)?)
+            }
+            Node::Or(a, b) => {
+                let left = self.eval(a)?;
+                if left == Value::Bool(true) {
+                    return Ok(left);
+                }
+                ops::or(&left, &self.eval(b)?)
+            }
+            Node::Between(x, low, high) => {
+                let x = self.eval(x)?;
+                let low = self.eval(low)?;
+                let high = self.eval(high)?;
+                ops::and(
+                    &compare(CompareOp::Ge, &x, &low),
+                    &compare(CompareOp::Le, &x, &high),
+                )
+            }
+            Node::In(x, tests) => {
+                let x = self.eval(x)?;
+                self.run_tests(&x, tests)?
+            }
+            Node::InstanceOf(x, ty) => Value::Bool(instance_of(&self.eval(x)?, ty)),
+            Node::If(cond, then, otherwise) => {
+                if self.eval(cond)? == Value::Bool(true) {
+                    self.eval(then)?
+                } else {
+                    self.eval(otherwise)?
+                }
+            }
+            Node::For(iterations, body) => self.for_loop(iterations, body)?,
+            Node::Quantified(q, iterations, cond) => self.quantified(*q, iterations, cond)?,
+            Node::List(items) => {
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.eval(item)?);
+                }
+                Value::List(values)
+            }
+            Node::Context(entries) => {
+                // Later entries can refer to earlier ones.
+                self.scopes.push(Scope::Entries(Context::new()));
+                let mut result = Ok(());
+                for (key, node) in entries {
+                    match self.eval(node) {
+                        Ok(v) => {
+                            if let Some(Scope::Entries(ctx)) = self.scopes.last_mut() {
+                                ctx.insert(key.clone(), v);
+                            }
+                        }
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                let scope = self.scopes.pop();
+                result?;
+                match scope {
+                    Some(Scope::Entries(ctx)) => Value::Context(ctx),
+                    _ => Value::Null,
+                }
+            }
+            Node::Range {
+                start,
+                start_closed,
+                end,
+                end_closed,
+            } => {
+                let s = self.eval(start)?;
+                let e = self.eval(end)?;
+                make_range(s, *start_closed, e, *end_closed)
+            }
+            Node::Lambda(def) => Value::Function(FunctionValue(Arc::new(FunctionKind::Lambda {
+                def: def.clone(),
+                captured: self.scopes.clone(),
+            }))),
+            Node::Fail(kind) => return Err(kind.clone()),
+        })
+    }
+
+    fn call_value(&mut self, callee: &Node, args: &CallArgs) -> Eval {
+        let function = self.eval(callee)?;
+        let Value::Function(function) = function else {
+            // feel-scala: invoking something that is not a function yields null.
+            return Ok(Value::Null);
+        };
+        match &*function.0 {
+            FunctionKind::Builtin(name) => {
+                let values = match args {
+                    CallArgs::Positional(nodes) => {
+                        let mut values = Vec::with_capacity(nodes.len());
+                        for n in nodes {
+                            values.push(self.eval(n)?);
+                        }
+                        values
+                    }
+                    CallArgs::Named(_) => return Ok(Value::Null),
+                };
+                self.call_builtin_by_name(name, values)
+            }
+            FunctionKind::Lambda { def, .. } => {
+                let mut values = vec![Value::Null; def.params.len()];
+                match args {
+                    CallArgs::Positional(nodes) => {
+                        if nodes.len() != def.params.len() {
+                            return Ok(Value::Null);
+                        }
+                        for (slot, n) in values.iter_mut().zip(nodes) {
+                            *slot = self.eval(n)?;
+                        }
+                    }
+                    CallArgs::Named(named) => {
+                        for (name, n) in named {
+                            let Some(i) = def.params.iter().position(|p| p == name) else {
+                                return Ok(Value::Null);
+                            };
+                            values[i] = self.eval(n)?;
+                        }
+                    }
+                }
+                self.call_function(&function, values)
+            }
+        }
+    }
+
+    fn call_builtin_by_name(&mut self, name: &str, values: Vec<Value>) -> Eval {
+        let candidates = crate::builtins::find(name);
+        match candidates.iter().find(|b| b.accepts(values.len())) {
+            Some(b) => (b.func)(values, self),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// Invokes a function value with positional arguments (used by `sort` and friends).
+    pub fn call_function(&mut self, function: &FunctionValue, args: Vec<Value>) -> Eval {
+        match &*function.0 {
+            FunctionKind::Builtin(name) => self.call_builtin_by_name(name, args),
+            FunctionKind::Lambda { def, captured } => {
+                if args.len() != def.params.len() {
+                    return Ok(Value::Null);
+                }
+                let saved = std::mem::replace(&mut self.scopes, captured.clone());
+                for (name, value) in def.params.iter().zip(args) {
+                    self.scopes.push(Scope::Binding(name.clone(), value));
+                }
+                let result = self.eval(&def.body);
+                self.scopes = saved;
+                result
+            }
+        }
+    }
+
+    fn filter(&mut self, value: Value, filter: &Node) -> Eval {
+        let items = match value {
+            Value::List(items) => items,
+            Value::Null => return Ok(Value::Null),
+            other => vec![other],
+        };
+        if let Node::Const(Value::Number(n)) = filter {
+            return Ok(index(items, n));
+        }
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let scope_count = self.push_item(item);
+            let result = self.eval(filter);
+            self.scopes.truncate(self.scopes.len() - scope_count);
+            match result? {
+                // A numeric filter selects by index (evaluated per item, as in `list[n]`).
+                Value::Number(n) if i == 0 => return Ok(index(items, &n)),
+                Value::Bool(true) => out.push(item.clone()),
+                _ => {}
+            }
+        }
+        Ok(Value::List(out))
+    }
+
+    /// Binds `item` and, for context items, each entry. Returns the number of scopes pushed.
+    fn push_item(&mut self, item: &Value) -> usize {
+        self.scopes
+            .push(Scope::Binding("item".to_string(), item.clone()));
+        if let Value::Context(ctx) = item {
+            self.scopes.push(Scope::Entries(ctx.clone()));
+            2
+        } else {
+            1
+        }
+    }
+
+    fn source_items(&mut self, source: &Source) -> Result<Option<Vec<Value>>, EvalErrorKind> {
+        match source {
+            Source::Expr(node) => Ok(match self.eval(node)? {
+                Value::List(items) => Some(items),
+                Value::Range(range) => range_items(&range)?,
+                Value::Null => None,
+                other => Some(vec![other]),
+            }),
+            Source::Range(start, end) => {
+                let start = self.eval(start)?;
+                let end = self.eval(end)?;
+                match (start, end) {
+                    (Value::Number(s), Value::Number(e)) => numeric_range(s, e),
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+
+    fn for_loop(&mut self, iterations: &[(String, Source)], body: &Node) -> Eval {
+        let mut results = Vec::new();
+        let base = self.scopes.len();
+        let outcome = self.for_level(iterations, body, &mut results);
+        self.scopes.truncate(base);
+        Ok(match outcome? {
+            true => Value::List(results),
+            false => Value::Null,
+        })
+    }
+
+    /// Returns false if an iteration source was not a list (the result is then null).
+    fn for_level(
+        &mut self,
+        iterations: &[(String, Source)],
+        body: &Node,
+        results: &mut Vec<Value>,
+    ) -> Result<bool, EvalErrorKind> {
+        let Some(((name, source), rest)) = iterations.split_first() else {
+            self.scopes.push(Scope::Binding(
+                "partial".into(),
+                Value::List(results.clone()),
+            ));
+            let value = self.eval(body);
+            self.scopes.pop();
+            results.push(value?);
+            return Ok(true);
+        };
+        let Some(items) = self.source_items(source)? else {
+            return Ok(false);
+        };
+        for item in items {
+            self.scopes.push(Scope::Binding(name.clone(), item));
+            let ok = self.for_level(rest, body, results);
+            self.scopes.pop();
+            if !ok? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn quantified(&mut self, q: Quantifier, iterations: &[(String, Source)], cond: &Node) -> Eval {
+        let base = self.scopes.len();
+        let mut outcomes = Vec::new();
+        let ok = self.quantified_level(iterations, cond, &mut outcomes);
+        self.scopes.truncate(base);
+        if !ok? {
+            return Ok(Value::Null);
+        }
+        Ok(Value::Bool(match q {
+            Quantifier::Some => outcomes.iter().any(|v| *v == Value::Bool(true)),
+            Quantifier::Every => outcomes.iter().all(|v| *v == Value::Bool(true)),
+        }))
+    }
+
+    fn quantified_level(
+        &mut self,
+        iterations: &[(String, Source)],
+        cond: &Node,
+        outcomes: &mut Vec<Value>,
+    ) -> Result<bool, EvalErrorKind> {
+        let Some(((name, source), rest)) = iterations.split_first() else {
+            outcomes.push(self.eval(cond)?);
+            return Ok(true);
+        };
+        let Some(items) = self.source_items(source)? else {
+            return Ok(false);
+        };
+        for item in items {
+            self.scopes.push(Scope::Binding(name.clone(), item));
+            let ok = self.quantified_level(rest, cond, outcomes);
+            self.scopes.pop();
+            if !ok? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Evaluates unary tests against `input`: true if any test matches, null if none matches
+    /// but some could not be decided.
+    pub fn run_tests(&mut self, input: &Value, tests: &[Test]) -> Eval {
+        let mut undecided = false;
+        for test in tests {
+            match self.run_test(input, test)? {
+                Value::Bool(true) => return Ok(Value::Bool(true)),
+                Value::Bool(false) => {}
+                _ => undecided = true,
+            }
+        }
+        Ok(if undecided {
+            Value::Null
+        } else {
+            Value::Bool(false)
+        })
+    }
+
+    fn run_test(&mut self, input: &Value, test: &Test) -> Eval {
+        Ok(match test {
+            Test::Any => Value::Bool(true),
+            Test::Compare(op, node) => {
+                let operand = self.eval(node)?;
+                compare(*op, input, &operand)
+            }
+            Test::Not(tests) => match self.run_tests(input, tests)? {
+                Value::Bool(b) => Value::Bool(!b),
+                _ => Value::Null,
+            },
+            Test::Expr { node, uses_input } => {
+                let saved = self.input.replace(input.clone());
+                let value = self.eval(node);
+                self.input = saved;
+                let value = value?;
+                match value {
+                    Value::Bool(b) if *uses_input => Value::Bool(b),
+                    Value::Range(range) => {
+                        ops::in_range(input, &range).map_or(Value::Null, Value::Bool)
+                    }
+                    Value::List(items) if !matches!(input, Value::List(_)) => {
+                        let mut undecided = false;
+                        for item in &items {
+                            match ops::equals(input, item) {
+                                Some(true) => return Ok(Value::Bool(true)),
+                                Some(false) => {}
+                                None => undecided = true,
+                            }
+                        }
+                        if undecided {
+                            Value::Null
+                        } else {
+                            Value::Bool(false)
+                        }
+                    }
+                    other => ops::equals(input, &other).map_or(Value::Null, Value::Bool),
+                }
+            }
+        })
+    }
+}
+
+/// Reads `key` from a value: context entry, element-wise on lists, or a property of a
+/// temporal value or range. Anything else is null.
+pub(crate) fn path(value: Value, key: &str) -> Value {
+    match value {
+        Value::Context(mut ctx) => ctx.take(key).unwrap_or(Value::Null),
+        Value::List(items) => Value::List(items.into_iter().map(|item| path(item, key)).collect()),
+        Value::Range(range) => match key {
+            "start" => range.start.value().cloned().unwrap_or(Value::Null),
+            "end" => range.end.value().cloned().unwrap_or(Value::Null),
+            "start included" => Value::Bool(range.start.is_closed()),
+            "end included" => Value::Bool(range.end.is_closed()),
+            _ => Value::Null,
+        },
+        other => crate::temporal::property(&other, key).unwrap_or(Value::Null),
+    }
+}
+
+/// 1-based index; negative counts from the end; out of range is null.
+fn index(items: Vec<Value>, n: &Decimal) -> Value {
+    let Some(i) = n.trunc().to_i64() else {
+        return Value::Null;
+    };
+    let len = items.len() as i64;
+    let position = if i > 0 { i - 1 } else { len + i };
+    if i == 0 || position < 0 || position >= len {
+        return Value::Null;
+    }
+    items
+        .into_iter()
+        .nth(position as usize)
+        .unwrap_or(Value::Null)
+}
+
+pub(crate) fn compare(op: CompareOp, a: &Value, b: &Value) -> Value {
+    let result = match op {
+        CompareOp::Eq => ops::equals(a, b),
+        CompareOp::NotEq => ops::equals(a, b).map(|x| !x),
+        CompareOp::Lt => ops::compare(a, b).map(|o| o == Ordering::Less),
+        CompareOp::Le => ops::compare(a, b).map(|o| o != Ordering::Greater),
+        CompareOp::Gt => ops::compare(a, b).map(|o| o == Ordering::Greater),
+        CompareOp::Ge => ops::compare(a, b).map(|o| o != Ordering::Less),
+    };
+    result.map_or(Value::Null, Value::Bool)
+}
+
+fn make_range(start: Value, start_closed: bool, end: Value, end_closed: bool) -> Value {
+    // Both ends must be comparable with each other (or one of them null for open-ended ranges).
+    if !start.is_null() && !end.is_null() && ops::compare(&start, &end).is_none() {
+        return Value::Null;
+    }
+    let bound = |v: Value, closed: bool| match v {
+        Value::Null => RangeBound::Unbounded,
+        v if closed => RangeBound::Closed(v),
+        v => RangeBound::Open(v),
+    };
+    Value::Range(Box::new(Range {
+        start: bound(start, start_closed),
+        end: bound(end, end_closed),
+    }))
+}
+
+fn numeric_range(start: Decimal, end: Decimal) -> Result<Option<Vec<Value>>, EvalErrorKind> {
+    let (Some(s), Some(e)) = (start.trunc().to_i64(), end.trunc().to_i64()) else {
+        return Ok(None);
+    };
+    if (e - s).abs() >= MAX_RANGE_ITERATION {
+        return Err(EvalErrorKind::LimitExceeded(format!(
+            "the range {s}..{e} has more than {MAX_RANGE_ITERATION} elements"
+        )));
+    }
+    Ok(Some(if s <= e {
+        (s..=e).map(Value::number).collect()
+    } else {
+        (e..=s).rev().map(Value::number).collect()
+    }))
+}
+
+/// Iterating a range value: only integer ranges with both ends are enumerable.
+fn range_items(range: &Range) -> Result<Option<Vec<Value>>, EvalErrorKind> {
+    let (Some(Value::Number(s)), Some(Value::Number(e))) = (range.start.value(), range.end.value())
+    else {
+        return Ok(None);
+    };
+    let s = if range.start.is_closed() {
+        *s
+    } else {
+        *s + Decimal::ONE
+    };
+    let e = if range.end.is_closed() {
+        *e
+    } else {
+        *e - Decimal::ONE
+    };
+    if s > e {
+        return Ok(Some(Vec::new()));
+    }
+    numeric_range(s, e)
+}
+
+/// `value instance of ty`
+pub(crate) fn instance_of(value: &Value, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(name) => match name.as_str() {
+            "Any" => !value.is_null(),
+            "Null" => value.is_null(),
+            "number" => matches!(value, Value::Number(_)),
+            "string" => matches!(value, Value::String(_)),
+            "boolean" => matches!(value, Value::Bool(_)),
+            "date" => matches!(value, Value::Date(_)),
+            "time" => matches!(value, Value::Time(_) | Value::LocalTime(_)),
+            "date and time" => matches!(value, Value::DateTime(_) | Value::LocalDateTime(_)),
+            "days and time duration" | "dayTimeDuration" => {
+                matches!(value, Value::DayTimeDuration(_))
+            }
+            "years and months duration" | "yearMonthDuration" => {
+                matches!(value, Value::YearMonthDuration(_))
+            }
+            "list" => matches!(value, Value::List(_)),
+            "context" => matches!(value, Value::Context(_)),
+            "range" => matches!(value, Value::Range(_)),
+            "function" => matches!(value, Value::Function(_)),
+            _ => false,
+        },
+        TypeRef::List(item) => match value {
+            Value::List(items) => items.iter().all(|i| i.is_null() || instance_of(i, item)),
+            _ => false,
+        },
+        TypeRef::Context(entries) => match value {
+            Value::Context(ctx) => entries
+                .iter()
+                .all(|(k, t)| ctx.get(k).is_some_and(|v| v.is_null() || instance_of(v, t))),
+            _ => false,
+        },
+        TypeRef::Range(item) => match value {
+            Value::Range(r) => [r.start.value(), r.end.value()]
+                .into_iter()
+                .flatten()
+                .all(|v| instance_of(v, item)),
+            _ => false,
+        },
+        TypeRef::Function(..) => matches!(value, Value::Function(_)),
+    }
+}

@@ -1,0 +1,50 @@
+//! FEEL (Friendly Enough Expression Language) as Camunda's feel-scala evaluates it, for the
+//! Hornet BPMN engine (conditions, input/output mappings, job types, timers, ...) and DMN.
+//!
+//! Pipeline: [`lexer`] → [`parser`] (AST with spans) → [`compile`] (local-name resolution,
+//! built-in pre-resolution, constant folding, free variables) → [`eval`] (tree walk).
+//!
+//! ```
+//! use hornet_feel::{EvalContext, Expression, Value};
+//! let vars: serde_json::Map<String, serde_json::Value> =
+//!     serde_json::from_str(r#"{"amount": 1500, "customer": {"tier": "gold"}}"#).unwrap();
+//! let expr = Expression::parse(r#"amount > 1000 and customer.tier = "gold""#).unwrap();
+//! assert_eq!(expr.evaluate(&EvalContext::new(&vars)).unwrap(), Value::Bool(true));
+//! assert_eq!(expr.free_variables(), ["amount", "customer"]);
+//! ```
+//!
+//! Semantics follow feel-scala (Camunda 8.8), which is "null-friendly": a missing variable,
+//! a missing context entry, comparing incompatible types, or calling an unknown function yields
+//! `null` instead of failing. Evaluation errors remain for `assert`, for safety limits and for
+//! constructs this crate does not implement yet (reported as "not supported yet").
+//!
+//! Evaluation is deterministic: nothing reads the clock or a random source; `now()`, `today()`,
+//! `uuid()` and `random number()` derive from [`EvalContext`].
+//!
+//! Numbers are [`rust_decimal::Decimal`] (28 significant digits) rather than DECIMAL128
+//! (34 digits) as in feel-scala; see [`Value`].
+
+mod ast;
+mod builtins;
+mod compile;
+mod context;
+mod error;
+mod eval;
+mod expression;
+mod lexer;
+mod ops;
+mod parser;
+mod span;
+mod temporal;
+mod value;
+
+pub use context::{EmptyVariables, EvalContext, Variables};
+pub use error::{EvalError, EvalErrorKind, ParseError};
+pub use eval::FunctionValue;
+pub use expression::{parse_unary_tests, Expression, UnaryTests};
+pub use rust_decimal::Decimal;
+pub use span::{Position, Span};
+pub use temporal::{
+    Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration, Zone,
+};
+pub use value::{Context, Range, RangeBound, Value};

@@ -1,0 +1,66 @@
+//! Conversion between FEEL values and JSON as Zeebe does it.
+
+mod common;
+use common::*;
+use hornet_feel::Value;
+use serde_json::json;
+
+#[test]
+fn json_round_trip() {
+    let input = json!({"a": 1, "b": 1.5, "c": "s", "d": [true, null], "e": {"f": -2}});
+    let value = Value::from_json(&input);
+    assert_eq!(value.to_json(), input);
+}
+
+#[test]
+fn integral_numbers_become_json_integers() {
+    assert_eq!(eval("1.0 + 1").to_json(), json!(2));
+    assert_eq!(eval("10 / 4").to_json(), json!(2.5));
+    assert_eq!(eval("-7").to_json(), json!(-7));
+    assert_eq!(
+        eval("2 ** 62").to_json(),
+        json!(4_611_686_018_427_387_904_i64)
+    );
+}
+
+#[test]
+fn large_and_scientific_json_numbers() {
+    assert_eq!(Value::from_json(&json!(1e3)), Value::number(1000));
+    assert_eq!(
+        Value::from_json(&json!(u64::MAX)).to_json(),
+        json!(u64::MAX)
+    );
+    assert_eq!(Value::from_json(&json!(1e300)), Value::Null);
+}
+
+#[test]
+fn contexts_become_objects_and_ranges_null() {
+    assert_eq!(
+        eval("{a: [1, {b: null}]}").to_json(),
+        json!({"a": [1, {"b": null}]})
+    );
+    assert_eq!(eval("[1..2]").to_json(), json!(null));
+    assert_eq!(eval("function(x) x").to_json(), json!(null));
+}
+
+#[test]
+fn type_names() {
+    assert_eq!(eval("1").type_name(), "number");
+    assert_eq!(eval("\"a\"").type_name(), "string");
+    assert_eq!(eval("[1]").type_name(), "list");
+    assert_eq!(eval("{}").type_name(), "context");
+    assert_eq!(eval("null").type_name(), "Null");
+    assert_eq!(eval("[1..2]").type_name(), "range");
+}
+
+#[test]
+fn variables_from_btreemap() {
+    use hornet_feel::{EvalContext, Expression};
+    let mut vars = std::collections::BTreeMap::new();
+    vars.insert("x".to_string(), Value::number(2));
+    let v = Expression::parse("x * 3")
+        .unwrap()
+        .evaluate(&EvalContext::new(&vars))
+        .unwrap();
+    assert_eq!(v, Value::number(6));
+}
