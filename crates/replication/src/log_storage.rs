@@ -1,0 +1,282 @@
+//! openraft's log storage over [`hornet_storage::LogStore`].
+//!
+//! Appends are written to RocksDB at once (so they are readable immediately, as openraft
+//! requires) and made durable by a per-partition flusher task that fsyncs the write-ahead log
+//! once for every append queued while the previous fsync ran (group commit). openraft learns an
+//! append is done only from the flusher, after the fsync. Votes, truncations and purges are
+//! synchronous durable writes, which also cover every earlier append.
+
+use std::fmt::Debug;
+use std::ops::{ControlFlow, RangeBounds};
+use std::sync::Arc;
+
+use hornet_storage::{LogBatch, LogStore};
+use openraft::storage::{LogFlushed, RaftLogStorage};
+use openraft::{AnyError, LogState, RaftLogReader, StorageIOError, Vote};
+use tokio::sync::mpsc;
+
+use crate::codec::{decode_entry, decode_log_id, decode_value, encode_entry, encode_value};
+use crate::error::ReplicationError;
+use crate::types::{Entry, LogId, NodeId, RaftStorageError, TypeConfig};
+
+fn read_error(err: impl std::error::Error + 'static) -> RaftStorageError {
+    StorageIOError::read_logs(AnyError::new(&err)).into()
+}
+
+fn write_error(err: impl std::error::Error + 'static) -> RaftStorageError {
+    StorageIOError::write_logs(AnyError::new(&err)).into()
+}
+
+/// Reads `range` of the log as openraft entries.
+fn read_entries(
+    store: &LogStore,
+    range: impl RangeBounds<u64>,
+) -> Result<Vec<Entry>, ReplicationError> {
+    let mut entries = Vec::new();
+    store.for_each_in_range(range, |index, value| {
+        entries.push(decode_entry(index, value)?);
+        Ok::<_, ReplicationError>(ControlFlow::Continue(()))
+    })?;
+    Ok(entries)
+}
+
+/// Read handle on the log, handed to openraft's replication tasks.
+#[derive(Clone, Debug)]
+pub struct LogReader {
+    store: Arc<LogStore>,
+}
+
+impl RaftLogReader<TypeConfig> for LogReader {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, RaftStorageError> {
+        read_entries(&self.store, range).map_err(read_error)
+    }
+}
+
+/// openraft's `RaftLogStorage` for one partition.
+pub struct RaftLog {
+    store: Arc<LogStore>,
+    flusher: mpsc::UnboundedSender<LogFlushed<TypeConfig>>,
+    encode_buffer: Vec<u8>,
+}
+
+impl RaftLog {
+    /// Wraps `store`; spawns the flusher task on the current tokio runtime.
+    pub fn new(store: Arc<LogStore>) -> Self {
+        let (flusher, pending) = mpsc::unbounded_channel();
+        tokio::spawn(flush_loop(Arc::clone(&store), pending));
+        Self {
+            store,
+            flusher,
+            encode_buffer: Vec::new(),
+        }
+    }
+}
+
+/// Completes queued appends after fsyncing everything written before them, one fsync per round.
+async fn flush_loop(
+    store: Arc<LogStore>,
+    mut pending: mpsc::UnboundedReceiver<LogFlushed<TypeConfig>>,
+) {
+    let mut round = Vec::new();
+    while pending.recv_many(&mut round, usize::MAX).await > 0 {
+        let sync_store = Arc::clone(&store);
+        let result = match tokio::task::spawn_blocking(move || sync_store.sync()).await {
+            Ok(result) => result.map_err(std::io::Error::other),
+            Err(join) => Err(std::io::Error::other(join.to_string())),
+        };
+        for flushed in round.drain(..) {
+            let result = match &result {
+                Ok(()) => Ok(()),
+                Err(err) => Err(std::io::Error::new(err.kind(), err.to_string())),
+            };
+            flushed.log_io_completed(result);
+        }
+    }
+}
+
+impl RaftLogReader<TypeConfig> for RaftLog {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, RaftStorageError> {
+        read_entries(&self.store, range).map_err(read_error)
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for RaftLog {
+    type LogReader = LogReader;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, RaftStorageError> {
+        let last_purged_log_id = match self.store.last_purged().map_err(read_error)? {
+            Some(bytes) => {
+                Some(decode_value::<LogId>("last purged log id", &bytes).map_err(read_error)?)
+            }
+            None => None,
+        };
+        let last_log_id = match self.store.last_entry().map_err(read_error)? {
+            Some((index, value)) => Some(decode_log_id(index, &value).map_err(read_error)?),
+            None => last_purged_log_id,
+        };
+        Ok(LogState {
+            last_purged_log_id,
+            last_log_id,
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        LogReader {
+            store: Arc::clone(&self.store),
+        }
+    }
+
+    async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), RaftStorageError> {
+        let bytes = encode_value("vote", vote)
+            .map_err(|e| StorageIOError::write_vote(AnyError::new(&e)))?;
+        self.store
+            .save_vote(&bytes)
+            .map_err(|e| StorageIOError::write_vote(AnyError::new(&e)).into())
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, RaftStorageError> {
+        let bytes = self
+            .store
+            .vote()
+            .map_err(|e| StorageIOError::read_vote(AnyError::new(&e)))?;
+        match bytes {
+            Some(bytes) => {
+                Ok(Some(decode_value("vote", &bytes).map_err(|e| {
+                    StorageIOError::read_vote(AnyError::new(&e))
+                })?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), RaftStorageError> {
+        let bytes = encode_value("committed log id", &committed).map_err(write_error)?;
+        self.store.save_committed(&bytes).map_err(write_error)
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId>, RaftStorageError> {
+        match self.store.committed().map_err(read_error)? {
+            Some(bytes) => decode_value("committed log id", &bytes).map_err(read_error),
+            None => Ok(None),
+        }
+    }
+
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), RaftStorageError>
+    where
+        I: IntoIterator<Item = Entry> + Send,
+        I::IntoIter: Send,
+    {
+        let mut batch = LogBatch::new();
+        for entry in entries {
+            self.encode_buffer.clear();
+            encode_entry(&entry, &mut self.encode_buffer).map_err(write_error)?;
+            batch
+                .push(entry.log_id.index, &self.encode_buffer)
+                .map_err(write_error)?;
+        }
+        self.store.append_buffered(batch).map_err(write_error)?;
+        if let Err(unsent) = self.flusher.send(callback) {
+            // The flusher only stops when this storage is dropped; sync inline as a fallback.
+            let result = self.store.sync().map_err(std::io::Error::other);
+            unsent.0.log_io_completed(result);
+        }
+        Ok(())
+    }
+
+    async fn truncate(&mut self, log_id: LogId) -> Result<(), RaftStorageError> {
+        self.store.truncate_from(log_id.index).map_err(write_error)
+    }
+
+    async fn purge(&mut self, log_id: LogId) -> Result<(), RaftStorageError> {
+        let bytes = encode_value("last purged log id", &log_id).map_err(write_error)?;
+        self.store
+            .purge_up_to(log_id.index, &bytes)
+            .map_err(write_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use openraft::{CommittedLeaderId, EntryPayload};
+
+    use super::*;
+    use crate::types::Payload;
+
+    fn entry(index: u64) -> Entry {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(Payload(Bytes::from(index.to_string()))),
+        }
+    }
+
+    #[tokio::test]
+    async fn log_state_vote_and_entries_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Arc::new(LogStore::open(dir.path()).unwrap());
+            let mut log = RaftLog::new(Arc::clone(&store));
+            let state = log.get_log_state().await.unwrap();
+            assert_eq!(state.last_log_id, None);
+            for index in 1..=5 {
+                log.store
+                    .append({
+                        let mut batch = LogBatch::new();
+                        let mut buf = Vec::new();
+                        encode_entry(&entry(index), &mut buf).unwrap();
+                        batch.push(index, &buf).unwrap();
+                        batch
+                    })
+                    .unwrap();
+            }
+            log.save_vote(&Vote::new_committed(3, 1)).await.unwrap();
+            log.purge(LogId::new(CommittedLeaderId::new(1, 1), 2))
+                .await
+                .unwrap();
+            log.save_committed(Some(LogId::new(CommittedLeaderId::new(1, 1), 4)))
+                .await
+                .unwrap();
+            // The flusher task holds the store until it sees the log dropped.
+            drop(log);
+            while Arc::strong_count(&store) > 1 {
+                tokio::task::yield_now().await;
+            }
+        }
+        let mut log = RaftLog::new(Arc::new(LogStore::open(dir.path()).unwrap()));
+        let state = log.get_log_state().await.unwrap();
+        assert_eq!(state.last_purged_log_id.map(|id| id.index), Some(2));
+        assert_eq!(state.last_log_id.map(|id| id.index), Some(5));
+        assert_eq!(
+            log.read_vote().await.unwrap(),
+            Some(Vote::new_committed(3, 1))
+        );
+        assert_eq!(
+            log.read_committed().await.unwrap().map(|id| id.index),
+            Some(4)
+        );
+        let entries = log.try_get_log_entries(3..10).await.unwrap();
+        assert_eq!(entries, (3..=5).map(entry).collect::<Vec<_>>());
+
+        log.truncate(LogId::new(CommittedLeaderId::new(1, 1), 4))
+            .await
+            .unwrap();
+        let state = log.get_log_state().await.unwrap();
+        assert_eq!(state.last_log_id.map(|id| id.index), Some(3));
+        log.purge(LogId::new(CommittedLeaderId::new(1, 1), 3))
+            .await
+            .unwrap();
+        let state = log.get_log_state().await.unwrap();
+        // With every entry purged, the last log id is the purged one.
+        assert_eq!(state.last_log_id.map(|id| id.index), Some(3));
+    }
+}

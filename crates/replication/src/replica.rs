@@ -1,0 +1,471 @@
+//! [`PartitionReplica`]: one member of a partition's Raft group.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hornet_storage::{LogStore, StateStore};
+use openraft::error::{ClientWriteError, InitializeError, RaftError};
+use openraft::raft::ClientWriteResult;
+use openraft::{BasicNode, RaftNetworkFactory, ServerState, SnapshotPolicy};
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::codec::{decode_entry_ref, decode_value, StoredEntry};
+use crate::error::ReplicationError;
+use crate::log_storage::RaftLog;
+use crate::state_machine::{Applier, StateMachine};
+use crate::types::{EntryPosition, LogId, NodeId, Payload, Raft, TypeConfig};
+
+/// Configuration of one replica of a partition group.
+#[derive(Clone, Debug)]
+pub struct ReplicaConfig {
+    /// Directory of the partition; the log, state and snapshots live below it.
+    pub partition_dir: PathBuf,
+    /// This replica's node id.
+    pub node_id: NodeId,
+    /// Initial members of the group (node id to transport address), used only to initialize a
+    /// group whose log is empty. Empty means "do not initialize; wait to be added by a leader".
+    pub members: BTreeMap<NodeId, String>,
+    /// Name of the cluster, checked by openraft between members.
+    pub cluster_name: String,
+    /// Interval of leader heartbeats.
+    pub heartbeat_interval: Duration,
+    /// Lower bound of the randomized election timeout.
+    pub election_timeout_min: Duration,
+    /// Upper bound of the randomized election timeout.
+    pub election_timeout_max: Duration,
+    /// Build a snapshot (and compact the log behind it) every this many applied entries;
+    /// `None` disables automatic snapshots.
+    pub snapshot_every: Option<u64>,
+    /// Entries kept in the log behind the latest snapshot, so lagging followers and readers of the
+    /// committed log can still be served from the log.
+    pub logs_kept_after_snapshot: u64,
+    /// Maximum number of entries per replication request.
+    pub max_entries_per_replication: u64,
+    /// Timeout of one snapshot chunk transfer.
+    pub snapshot_chunk_timeout: Duration,
+}
+
+impl ReplicaConfig {
+    /// Configuration of a group with the given initial members and default timing.
+    pub fn new(
+        partition_dir: impl Into<PathBuf>,
+        node_id: NodeId,
+        members: BTreeMap<NodeId, String>,
+    ) -> Self {
+        Self {
+            partition_dir: partition_dir.into(),
+            node_id,
+            members,
+            cluster_name: "hornet".to_string(),
+            heartbeat_interval: Duration::from_millis(50),
+            election_timeout_min: Duration::from_millis(150),
+            election_timeout_max: Duration::from_millis(300),
+            snapshot_every: Some(10_000),
+            logs_kept_after_snapshot: 1_000,
+            max_entries_per_replication: 512,
+            snapshot_chunk_timeout: Duration::from_secs(2),
+        }
+    }
+
+    /// Configuration of a single-member group.
+    pub fn single_node(
+        partition_dir: impl Into<PathBuf>,
+        node_id: NodeId,
+        address: impl Into<String>,
+    ) -> Self {
+        Self::new(
+            partition_dir,
+            node_id,
+            BTreeMap::from([(node_id, address.into())]),
+        )
+    }
+
+    fn raft_config(&self) -> Result<openraft::Config, ReplicationError> {
+        if !self.members.is_empty() && !self.members.contains_key(&self.node_id) {
+            return Err(ReplicationError::Config(format!(
+                "node {} is not among the initial members {:?}",
+                self.node_id,
+                self.members.keys().collect::<Vec<_>>()
+            )));
+        }
+        let millis = |what: &str, d: Duration| {
+            u64::try_from(d.as_millis())
+                .ok()
+                .filter(|ms| *ms > 0)
+                .ok_or_else(|| {
+                    ReplicationError::Config(format!("{what} must be between 1 ms and u64::MAX ms"))
+                })
+        };
+        let config = openraft::Config {
+            cluster_name: self.cluster_name.clone(),
+            heartbeat_interval: millis("heartbeat_interval", self.heartbeat_interval)?,
+            election_timeout_min: millis("election_timeout_min", self.election_timeout_min)?,
+            election_timeout_max: millis("election_timeout_max", self.election_timeout_max)?,
+            install_snapshot_timeout: millis(
+                "snapshot_chunk_timeout",
+                self.snapshot_chunk_timeout,
+            )?,
+            max_payload_entries: self.max_entries_per_replication.max(1),
+            snapshot_policy: match self.snapshot_every {
+                Some(0) => {
+                    return Err(ReplicationError::Config(
+                        "snapshot_every must be positive (use None to disable snapshots)"
+                            .to_string(),
+                    ))
+                }
+                Some(n) => SnapshotPolicy::LogsSinceLast(n),
+                None => SnapshotPolicy::Never,
+            },
+            max_in_snapshot_log_to_keep: self.logs_kept_after_snapshot,
+            ..Default::default()
+        };
+        config
+            .validate()
+            .map_err(|e| ReplicationError::Config(e.to_string()))
+    }
+}
+
+/// Role of this replica in its group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Leader,
+    Candidate,
+    Follower,
+    Learner,
+    /// The group stopped on this node (shut down or failed).
+    Stopped,
+}
+
+/// Role, term and known leader of a replica, published on every change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleState {
+    pub role: Role,
+    pub term: u64,
+    pub leader: Option<NodeId>,
+}
+
+fn role_state(metrics: &openraft::metrics::RaftServerMetrics<NodeId, BasicNode>) -> RoleState {
+    let role = match metrics.state {
+        ServerState::Leader => Role::Leader,
+        ServerState::Candidate => Role::Candidate,
+        ServerState::Follower => Role::Follower,
+        ServerState::Learner => Role::Learner,
+        ServerState::Shutdown => Role::Stopped,
+    };
+    RoleState {
+        role,
+        term: metrics.vote.leader_id().term,
+        leader: metrics.current_leader,
+    }
+}
+
+/// Resolves once the appended entry is committed and applied on this replica, with its position.
+#[must_use = "an append receipt tells whether the entry was committed"]
+pub struct AppendReceipt {
+    rx: oneshot::Receiver<ClientWriteResult<TypeConfig>>,
+    node: NodeId,
+}
+
+impl Future for AppendReceipt {
+    type Output = Result<EntryPosition, ReplicationError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let node = self.node;
+        Pin::new(&mut self.rx).poll(cx).map(|result| match result {
+            Ok(Ok(response)) => Ok(EntryPosition {
+                index: response.log_id.index,
+                term: response.log_id.leader_id.term,
+            }),
+            Ok(Err(ClientWriteError::ForwardToLeader(forward))) => {
+                Err(ReplicationError::NotLeader {
+                    node,
+                    leader: forward.leader_id,
+                })
+            }
+            Ok(Err(other)) => Err(ReplicationError::Raft(other.to_string())),
+            Err(_) => Err(ReplicationError::Stopped(
+                "the group stopped before the entry was applied".to_string(),
+            )),
+        })
+    }
+}
+
+/// One member of a partition's Raft group: the partition log plus the applied state.
+pub struct PartitionReplica {
+    node_id: NodeId,
+    raft: Raft,
+    log: Arc<LogStore>,
+    state: Arc<StateStore>,
+    state_machine_alive: Weak<()>,
+    server_metrics: watch::Receiver<openraft::metrics::RaftServerMetrics<NodeId, BasicNode>>,
+    role: watch::Receiver<RoleState>,
+    applied: watch::Receiver<u64>,
+    role_task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for PartitionReplica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartitionReplica")
+            .field("node_id", &self.node_id)
+            .field("log", &self.log.path())
+            .field("role", &*self.role.borrow())
+            .finish()
+    }
+}
+
+impl PartitionReplica {
+    /// Opens the partition's storage and starts its Raft member. A fresh partition (empty log)
+    /// with configured members initializes the group; otherwise the member recovers from disk and
+    /// re-applies committed entries beyond the state's applied position through `applier`.
+    pub async fn start<A, N>(
+        config: ReplicaConfig,
+        applier: Arc<A>,
+        network: N,
+    ) -> Result<Self, ReplicationError>
+    where
+        A: Applier,
+        N: RaftNetworkFactory<TypeConfig>,
+    {
+        let raft_config = Arc::new(config.raft_config()?);
+        let dir = &config.partition_dir;
+        let log = Arc::new(LogStore::open(dir)?);
+        let state = Arc::new(StateStore::open(dir)?);
+        let (applied_tx, applied) = watch::channel(0);
+        let alive = Arc::new(());
+        let state_machine_alive = Arc::downgrade(&alive);
+        let state_machine =
+            StateMachine::open(dir, Arc::clone(&state), applier, applied_tx, alive)?;
+        let pristine =
+            log.first_index()?.is_none() && log.last_purged()?.is_none() && log.vote()?.is_none();
+
+        let raft = Raft::new(
+            config.node_id,
+            raft_config,
+            network,
+            RaftLog::new(Arc::clone(&log)),
+            state_machine,
+        )
+        .await
+        .map_err(|fatal| ReplicationError::Stopped(fatal.to_string()))?;
+
+        if pristine && !config.members.is_empty() {
+            let members: BTreeMap<NodeId, BasicNode> = config
+                .members
+                .iter()
+                .map(|(id, addr)| (*id, BasicNode::new(addr)))
+                .collect();
+            match raft.initialize(members).await {
+                Ok(()) => {}
+                // Another member initialized the group first and already replicated to us.
+                Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+                Err(err) => {
+                    let _ = raft.shutdown().await;
+                    return Err(ReplicationError::Raft(err.to_string()));
+                }
+            }
+        }
+
+        let server_metrics = raft.server_metrics();
+        let mut metrics = raft.server_metrics();
+        let (role_tx, role) = watch::channel(role_state(&metrics.borrow_and_update()));
+        let role_task = tokio::spawn(async move {
+            while metrics.changed().await.is_ok() {
+                let next = role_state(&metrics.borrow_and_update());
+                role_tx.send_if_modified(|current| {
+                    let changed = *current != next;
+                    *current = next;
+                    changed
+                });
+            }
+            role_tx.send_modify(|current| {
+                current.role = Role::Stopped;
+                current.leader = None;
+            });
+        });
+
+        Ok(Self {
+            node_id: config.node_id,
+            raft,
+            log,
+            state,
+            state_machine_alive,
+            server_metrics,
+            role,
+            applied,
+            role_task,
+        })
+    }
+
+    /// Queues `payload` for appending to the partition log. Returns once the entry is queued;
+    /// entries queued by one task land in the log in call order. The receipt resolves when the
+    /// entry is committed and applied here, or with [`ReplicationError::NotLeader`] if this
+    /// replica is not (or no longer) the leader.
+    pub async fn append(&self, payload: Bytes) -> Result<AppendReceipt, ReplicationError> {
+        let rx = self
+            .raft
+            .client_write_ff(Payload(payload))
+            .await
+            .map_err(|fatal| ReplicationError::Stopped(fatal.to_string()))?;
+        Ok(AppendReceipt {
+            rx,
+            node: self.node_id,
+        })
+    }
+
+    /// Application payloads of committed (and applied) entries from `from_index` on, at most
+    /// `max`, in log order. Blank and membership entries are skipped. Entries compacted behind
+    /// a snapshot are reported as [`ReplicationError::LogPurged`].
+    pub fn read_committed(
+        &self,
+        from_index: u64,
+        max: usize,
+    ) -> Result<Vec<(u64, Bytes)>, ReplicationError> {
+        let applied = *self.applied.borrow();
+        let mut out = Vec::new();
+        if from_index > applied || max == 0 {
+            return Ok(out);
+        }
+        let mut expected = from_index;
+        self.log
+            .for_each_in_range(from_index..=applied, |index, value| {
+                if index != expected {
+                    return Err(self.gap_error(expected));
+                }
+                expected = index + 1;
+                if let (_, StoredEntry::Normal(payload)) = decode_entry_ref(index, value)? {
+                    out.push((index, Bytes::copy_from_slice(payload)));
+                    if out.len() >= max {
+                        return Ok(ControlFlow::Break(()));
+                    }
+                }
+                Ok(ControlFlow::Continue(()))
+            })?;
+        if out.len() < max && expected <= applied {
+            return Err(self.gap_error(expected));
+        }
+        Ok(out)
+    }
+
+    fn gap_error(&self, missing: u64) -> ReplicationError {
+        let purged = self
+            .log
+            .last_purged()
+            .ok()
+            .flatten()
+            .and_then(|bytes| decode_value::<LogId>("last purged log id", &bytes).ok());
+        match purged {
+            Some(purged) if purged.index >= missing => ReplicationError::LogPurged {
+                requested: missing,
+                purged_up_to: purged.index,
+            },
+            _ => ReplicationError::Raft(format!("committed log entry {missing} is missing")),
+        }
+    }
+
+    /// This replica's node id.
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    /// Whether this replica currently leads its group.
+    pub fn is_leader(&self) -> bool {
+        self.server_metrics.borrow().state == ServerState::Leader
+    }
+
+    /// The current leader, if known.
+    pub fn leader_id(&self) -> Option<NodeId> {
+        self.server_metrics.borrow().current_leader
+    }
+
+    /// The current term.
+    pub fn current_term(&self) -> u64 {
+        self.server_metrics.borrow().vote.leader_id().term
+    }
+
+    /// Index of the last entry applied to the state (0 before anything beyond the group's
+    /// initial membership entry is applied).
+    pub fn last_applied(&self) -> u64 {
+        *self.applied.borrow()
+    }
+
+    /// Watch of the applied index; changes after every applied batch of entries.
+    pub fn applied_watch(&self) -> watch::Receiver<u64> {
+        self.applied.clone()
+    }
+
+    /// Watch of role, term and leader; changes only when one of them changes.
+    pub fn role_watch(&self) -> watch::Receiver<RoleState> {
+        self.role.clone()
+    }
+
+    /// The committed state of the partition.
+    pub fn state(&self) -> &Arc<StateStore> {
+        &self.state
+    }
+
+    /// The underlying openraft handle, for transports delivering RPCs and for membership changes.
+    pub fn raft(&self) -> &Raft {
+        &self.raft
+    }
+
+    /// Builds a snapshot now (and compacts the log behind it per configuration), returning once
+    /// a snapshot at or beyond the current applied index exists.
+    pub async fn snapshot_now(&self, timeout: Duration) -> Result<u64, ReplicationError> {
+        let target = self.last_applied();
+        self.raft
+            .trigger()
+            .snapshot()
+            .await
+            .map_err(|fatal| ReplicationError::Stopped(fatal.to_string()))?;
+        let metrics = self
+            .raft
+            .wait(Some(timeout))
+            .metrics(
+                |m| m.snapshot.is_some_and(|s| s.index >= target),
+                "snapshot at the applied index",
+            )
+            .await
+            .map_err(|err| ReplicationError::Raft(err.to_string()))?;
+        Ok(metrics.snapshot.map_or(0, |s| s.index))
+    }
+
+    /// Stops the Raft member and waits until its log and state machine are closed, so the
+    /// partition directory can be reopened. `Arc<StateStore>` clones obtained from
+    /// [`PartitionReplica::state`] keep the state database open until they are dropped.
+    pub async fn shutdown(self) -> Result<(), ReplicationError> {
+        let Self {
+            raft,
+            log,
+            state,
+            state_machine_alive,
+            role_task,
+            ..
+        } = self;
+        raft.shutdown().await.map_err(|join| {
+            ReplicationError::Stopped(format!("raft core failed while stopping: {join}"))
+        })?;
+        drop(raft);
+        let log_closed = Arc::downgrade(&log);
+        drop(log);
+        drop(state);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while log_closed.strong_count() > 0 || state_machine_alive.strong_count() > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ReplicationError::Stopped(
+                    "log or state machine still open 10 s after shutdown".to_string(),
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        role_task.abort();
+        Ok(())
+    }
+}
