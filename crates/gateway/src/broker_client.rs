@@ -1,0 +1,61 @@
+//! The gateway's only view of the broker: a trait that executes one command on one partition.
+//!
+//! The gateway never touches engine or broker internals. Whatever owns the partitions (the embedded broker,
+//! or a remote-broker client in a standalone gateway) implements [`BrokerClient`]; tests implement it with a
+//! double.
+
+use crate::topology::ClusterTopology;
+use hornet_protocol::{PartitionId, Record};
+use std::time::Instant;
+
+/// Jobs of `job_type` became activatable on `partition`; wakes long-polling `ActivateJobs` requests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobsAvailable {
+    pub partition: PartitionId,
+    pub job_type: String,
+}
+
+/// Why a command could not be executed. The variants fix the gRPC status the client sees.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BrokerError {
+    /// The partition has no reachable leader right now (election, node down, shutting down). The command
+    /// was NOT appended, so the gateway may retry it (on another partition for creations). -> `UNAVAILABLE`
+    #[error("partition {partition} is unavailable: {reason}")]
+    PartitionUnavailable {
+        partition: PartitionId,
+        reason: String,
+    },
+    /// The partition refused the command to protect itself (backpressure); it was not appended.
+    /// -> `RESOURCE_EXHAUSTED`
+    #[error("the partition refused the request because it is overloaded (backpressure)")]
+    Backpressure,
+    /// No answer arrived before the deadline; the command may or may not have been processed.
+    /// -> `DEADLINE_EXCEEDED`
+    #[error("the request timed out before the partition answered")]
+    Timeout,
+    /// Anything else; not retried. -> `INTERNAL`
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Executes client commands on partitions. Object safe: the gateway holds an `Arc<dyn BrokerClient>`.
+#[async_trait::async_trait]
+pub trait BrokerClient: Send + Sync + 'static {
+    /// Writes `command` to `partition`'s log and resolves with the record that answers it (an event or a
+    /// rejection), once the records that justify it are committed. The broker stamps `timestamp` and
+    /// `request`. For `ProcessInstanceCreation CREATE_WITH_AWAITING_RESULT` the answer is the
+    /// `ProcessInstanceResult COMPLETED` record (or a rejection). Must give up with
+    /// [`BrokerError::Timeout`] at `deadline`; the gateway also stops waiting then.
+    async fn execute(
+        &self,
+        partition: PartitionId,
+        command: Record,
+        deadline: Instant,
+    ) -> Result<Record, BrokerError>;
+
+    /// The current cluster view, used for `Topology` and for routing (partition count, leaders).
+    fn topology(&self) -> ClusterTopology;
+
+    /// Notifications that jobs of a type became activatable on a partition.
+    fn subscribe_jobs_available(&self) -> tokio::sync::broadcast::Receiver<JobsAvailable>;
+}

@@ -1,0 +1,53 @@
+//! Serving the gateway over HTTP/2 with tonic.
+
+use crate::service::GatewayService;
+use hornet_api::gateway_protocol::gateway_server::GatewayServer;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen for gRPC clients on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// Binds `addr` and serves `service` until `shutdown` completes (in-flight requests then drain).
+pub async fn serve(
+    addr: SocketAddr,
+    service: GatewayService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    serve_with_listener(listener, service, shutdown).await
+}
+
+/// Serves on an already bound listener (lets callers bind port 0 and learn the address first).
+pub async fn serve_with_listener(
+    listener: TcpListener,
+    service: GatewayService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let max_message_size = service.config().max_message_size;
+    let server = GatewayServer::new(service)
+        .max_decoding_message_size(max_message_size)
+        .max_encoding_message_size(max_message_size);
+    tonic::transport::Server::builder()
+        .tcp_nodelay(true)
+        // Keep idle client connections (long-polling workers) alive through NATs and proxies.
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .add_service(server)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}
