@@ -15,6 +15,7 @@
 
 mod codec;
 mod error;
+pub mod in_process;
 mod log_storage;
 mod network;
 mod replica;

@@ -1,101 +1,26 @@
 //! A one-member partition group on real RocksDB: append, commit, apply, snapshot, restart.
 
-use std::ops::ControlFlow;
+mod common;
+
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use common::{append_values, entry_keys, read_sum, wait_for_role, SumApplier};
 use hornet_replication::{
-    Applier, ApplyError, CommittedEntry, NoPeers, PartitionReplica, ReplicaConfig,
-    ReplicationError, Role, StateBatch, StateStore,
+    NoPeers, PartitionReplica, ReplicaConfig, ReplicationError, Role, StateStore,
 };
-
-/// Toy engine: every payload is a big-endian u64 added to a running sum; each entry is also
-/// recorded under `entry/<index>`. Remembers the order in which it saw entries.
-#[derive(Default)]
-struct SumApplier {
-    seen: Mutex<Vec<u64>>,
-    snapshots_installed: Mutex<u32>,
-}
-
-const SUM: &[u8] = b"sum";
-
-fn read_sum(state: &StateStore) -> u64 {
-    state
-        .get_with(SUM, |v| {
-            v.map_or(0, |v| u64::from_be_bytes(v.try_into().unwrap()))
-        })
-        .unwrap()
-}
-
-impl Applier for SumApplier {
-    fn apply(
-        &self,
-        state: &StateStore,
-        entry: &CommittedEntry<'_>,
-    ) -> Result<StateBatch, ApplyError> {
-        let value: [u8; 8] = entry
-            .payload
-            .try_into()
-            .map_err(|_| ApplyError::Decode(format!("entry {}: expected 8 bytes", entry.index)))?;
-        let sum = read_sum(state) + u64::from_be_bytes(value);
-        let mut batch = StateBatch::new();
-        batch.put(SUM, sum.to_be_bytes());
-        let mut key = b"entry/".to_vec();
-        key.extend_from_slice(&entry.index.to_be_bytes());
-        batch.put(key, entry.payload);
-        self.seen.lock().unwrap().push(entry.index);
-        Ok(batch)
-    }
-
-    fn on_snapshot_installed(&self) {
-        *self.snapshots_installed.lock().unwrap() += 1;
-    }
-}
 
 fn config(dir: &Path) -> ReplicaConfig {
     ReplicaConfig::single_node(dir, 1, "127.0.0.1:26502")
 }
 
 async fn wait_for_leadership(replica: &PartitionReplica, timeout: Duration) -> Duration {
-    let started = Instant::now();
-    let mut roles = replica.role_watch();
-    tokio::time::timeout(timeout, roles.wait_for(|r| r.role == Role::Leader))
-        .await
-        .expect("no leadership in time")
-        .expect("role watch closed");
+    let elapsed = wait_for_role(replica, Role::Leader, timeout).await;
     assert!(replica.is_leader());
     assert_eq!(replica.leader_id(), Some(1));
-    started.elapsed()
-}
-
-async fn append_values(replica: &PartitionReplica, values: impl Iterator<Item = u64>) -> Vec<u64> {
-    let mut receipts = Vec::new();
-    for value in values {
-        receipts.push(
-            replica
-                .append(Bytes::copy_from_slice(&value.to_be_bytes()))
-                .await
-                .unwrap(),
-        );
-    }
-    let mut indices = Vec::new();
-    for receipt in receipts {
-        indices.push(receipt.await.unwrap().index);
-    }
-    indices
-}
-
-fn entry_keys(state: &StateStore) -> Vec<u64> {
-    let mut keys = Vec::new();
-    state
-        .scan_prefix(b"entry/", |key, _| {
-            keys.push(u64::from_be_bytes(key[6..].try_into().unwrap()));
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-    keys
+    elapsed
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
