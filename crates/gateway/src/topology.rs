@@ -97,6 +97,7 @@ impl BrokerInfo {
             partitions: self
                 .partitions
                 .iter()
+                .copied()
                 .map(PartitionInfo::to_proto)
                 .collect(),
             version: self.version.clone(),
@@ -105,7 +106,7 @@ impl BrokerInfo {
 }
 
 impl PartitionInfo {
-    fn to_proto(&self) -> pb::Partition {
+    fn to_proto(self) -> pb::Partition {
         use pb::partition::{PartitionBrokerHealth as H, PartitionBrokerRole as R};
         let role = match self.role {
             PartitionRole::Leader => R::Leader,

@@ -1,0 +1,991 @@
+//! Drives the real tonic server over loopback TCP with the generated client, against a scripted
+//! `BrokerClient` test double that records where each command went and answers as a partition would.
+
+use hornet_api::gateway_protocol as pb;
+use hornet_api::gateway_protocol::gateway_client::GatewayClient;
+use hornet_gateway::{
+    serve_with_listener, BrokerClient, BrokerError, BrokerInfo, ClusterTopology, GatewayConfig,
+    GatewayMetrics, GatewayService, JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole,
+};
+use hornet_protocol::value::{
+    DeploymentRecord, JobBatchRecord, JobRecord, MessageRecord, ProcessInstanceCreationRecord,
+    ProcessInstanceResultRecord, ProcessMetadata,
+};
+use hornet_protocol::{
+    DeploymentIntent, Document, JobBatchIntent, JobIntent, Key, MessageIntent, PartitionId,
+    ProcessInstanceCreationIntent, ProcessInstanceResultIntent, Record, RecordKind, RecordValue,
+    Rejection, RejectionType,
+};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast, oneshot};
+use tonic::transport::Channel;
+use tonic::Code;
+
+type Answer = Box<dyn Fn(PartitionId, &Record) -> Result<Record, BrokerError> + Send + Sync>;
+
+/// A test double of the broker: answers with `answer`, remembers every command and its partition.
+struct FakeBroker {
+    topology: Mutex<ClusterTopology>,
+    calls: Mutex<Vec<(PartitionId, Record)>>,
+    answer: Answer,
+    jobs_available: broadcast::Sender<JobsAvailable>,
+}
+
+impl FakeBroker {
+    fn new(partitions: u16, answer: Answer) -> Arc<FakeBroker> {
+        Arc::new(FakeBroker {
+            topology: Mutex::new(topology(partitions, &[])),
+            calls: Mutex::new(Vec::new()),
+            answer,
+            jobs_available: broadcast::channel(16).0,
+        })
+    }
+
+    fn calls(&self) -> Vec<(PartitionId, Record)> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn partitions_called(&self) -> Vec<u16> {
+        self.calls().iter().map(|(p, _)| p.get()).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl BrokerClient for FakeBroker {
+    async fn execute(
+        &self,
+        partition: PartitionId,
+        command: Record,
+        deadline: Instant,
+    ) -> Result<Record, BrokerError> {
+        assert!(command.is_command(), "the gateway sends commands only");
+        self.calls
+            .lock()
+            .unwrap()
+            .push((partition, command.clone()));
+        let answer = (self.answer)(partition, &command);
+        if let Err(BrokerError::Timeout) = answer {
+            // A partition that never answers: wait out the deadline like a real client would.
+            tokio::time::sleep_until(deadline.into()).await;
+        }
+        answer
+    }
+
+    fn topology(&self) -> ClusterTopology {
+        self.topology.lock().unwrap().clone()
+    }
+
+    fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
+        self.jobs_available.subscribe()
+    }
+}
+
+/// One broker leading every partition except those in `leaderless`.
+fn topology(partitions: u16, leaderless: &[u16]) -> ClusterTopology {
+    ClusterTopology {
+        cluster_size: 1,
+        partitions_count: partitions,
+        replication_factor: 1,
+        cluster_id: "test-cluster".into(),
+        brokers: vec![BrokerInfo {
+            node_id: 0,
+            host: "127.0.0.1".into(),
+            port: 26501,
+            version: "0.1.0".into(),
+            partitions: (1..=partitions)
+                .map(|id| PartitionInfo {
+                    partition: PartitionId(id),
+                    role: if leaderless.contains(&id) {
+                        PartitionRole::Follower
+                    } else {
+                        PartitionRole::Leader
+                    },
+                    health: PartitionHealth::Healthy,
+                })
+                .collect(),
+        }],
+    }
+}
+
+struct Harness {
+    client: GatewayClient<Channel>,
+    metrics: GatewayMetrics,
+    _shutdown: oneshot::Sender<()>,
+}
+
+async fn start(broker: Arc<FakeBroker>, config: GatewayConfig) -> Harness {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let metrics = GatewayMetrics::new();
+    let service = GatewayService::new(broker, config, metrics.clone());
+    let (shutdown, stop) = oneshot::channel::<()>();
+    tokio::spawn(serve_with_listener(listener, service, async {
+        let _ = stop.await;
+    }));
+    let client = GatewayClient::connect(format!("http://{addr}"))
+        .await
+        .unwrap();
+    Harness {
+        client,
+        metrics,
+        _shutdown: shutdown,
+    }
+}
+
+async fn start_default(broker: Arc<FakeBroker>) -> Harness {
+    start(broker, GatewayConfig::default()).await
+}
+
+fn event(command: &Record, key: Key, value: RecordValue) -> Record {
+    Record {
+        kind: RecordKind::Event,
+        key,
+        value,
+        ..command.clone()
+    }
+}
+
+fn rejection(command: &Record, kind: RejectionType, reason: &str) -> Record {
+    Record {
+        kind: RecordKind::Rejection(Rejection {
+            kind,
+            reason: reason.into(),
+        }),
+        ..command.clone()
+    }
+}
+
+/// Answers every job command with the matching event.
+fn job_events(_: PartitionId, command: &Record) -> Result<Record, BrokerError> {
+    match &command.value {
+        RecordValue::Job(JobIntent::Complete, job) => Ok(event(
+            command,
+            command.key,
+            RecordValue::Job(JobIntent::Completed, job.clone()),
+        )),
+        RecordValue::Job(JobIntent::Fail, job) => Ok(event(
+            command,
+            command.key,
+            RecordValue::Job(JobIntent::Failed, job.clone()),
+        )),
+        other => Err(BrokerError::Internal(format!(
+            "unexpected command {other:?}"
+        ))),
+    }
+}
+
+fn job(job_type: &str, n: i64) -> JobRecord {
+    JobRecord {
+        job_type: job_type.into(),
+        worker: "w".into(),
+        retries: 3,
+        retry_backoff: 0,
+        recurring_time: -1,
+        deadline: 1_000 + n,
+        timeout: 1_000,
+        error_message: String::new(),
+        error_code: String::new(),
+        custom_headers: BTreeMap::from([("h".to_owned(), "v".to_owned())]),
+        variables: Document::parse(&format!(r#"{{"n":{n}}}"#)).unwrap(),
+        element_id: "task".into(),
+        element_instance_key: Key(100 + n),
+        bpmn_process_id: "order".into(),
+        process_definition_version: 1,
+        process_definition_key: Key(200),
+        process_instance_key: Key(300 + n),
+        tenant_id: "<default>".into(),
+    }
+}
+
+/// A `JobBatch ACTIVATED` answer with `count` jobs (capped by the command's maximum), keys on `partition`.
+fn batch(partition: PartitionId, command: &Record, count: usize) -> Result<Record, BrokerError> {
+    let RecordValue::JobBatch(JobBatchIntent::Activate, request) = &command.value else {
+        return Err(BrokerError::Internal("expected a job batch".into()));
+    };
+    let count = count.min(usize::try_from(request.max_jobs_to_activate).unwrap());
+    let keys: Vec<Key> = (0..count)
+        .map(|i| Key::new(partition, i as u64 + 1))
+        .collect();
+    let jobs = (0..count)
+        .map(|i| job(&request.job_type, i as i64))
+        .collect();
+    let value = JobBatchRecord {
+        job_keys: keys,
+        jobs,
+        ..request.clone()
+    };
+    Ok(event(
+        command,
+        Key::new(partition, 99),
+        RecordValue::JobBatch(JobBatchIntent::Activated, value),
+    ))
+}
+
+fn activate_request(max: i32, request_timeout: i64) -> pb::ActivateJobsRequest {
+    pb::ActivateJobsRequest {
+        r#type: "pay".into(),
+        worker: "w".into(),
+        timeout: 30_000,
+        max_jobs_to_activate: max,
+        request_timeout,
+        ..Default::default()
+    }
+}
+
+async fn collect_jobs(
+    client: &mut GatewayClient<Channel>,
+    request: pb::ActivateJobsRequest,
+) -> Result<Vec<pb::ActivatedJob>, tonic::Status> {
+    let mut stream = client.activate_jobs(request).await?.into_inner();
+    let mut jobs = Vec::new();
+    while let Some(response) = stream.message().await? {
+        assert!(!response.jobs.is_empty(), "no empty responses are streamed");
+        jobs.extend(response.jobs);
+    }
+    Ok(jobs)
+}
+
+#[tokio::test]
+async fn topology_reports_the_cluster() {
+    let broker = FakeBroker::new(3, Box::new(job_events));
+    let mut h = start(
+        broker,
+        GatewayConfig {
+            gateway_version: "8.8.0".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let topology = h
+        .client
+        .topology(pb::TopologyRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            topology.cluster_size,
+            topology.partitions_count,
+            topology.replication_factor
+        ),
+        (1, 3, 1)
+    );
+    assert_eq!(topology.gateway_version, "8.8.0");
+    assert_eq!(topology.cluster_id, "test-cluster");
+    assert_eq!(topology.brokers[0].partitions.len(), 3);
+    assert_eq!(topology.brokers[0].partitions[2].partition_id, 3);
+    assert_eq!(h.metrics.requests("Topology", Code::Ok), 1);
+}
+
+#[tokio::test]
+async fn complete_job_goes_to_the_partition_of_its_key() {
+    let broker = FakeBroker::new(3, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let job_key = Key::new(PartitionId(2), 42).get();
+    h.client
+        .complete_job(pb::CompleteJobRequest {
+            job_key,
+            variables: r#"{"paid":true}"#.into(),
+            result: None,
+        })
+        .await
+        .unwrap();
+    let calls = broker.calls();
+    assert_eq!(calls.len(), 1);
+    let (partition, command) = &calls[0];
+    assert_eq!(*partition, PartitionId(2));
+    assert_eq!(command.key, Key(job_key));
+    match &command.value {
+        RecordValue::Job(JobIntent::Complete, job) => {
+            assert_eq!(job.variables.as_str(), r#"{"paid":true}"#)
+        }
+        other => panic!("unexpected command {other:?}"),
+    }
+    assert_eq!(h.metrics.requests("CompleteJob", Code::Ok), 1);
+}
+
+#[tokio::test]
+async fn fail_job_carries_its_fields_to_the_key_partition() {
+    let broker = FakeBroker::new(3, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let job_key = Key::new(PartitionId(3), 7).get();
+    h.client
+        .fail_job(pb::FailJobRequest {
+            job_key,
+            retries: 2,
+            error_message: "no funds".into(),
+            retry_back_off: 500,
+            variables: String::new(),
+        })
+        .await
+        .unwrap();
+    let (partition, command) = &broker.calls()[0];
+    assert_eq!(*partition, PartitionId(3));
+    match &command.value {
+        RecordValue::Job(JobIntent::Fail, job) => {
+            assert_eq!(
+                (job.retries, job.retry_backoff, job.error_message.as_str()),
+                (2, 500, "no funds")
+            );
+        }
+        other => panic!("unexpected command {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rejection_becomes_the_zeebe_status_and_message() {
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|_, command| {
+            Ok(rejection(
+                command,
+                RejectionType::NotFound,
+                &format!(
+                    "Expected to complete job with key '{}', but no such job was found",
+                    command.key
+                ),
+            ))
+        }),
+    );
+    let mut h = start_default(broker).await;
+    let job_key = Key::new(PartitionId(1), 5).get();
+    let status = h
+        .client
+        .complete_job(pb::CompleteJobRequest {
+            job_key,
+            variables: String::new(),
+            result: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    assert_eq!(
+        status.message(),
+        format!("Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete job with key '{job_key}', but no such job was found")
+    );
+    assert_eq!(h.metrics.requests("CompleteJob", Code::NotFound), 1);
+}
+
+#[tokio::test]
+async fn invalid_state_rejection_is_failed_precondition() {
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|_, command| {
+            Ok(rejection(
+                command,
+                RejectionType::InvalidState,
+                "it is completed",
+            ))
+        }),
+    );
+    let mut h = start_default(broker).await;
+    let status = h
+        .client
+        .fail_job(pb::FailJobRequest {
+            job_key: Key::new(PartitionId(1), 5).get(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(
+        status.message(),
+        "Command 'FAIL' rejected with code 'INVALID_STATE': it is completed"
+    );
+}
+
+#[tokio::test]
+async fn invalid_variables_never_reach_the_broker() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let job_key = Key::new(PartitionId(1), 5).get();
+    let status = h
+        .client
+        .complete_job(pb::CompleteJobRequest {
+            job_key,
+            variables: "[1,2]".into(),
+            result: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "Property 'variables' is invalid: Expected document to be a root level object, but was 'ARRAY'"
+    );
+    let status = h
+        .client
+        .create_process_instance(pb::CreateProcessInstanceRequest {
+            bpmn_process_id: "order".into(),
+            version: -1,
+            variables: "{oops".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .starts_with("Property 'variables' is invalid"),
+        "{}",
+        status.message()
+    );
+    assert!(broker.calls().is_empty());
+}
+
+#[tokio::test]
+async fn keys_outside_the_cluster_are_not_found_without_a_broker_call() {
+    let broker = FakeBroker::new(2, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let job_key = Key::new(PartitionId(5), 1).get();
+    let status = h
+        .client
+        .complete_job(pb::CompleteJobRequest {
+            job_key,
+            variables: String::new(),
+            result: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    assert_eq!(
+        status.message(),
+        format!("Command 'COMPLETE' rejected with code 'NOT_FOUND': Expected to complete job with key '{job_key}', but no such job was found")
+    );
+    let status = h
+        .client
+        .cancel_process_instance(pb::CancelProcessInstanceRequest {
+            process_instance_key: 0,
+            operation_reference: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    assert!(broker.calls().is_empty());
+}
+
+fn creation_answer(partition: PartitionId, command: &Record) -> Result<Record, BrokerError> {
+    match &command.value {
+        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Create, request) => {
+            let created = ProcessInstanceCreationRecord {
+                bpmn_process_id: request.bpmn_process_id.clone(),
+                version: 4,
+                process_definition_key: Key::new(PartitionId(1), 1),
+                process_instance_key: Key::new(partition, 10),
+                ..request.clone()
+            };
+            Ok(event(
+                command,
+                created.process_instance_key,
+                RecordValue::ProcessInstanceCreation(
+                    ProcessInstanceCreationIntent::Created,
+                    created,
+                ),
+            ))
+        }
+        RecordValue::ProcessInstanceCreation(
+            ProcessInstanceCreationIntent::CreateWithAwaitingResult,
+            request,
+        ) => {
+            if request.bpmn_process_id == "slow" {
+                return Err(BrokerError::Timeout);
+            }
+            let result = ProcessInstanceResultRecord {
+                bpmn_process_id: request.bpmn_process_id.clone(),
+                version: 4,
+                process_definition_key: Key::new(PartitionId(1), 1),
+                process_instance_key: Key::new(partition, 10),
+                variables: Document::parse(r#"{"total":12}"#).unwrap(),
+                tenant_id: request.tenant_id.clone(),
+            };
+            Ok(event(
+                command,
+                result.process_instance_key,
+                RecordValue::ProcessInstanceResult(ProcessInstanceResultIntent::Completed, result),
+            ))
+        }
+        other => Err(BrokerError::Internal(format!(
+            "unexpected command {other:?}"
+        ))),
+    }
+}
+
+#[tokio::test]
+async fn creation_round_robins_over_partitions_with_a_leader() {
+    let broker = FakeBroker::new(3, Box::new(creation_answer));
+    *broker.topology.lock().unwrap() = topology(3, &[2]);
+    let mut h = start_default(broker.clone()).await;
+    let mut instance_partitions = Vec::new();
+    for _ in 0..4 {
+        let response = h
+            .client
+            .create_process_instance(pb::CreateProcessInstanceRequest {
+                bpmn_process_id: "order".into(),
+                version: -1,
+                variables: r#"{"a":1}"#.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            (response.bpmn_process_id.as_str(), response.version),
+            ("order", 4)
+        );
+        assert_eq!(response.tenant_id, "<default>");
+        instance_partitions.push(
+            Key(response.process_instance_key)
+                .partition()
+                .unwrap()
+                .get(),
+        );
+    }
+    assert_eq!(instance_partitions, vec![1, 3, 1, 3]);
+    assert_eq!(broker.partitions_called(), vec![1, 3, 1, 3]);
+}
+
+#[tokio::test]
+async fn creation_fails_over_to_the_next_partition() {
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, command| match partition.get() {
+            1 => Err(BrokerError::PartitionUnavailable {
+                partition,
+                reason: "leader changed".into(),
+            }),
+            _ => creation_answer(partition, command),
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let request = pb::CreateProcessInstanceRequest {
+        bpmn_process_id: "order".into(),
+        version: -1,
+        ..Default::default()
+    };
+    let response = h
+        .client
+        .create_process_instance(request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        Key(response.process_instance_key).partition(),
+        Some(PartitionId(2))
+    );
+    assert_eq!(broker.partitions_called(), vec![1, 2]);
+}
+
+#[tokio::test]
+async fn backpressure_everywhere_is_resource_exhausted() {
+    let broker = FakeBroker::new(2, Box::new(|_, _| Err(BrokerError::Backpressure)));
+    let mut h = start_default(broker.clone()).await;
+    let request = pb::CreateProcessInstanceRequest {
+        bpmn_process_id: "order".into(),
+        version: -1,
+        ..Default::default()
+    };
+    let status = h.client.create_process_instance(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert_eq!(broker.calls().len(), 2, "each partition tried once");
+}
+
+#[tokio::test]
+async fn creation_with_result_returns_the_result_variables() {
+    let broker = FakeBroker::new(1, Box::new(creation_answer));
+    let mut h = start_default(broker.clone()).await;
+    let response = h
+        .client
+        .create_process_instance_with_result(pb::CreateProcessInstanceWithResultRequest {
+            request: Some(pb::CreateProcessInstanceRequest {
+                bpmn_process_id: "order".into(),
+                version: -1,
+                ..Default::default()
+            }),
+            request_timeout: 0,
+            fetch_variables: vec!["total".into()],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.variables, r#"{"total":12}"#);
+    assert_eq!(response.version, 4);
+    match &broker.calls()[0].1.value {
+        RecordValue::ProcessInstanceCreation(
+            ProcessInstanceCreationIntent::CreateWithAwaitingResult,
+            value,
+        ) => {
+            assert_eq!(value.fetch_variables, vec!["total".to_owned()]);
+        }
+        other => panic!("unexpected command {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn creation_with_result_honours_the_request_timeout() {
+    let broker = FakeBroker::new(1, Box::new(creation_answer));
+    let mut h = start_default(broker).await;
+    let started = Instant::now();
+    let status = h
+        .client
+        .create_process_instance_with_result(pb::CreateProcessInstanceWithResultRequest {
+            request: Some(pb::CreateProcessInstanceRequest {
+                bpmn_process_id: "slow".into(),
+                version: -1,
+                ..Default::default()
+            }),
+            request_timeout: 300,
+            fetch_variables: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn deploy_resource_goes_to_partition_one_and_returns_process_metadata() {
+    let broker = FakeBroker::new(
+        3,
+        Box::new(|_, command| {
+            let RecordValue::Deployment(DeploymentIntent::Create, request) = &command.value else {
+                return Err(BrokerError::Internal("expected a deployment".into()));
+            };
+            let deployment_key = Key::new(PartitionId(1), 7);
+            let created = DeploymentRecord {
+                processes_metadata: vec![ProcessMetadata {
+                    bpmn_process_id: "order".into(),
+                    version: 1,
+                    process_definition_key: Key::new(PartitionId(1), 8),
+                    resource_name: request.resources[0].resource_name.clone(),
+                    checksum: Default::default(),
+                    is_duplicate: false,
+                    tenant_id: request.tenant_id.clone(),
+                    deployment_key,
+                    version_tag: String::new(),
+                }],
+                deployment_key,
+                ..request.clone()
+            };
+            Ok(event(
+                command,
+                deployment_key,
+                RecordValue::Deployment(DeploymentIntent::Created, created),
+            ))
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let response = h
+        .client
+        .deploy_resource(pb::DeployResourceRequest {
+            resources: vec![pb::Resource {
+                name: "order.bpmn".into(),
+                content: b"<definitions/>".to_vec(),
+            }],
+            tenant_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.key, Key::new(PartitionId(1), 7).get());
+    assert_eq!(response.tenant_id, "<default>");
+    let Some(pb::deployment::Metadata::Process(process)) = &response.deployments[0].metadata else {
+        panic!("expected process metadata: {response:?}");
+    };
+    assert_eq!(
+        (process.bpmn_process_id.as_str(), process.version),
+        ("order", 1)
+    );
+    assert_eq!(process.resource_name, "order.bpmn");
+    assert_eq!(
+        process.process_definition_key,
+        Key::new(PartitionId(1), 8).get()
+    );
+    assert_eq!(broker.partitions_called(), vec![1]);
+
+    let status = h
+        .client
+        .deploy_resource(pb::DeployResourceRequest {
+            resources: vec![],
+            tenant_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn other_tenants_are_refused_while_multi_tenancy_is_disabled() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let status = h
+        .client
+        .deploy_resource(pb::DeployResourceRequest {
+            resources: vec![pb::Resource {
+                name: "a.bpmn".into(),
+                content: vec![1],
+            }],
+            tenant_id: "acme".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "Expected to handle gRPC request DeployResource with tenant identifier 'acme', but multi-tenancy is disabled"
+    );
+    let status = collect_jobs(
+        &mut h.client,
+        pb::ActivateJobsRequest {
+            tenant_ids: vec!["acme".into()],
+            ..activate_request(1, -1)
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(broker.calls().is_empty());
+}
+
+#[tokio::test]
+async fn publish_message_goes_to_the_correlation_key_partition() {
+    let broker = FakeBroker::new(
+        3,
+        Box::new(|partition, command| match &command.value {
+            RecordValue::Message(MessageIntent::Publish, message) => Ok(event(
+                command,
+                Key::new(partition, 3),
+                RecordValue::Message(
+                    MessageIntent::Published,
+                    MessageRecord {
+                        deadline: 5,
+                        ..message.clone()
+                    },
+                ),
+            )),
+            other => Err(BrokerError::Internal(format!("unexpected {other:?}"))),
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    // "Hello World".hashCode() == -862545276; -862545276 % 3 == 0 -> partition 1. "abc" (96354) % 3 == 0 too,
+    // "hello" (99162322) % 3 == 1 -> partition 2.
+    for (correlation_key, partition) in [("Hello World", 1u16), ("hello", 2)] {
+        let response = h
+            .client
+            .publish_message(pb::PublishMessageRequest {
+                name: "paid".into(),
+                correlation_key: correlation_key.into(),
+                time_to_live: 1000,
+                variables: r#"{"x":1}"#.into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.key, Key::new(PartitionId(partition), 3).get());
+        assert_eq!(response.tenant_id, "<default>");
+    }
+    assert_eq!(broker.partitions_called(), vec![1, 2]);
+}
+
+#[tokio::test]
+#[allow(deprecated)] // DeployProcess is deprecated upstream; its answer is what is under test.
+async fn unsupported_rpcs_say_so() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let status = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    assert_eq!(
+        status.message(),
+        "EvaluateDecision is not supported yet by Hornet"
+    );
+    let status = h
+        .client
+        .deploy_process(pb::DeployProcessRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    assert!(status.message().contains("use DeployResource"));
+    let status = h
+        .client
+        .stream_activated_jobs(pb::StreamActivatedJobsRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    assert_eq!(
+        status.message(),
+        "StreamActivatedJobs is not supported yet by Hornet; use ActivateJobs"
+    );
+    assert!(broker.calls().is_empty());
+}
+
+#[tokio::test]
+async fn activate_jobs_accumulates_across_partitions_up_to_the_maximum() {
+    let broker = FakeBroker::new(
+        3,
+        Box::new(|partition, command| batch(partition, command, partition.get() as usize)),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let jobs = collect_jobs(&mut h.client, activate_request(2, -1))
+        .await
+        .unwrap();
+    // Partition 1 has one job, partition 2 two, but only one more was asked for.
+    assert_eq!(jobs.len(), 2);
+    let job = &jobs[0];
+    assert_eq!(job.r#type, "pay");
+    assert_eq!(job.custom_headers, r#"{"h":"v"}"#);
+    assert_eq!(job.variables, r#"{"n":0}"#);
+    assert_eq!(job.tenant_id, "<default>");
+    let asked: Vec<(u16, i32)> = broker
+        .calls()
+        .iter()
+        .map(|(p, c)| match &c.value {
+            RecordValue::JobBatch(JobBatchIntent::Activate, b) => (p.get(), b.max_jobs_to_activate),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(asked, vec![(1, 2), (2, 1)]);
+}
+
+#[tokio::test]
+async fn activate_jobs_without_long_polling_ends_empty_at_once() {
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, command| batch(partition, command, 0)),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let started = Instant::now();
+    let jobs = collect_jobs(&mut h.client, activate_request(5, -1))
+        .await
+        .unwrap();
+    assert!(jobs.is_empty());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(broker.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn activate_jobs_long_polls_until_jobs_become_available() {
+    let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let jobs_ready = ready.clone();
+    let broker = FakeBroker::new(
+        2,
+        Box::new(move |partition, command| {
+            let available =
+                jobs_ready.load(std::sync::atomic::Ordering::SeqCst) && partition.get() == 2;
+            batch(partition, command, if available { 1 } else { 0 })
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let notifier = broker.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Another type first: must not wake the request.
+        let _ = notifier.jobs_available.send(JobsAvailable {
+            partition: PartitionId(2),
+            job_type: "other".into(),
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ready.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = notifier.jobs_available.send(JobsAvailable {
+            partition: PartitionId(2),
+            job_type: "pay".into(),
+        });
+    });
+    let started = Instant::now();
+    let jobs = collect_jobs(&mut h.client, activate_request(1, 10_000))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(Key(jobs[0].key).partition(), Some(PartitionId(2)));
+    assert!(
+        elapsed >= Duration::from_millis(400),
+        "answered before jobs were available: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "did not wake on the notification: {elapsed:?}"
+    );
+    // One empty round over both partitions, then (after the notification) partition 1 or 2 again.
+    assert!(
+        broker.calls().len() >= 3,
+        "{:?}",
+        broker.partitions_called()
+    );
+}
+
+#[tokio::test]
+async fn activate_jobs_long_poll_ends_empty_at_the_request_timeout() {
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|partition, command| batch(partition, command, 0)),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let started = Instant::now();
+    let jobs = collect_jobs(&mut h.client, activate_request(1, 400))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(jobs.is_empty());
+    assert!(
+        elapsed >= Duration::from_millis(400) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn activate_jobs_uses_the_gateway_default_long_polling_timeout_for_zero() {
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|partition, command| batch(partition, command, 0)),
+    );
+    let config = GatewayConfig {
+        long_polling_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let mut h = start(broker, config).await;
+    let started = Instant::now();
+    let jobs = collect_jobs(&mut h.client, activate_request(1, 0))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(jobs.is_empty());
+    assert!(
+        elapsed >= Duration::from_millis(300) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn activate_jobs_reports_validation_errors_and_unavailability() {
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, _| {
+            Err(BrokerError::PartitionUnavailable {
+                partition,
+                reason: "no leader".into(),
+            })
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let status = collect_jobs(&mut h.client, activate_request(0, -1))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(broker.calls().is_empty());
+    let status = collect_jobs(&mut h.client, activate_request(1, 10_000))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert_eq!(h.metrics.requests("ActivateJobs", Code::Unavailable), 1);
+}
