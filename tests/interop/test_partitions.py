@@ -1,0 +1,72 @@
+"""A single node with three partitions: the gateway spreads instances over the partitions, jobs
+are activated from all of them, and messages find their subscriptions across partitions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pyzeebe import ZeebeWorker
+
+from harness import FIXTURES, Broker, leader_partitions, partition_of, pb
+from zeebe_async import run, running_worker, zeebe_client
+
+PARTITIONS = 3
+
+
+@pytest.fixture
+def three_partitions(make_broker) -> Broker:
+    return make_broker(partitions=PARTITIONS, name="three-partitions")
+
+
+def test_topology_lists_every_partition_led_by_the_node(three_partitions: Broker) -> None:
+    with three_partitions.channel() as channel:
+        topology = three_partitions.stub(channel).Topology(pb.TopologyRequest(), timeout=10)
+    assert topology.partitionsCount == PARTITIONS
+    assert leader_partitions(topology) == {1, 2, 3}
+
+
+def test_instances_spread_over_partitions_and_all_complete(three_partitions: Broker) -> None:
+    def configure(worker: ZeebeWorker) -> None:
+        @worker.task("charge-card")
+        async def charge(order: int) -> dict[str, Any]:
+            return {"charged": order * 10}
+
+    async def scenario() -> None:
+        async with zeebe_client(three_partitions.address) as client:
+            deployment = await client.deploy_resource(str(FIXTURES / "payment-process.bpmn"))
+            assert partition_of(deployment.key) == 1
+            async with running_worker(three_partitions.address, configure):
+                results = await asyncio.gather(
+                    *(client.run_process_with_result("payment-process", {"order": i}, timeout=30_000) for i in range(12))
+                )
+        for i, result in enumerate(results):
+            assert result.variables == {"order": i, "charged": i * 10}
+        partitions = {partition_of(r.process_instance_key) for r in results}
+        assert partitions == {1, 2, 3}, f"instances were created only on partitions {partitions}"
+        # The deployment reached every partition: the same definition key everywhere.
+        assert {r.process_definition_key for r in results} == {deployment.deployments[0].process_definition_key}
+
+    run(scenario())
+
+
+def test_messages_correlate_across_partitions(three_partitions: Broker) -> None:
+    async def scenario() -> None:
+        async with zeebe_client(three_partitions.address) as client:
+            await client.deploy_resource(str(FIXTURES / "message-process.bpmn"))
+            waiting = [
+                asyncio.create_task(
+                    client.run_process_with_result("message-process", {"orderId": f"part-{i}"}, timeout=30_000)
+                )
+                for i in range(9)
+            ]
+            await asyncio.sleep(1.0)
+            for i in range(9):
+                await client.publish_message("payment-received", f"part-{i}", {"paid": i})
+            results = await asyncio.gather(*waiting)
+        for i, result in enumerate(results):
+            assert result.variables == {"orderId": f"part-{i}", "paid": i}
+        assert len({partition_of(r.process_instance_key) for r in results}) > 1
+
+    run(scenario())
