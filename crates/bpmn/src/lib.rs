@@ -6,6 +6,9 @@
 
 mod error;
 pub mod model;
+mod parser;
+mod xml;
 
 pub use error::{BpmnError, TextPosition, ValidationError, ValidationErrors};
 pub use model::*;
+pub use parser::parse_definitions;

@@ -337,10 +337,12 @@ pub enum EventDefinition {
         target: Option<ElementIdx>,
     },
     /// A compensation event. For a throw event, `activity` is the activity to compensate
-    /// (`activityRef`), if given.
+    /// (`activityRef`), if given (otherwise all completed activities of the scope). For a
+    /// boundary event, `handler` is the compensation handler activity its association points to.
     Compensation {
         activity: Option<ElementIdx>,
         wait_for_completion: bool,
+        handler: Option<ElementIdx>,
     },
 }
 
@@ -349,8 +351,9 @@ pub enum EventDefinition {
 pub struct MessageDefinition {
     /// The message name (`name`).
     pub name: ExprOrStatic<String>,
-    /// `zeebe:subscription correlationKey`; `None` for message start events.
-    pub correlation_key: Option<ExprOrStatic<String>>,
+    /// `zeebe:subscription correlationKey` (always an expression, as Zeebe requires); `None`
+    /// for process message start events, which need none.
+    pub correlation_key: Option<Expression>,
 }
 
 /// A timer definition; the engine interprets the (evaluated) text as an ISO 8601 duration,
