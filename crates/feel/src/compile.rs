@@ -53,9 +53,10 @@ impl Compiler {
             ExprKind::Bool(b) => Node::Const(Value::Bool(*b)),
             ExprKind::Number(n) => Node::Const(Value::Number(*n)),
             ExprKind::Str(s) => Node::Const(Value::String(s.clone())),
-            ExprKind::Temporal(_) => Node::Fail(EvalErrorKind::UnsupportedFeature(
-                "temporal literals ('@\"...\"')".into(),
-            )),
+            // The parser has validated the literal.
+            ExprKind::Temporal(text) => {
+                Node::Const(crate::temporal::parse_literal(text).unwrap_or(Value::Null))
+            }
             ExprKind::Name(name) => self.name(name),
             ExprKind::Input => {
                 self.uses_input = true;

@@ -45,6 +45,6 @@ pub use expression::{parse_unary_tests, Expression, UnaryTests};
 pub use rust_decimal::Decimal;
 pub use span::{Position, Span};
 pub use temporal::{
-    Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration, Zone,
+    Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration,
 };
 pub use value::{Context, Range, RangeBound, Value};

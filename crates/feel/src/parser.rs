@@ -639,6 +639,15 @@ impl<'s> Parser<'s> {
                 self.advance();
                 match self.peek().clone() {
                     TokenKind::Str(s) => {
+                        if crate::temporal::parse_literal(&s).is_none() {
+                            return Err(ParseError::new(
+                                self.source,
+                                self.span().start,
+                                "a date, time, date and time or duration",
+                                format!("'\"{s}\"'"),
+                                None,
+                            ));
+                        }
                         let end = self.advance().span;
                         Ok(Expr::new(ExprKind::Temporal(s), span.to(end)))
                     }

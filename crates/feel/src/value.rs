@@ -187,7 +187,9 @@ impl Value {
     }
 
     /// Converts to JSON as Zeebe does when writing variables: integral numbers become JSON
-    /// integers, temporal values ISO-8601 strings, contexts objects, ranges and functions `null`.
+    /// integers, contexts objects, ranges and functions `null`, and temporal values ISO-8601
+    /// strings in the `java.time` `toString()` form Zeebe emits (`2020-01-01T10:00+01:00`,
+    /// `PT36H`, `P1Y2M`); `Display` gives FEEL's `string()` form instead.
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
@@ -206,7 +208,8 @@ impl Value {
             | Value::LocalDateTime(_)
             | Value::DateTime(_)
             | Value::DayTimeDuration(_)
-            | Value::YearMonthDuration(_) => serde_json::Value::String(self.to_string()),
+            | Value::YearMonthDuration(_) => crate::temporal::java_string(self)
+                .map_or(serde_json::Value::Null, serde_json::Value::String),
             Value::Range(_) | Value::Function(_) => serde_json::Value::Null,
         }
     }

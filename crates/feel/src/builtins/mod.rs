@@ -11,6 +11,7 @@ mod list;
 mod misc;
 mod numeric;
 mod string;
+mod temporal_fns;
 
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
@@ -90,7 +91,8 @@ fn registry() -> &'static BTreeMap<&'static str, Vec<&'static Builtin>> {
     static REGISTRY: OnceLock<BTreeMap<&'static str, Vec<&'static Builtin>>> = OnceLock::new();
     REGISTRY.get_or_init(|| {
         let mut map: BTreeMap<&'static str, Vec<&'static Builtin>> = BTreeMap::new();
-        let groups: [&'static [Builtin]; 7] = [
+        let groups: [&'static [Builtin]; 8] = [
+            temporal_fns::FUNCTIONS,
             misc::FUNCTIONS,
             boolean::FUNCTIONS,
             string::FUNCTIONS,
@@ -115,19 +117,6 @@ pub(crate) fn find(name: &str) -> &'static [&'static Builtin] {
 
 /// Built-in functions of DMN 1.5 / feel-scala that this crate does not implement yet.
 const KNOWN_NAMES: &[&str] = &[
-    "date",
-    "time",
-    "date and time",
-    "duration",
-    "years and months duration",
-    "now",
-    "today",
-    "day of week",
-    "day of year",
-    "week of year",
-    "month of year",
-    "last day of month",
-    "is",
     "before",
     "after",
     "meets",
