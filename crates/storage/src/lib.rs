@@ -17,7 +17,7 @@ mod state_store;
 
 pub use error::StorageError;
 pub use log_store::{LogBatch, LogStore};
-pub use state_store::{CheckpointMeta, IncomingState, StateBatch, StateStore};
+pub use state_store::{CheckpointMeta, IncomingState, StateBatch, StateStore, StateView};
 
 /// Name of the log directory inside a partition directory.
 pub const LOG_DIR: &str = "log";

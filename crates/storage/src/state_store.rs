@@ -149,6 +149,94 @@ impl Drop for Generation {
     }
 }
 
+/// A consistent point-in-time view of the state, see [`StateStore::with_view`].
+pub struct StateView<'a> {
+    generation: &'a Generation,
+    snapshot: rocksdb::SnapshotWithThreadMode<'a, DB>,
+}
+
+impl StateView<'_> {
+    fn read_options(&self) -> ReadOptions {
+        let mut options = ReadOptions::default();
+        options.set_snapshot(&self.snapshot);
+        options
+    }
+
+    /// The value stored under `key`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get_with(key, |value| value.map(<[u8]>::to_vec))
+    }
+
+    /// Calls `read` with the value stored under `key` without copying it.
+    pub fn get_with<R>(
+        &self,
+        key: &[u8],
+        read: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, StorageError> {
+        let value = self
+            .generation
+            .db()
+            .get_pinned_opt(key, &self.read_options())
+            .map_err(StorageError::rocks("read state", &self.generation.path))?;
+        Ok(read(value.as_deref()))
+    }
+
+    /// Like [`StateStore::scan_prefix`], within this view.
+    pub fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        self.scan_range(prefix, prefix_upper_bound(prefix).as_deref(), visit)
+    }
+
+    /// Like [`StateStore::scan_range`], within this view.
+    pub fn scan_range(
+        &self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        scan(self.generation, self.read_options(), start, end, visit)
+    }
+
+    /// The applied position as of this view.
+    pub fn applied(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        self.generation
+            .db()
+            .get_cf_opt(self.generation.meta_cf(), APPLIED_KEY, &self.read_options())
+            .map_err(StorageError::rocks(
+                "read state metadata",
+                &self.generation.path,
+            ))
+    }
+}
+
+fn scan(
+    generation: &Generation,
+    mut options: ReadOptions,
+    start: &[u8],
+    end: Option<&[u8]>,
+    mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+) -> Result<(), StorageError> {
+    if let Some(end) = end {
+        if start >= end {
+            return Ok(());
+        }
+        options.set_iterate_upper_bound(end.to_vec());
+    }
+    let mut iter = generation.db().raw_iterator_opt(options);
+    iter.seek(start);
+    while let Some((key, value)) = iter.item() {
+        if visit(key, value).is_break() {
+            return Ok(());
+        }
+        iter.next();
+    }
+    iter.status()
+        .map_err(StorageError::rocks("scan state", &generation.path))
+}
+
 /// The partition state: a RocksDB instance under `<partition_dir>/state`.
 ///
 /// Shared by the state machine (the only writer) and any number of readers.
@@ -233,17 +321,17 @@ impl StateStore {
         };
         Self::remove_leftovers(&root, generation)?;
 
-        let generation = if generation == 0 {
+        let (generation, path, db) = if generation == 0 {
             // Fresh store: create the first generation and only then name it live.
             let path = root.join(format!("{GENERATION_PREFIX}1"));
-            drop(open_db(&path)?);
+            let db = open_db(&path)?;
             Self::write_generation(&root, 1)?;
-            1
+            (1, path, db)
         } else {
-            generation
+            let path = root.join(format!("{GENERATION_PREFIX}{generation}"));
+            let db = open_db(&path)?;
+            (generation, path, db)
         };
-        let path = root.join(format!("{GENERATION_PREFIX}{generation}"));
-        let db = open_db(&path)?;
         Ok(Self {
             root,
             live: RwLock::new(Arc::new(Generation {
@@ -339,26 +427,23 @@ impl StateStore {
         &self,
         start: &[u8],
         end: Option<&[u8]>,
-        mut visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+        visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
+        scan(&self.live(), ReadOptions::default(), start, end, visit)
+    }
+
+    /// Calls `read` with a consistent point-in-time view of the state: every read through the
+    /// view (including [`StateView::applied`]) sees the same committed batches, whatever is
+    /// written meanwhile.
+    pub fn with_view<R>(&self, read: impl FnOnce(&StateView<'_>) -> R) -> R {
         let live = self.live();
-        let mut options = ReadOptions::default();
-        if let Some(end) = end {
-            if start >= end {
-                return Ok(());
-            }
-            options.set_iterate_upper_bound(end.to_vec());
-        }
-        let mut iter = live.db().raw_iterator_opt(options);
-        iter.seek(start);
-        while let Some((key, value)) = iter.item() {
-            if visit(key, value).is_break() {
-                return Ok(());
-            }
-            iter.next();
-        }
-        iter.status()
-            .map_err(StorageError::rocks("scan state", &live.path))
+        let view = StateView {
+            generation: &live,
+            snapshot: live.db().snapshot(),
+        };
+        let result = read(&view);
+        drop(view);
+        result
     }
 
     /// Applies `batch` atomically (engine writes and metadata together). Not fsynced: after a
@@ -541,6 +626,42 @@ mod tests {
         assert_eq!(store.applied().unwrap().as_deref(), Some(&b"applied-2"[..]));
         // Metadata does not leak into the engine's key space.
         assert_eq!(collect_prefix(&store, b"").len(), 1);
+    }
+
+    #[test]
+    fn views_are_consistent_while_writes_continue() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path()).unwrap();
+        let mut batch = StateBatch::new();
+        batch.put(b"p/1", b"a");
+        batch.set_applied(b"1");
+        store.write(batch).unwrap();
+        store.with_view(|view| {
+            let mut batch = StateBatch::new();
+            batch.put(b"p/2", b"b");
+            batch.delete(b"p/1");
+            batch.set_applied(b"2");
+            store.write(batch).unwrap();
+            // The view still sees the state before the write, metadata included.
+            assert_eq!(view.get(b"p/1").unwrap().as_deref(), Some(&b"a"[..]));
+            assert_eq!(view.get(b"p/2").unwrap(), None);
+            assert_eq!(view.applied().unwrap().as_deref(), Some(&b"1"[..]));
+            let mut keys = Vec::new();
+            view.scan_prefix(b"p/", |k, _| {
+                keys.push(k.to_vec());
+                ControlFlow::Continue(())
+            })
+            .unwrap();
+            assert_eq!(keys, vec![b"p/1".to_vec()]);
+        });
+        assert_eq!(store.get(b"p/1").unwrap(), None);
+        store.with_view(|view| {
+            assert_eq!(
+                view.get_with(b"p/2", |v| v.map(<[u8]>::len)).unwrap(),
+                Some(1)
+            );
+            assert_eq!(view.applied().unwrap().as_deref(), Some(&b"2"[..]));
+        });
     }
 
     #[test]
