@@ -135,6 +135,7 @@ pub fn cancel_process_instance(request: &pb::CancelProcessInstanceRequest) -> Re
 }
 
 /// Job activation; `max_jobs` is what is still missing from the request's maximum.
+#[derive(Clone, Debug)]
 pub struct ActivateJobs {
     pub job_type: String,
     pub worker: String,

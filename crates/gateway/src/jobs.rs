@@ -63,6 +63,7 @@ pub async fn activate_jobs(
     let poll_deadline = long_polling.deadline(request.request_timeout, Instant::now());
     let mut notifications = dispatcher.broker().subscribe_jobs_available();
     loop {
+        dispatcher.partitions_count()?;
         let partitions: Vec<PartitionId> = dispatcher.broker().topology().partitions().collect();
         let round = activation_round(
             dispatcher,

@@ -11,6 +11,7 @@ mod broker_client;
 mod commands;
 mod config;
 mod dispatch;
+mod job_stream;
 mod jobs;
 mod metrics;
 mod responses;

@@ -4,6 +4,7 @@ use crate::broker_client::BrokerClient;
 use crate::commands::{self, ActivateJobs};
 use crate::config::GatewayConfig;
 use crate::dispatch::Dispatcher;
+use crate::job_stream;
 use crate::jobs::{self, LongPolling};
 use crate::metrics::GatewayMetrics;
 use crate::responses;
@@ -23,6 +24,9 @@ use tracing::Instrument;
 
 /// Deployments and signal broadcasts go to the first partition, which distributes them.
 const DISTRIBUTING_PARTITION: PartitionId = PartitionId::FIRST;
+
+/// Jobs a stream may hold for a slow client before activation pauses.
+const STREAM_BUFFER: usize = 16;
 
 /// The gateway service; cheap to clone (shared state behind an `Arc`).
 #[derive(Clone)]
@@ -69,15 +73,22 @@ impl GatewayService {
         &self.inner.dispatcher
     }
 
-    /// Runs one unary RPC inside its tracing span and records its outcome.
+    /// Runs one unary RPC inside its tracing span and records its outcome (`CANCELLED` when the client
+    /// gives up first and the handler is dropped).
     async fn unary<T>(
         &self,
         rpc: &'static str,
         handle: impl Future<Output = Result<T, Status>>,
     ) -> Result<Response<T>, Status> {
-        let started = Instant::now();
+        let mut outcome = Outcome {
+            service: self,
+            rpc,
+            started: Instant::now(),
+            done: false,
+        };
         let result = handle.instrument(tracing::info_span!("gateway", rpc)).await;
-        self.finish(rpc, started, result.as_ref().err());
+        outcome.done = true;
+        self.finish(rpc, outcome.started, result.as_ref().err());
         result.map(Response::new)
     }
 
@@ -86,6 +97,26 @@ impl GatewayService {
         self.inner.metrics.record(rpc, code, started.elapsed());
         if let Some(status) = error {
             tracing::debug!(rpc, code = ?status.code(), message = status.message(), "request failed");
+        }
+    }
+}
+
+/// Records a unary call that was dropped before it finished.
+struct Outcome<'a> {
+    service: &'a GatewayService,
+    rpc: &'static str,
+    started: Instant,
+    done: bool,
+}
+
+impl Drop for Outcome<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.service.finish(
+                self.rpc,
+                self.started,
+                Some(&Status::cancelled("the client cancelled the request")),
+            );
         }
     }
 }
@@ -145,14 +176,39 @@ impl Gateway for GatewayService {
 
     async fn stream_activated_jobs(
         &self,
-        _request: Request<pb::StreamActivatedJobsRequest>,
+        request: Request<pb::StreamActivatedJobsRequest>,
     ) -> Result<Response<Self::StreamActivatedJobsStream>, Status> {
-        self.unary("StreamActivatedJobs", async {
-            Err::<Self::StreamActivatedJobsStream, _>(Status::unimplemented(
-                "StreamActivatedJobs is not supported yet by Hornet; use ActivateJobs",
-            ))
-        })
-        .await
+        const RPC: &str = "StreamActivatedJobs";
+        let started = Instant::now();
+        let request = match job_stream::validate(request.into_inner()) {
+            Ok(request) => request,
+            Err(status) => {
+                self.finish(RPC, started, Some(&status));
+                return Err(status);
+            }
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let service = self.clone();
+        let span = tracing::info_span!("gateway", rpc = RPC, job_type = %request.job_type);
+        tokio::spawn(
+            async move {
+                let inner = &service.inner;
+                let result = job_stream::stream_jobs(
+                    &inner.dispatcher,
+                    &inner.activation_order,
+                    request,
+                    inner.config.request_timeout,
+                    &tx,
+                )
+                .await;
+                service.finish(RPC, started, result.as_ref().err());
+                if let Err(status) = result {
+                    let _ = tx.send(Err(status)).await;
+                }
+            }
+            .instrument(span),
+        );
+        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
     async fn cancel_process_instance(

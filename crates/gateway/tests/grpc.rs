@@ -818,13 +818,13 @@ async fn unsupported_rpcs_say_so() {
     assert!(status.message().contains("use DeployResource"));
     let status = h
         .client
-        .stream_activated_jobs(pb::StreamActivatedJobsRequest::default())
+        .modify_process_instance(pb::ModifyProcessInstanceRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
     assert_eq!(
         status.message(),
-        "StreamActivatedJobs is not supported yet by Hornet; use ActivateJobs"
+        "ModifyProcessInstance is not supported yet by Hornet"
     );
     assert!(broker.calls().is_empty());
 }
@@ -988,4 +988,140 @@ async fn activate_jobs_reports_validation_errors_and_unavailability() {
         .unwrap_err();
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     assert_eq!(h.metrics.requests("ActivateJobs", Code::Unavailable), 1);
+}
+
+/// Jobs waiting per partition; activation takes from them.
+struct Backlog(Mutex<BTreeMap<u16, usize>>);
+
+impl Backlog {
+    fn add(&self, partition: u16, jobs: usize) {
+        *self.0.lock().unwrap().entry(partition).or_default() += jobs;
+    }
+
+    fn take(&self, partition: PartitionId, command: &Record) -> Result<Record, BrokerError> {
+        let max = match &command.value {
+            RecordValue::JobBatch(_, b) => usize::try_from(b.max_jobs_to_activate).unwrap(),
+            _ => 0,
+        };
+        let mut backlog = self.0.lock().unwrap();
+        let waiting = backlog.entry(partition.get()).or_default();
+        let taken = (*waiting).min(max);
+        *waiting -= taken;
+        batch(partition, command, taken)
+    }
+}
+
+#[tokio::test]
+async fn job_stream_pushes_waiting_jobs_then_new_ones_on_notification() {
+    let backlog = Arc::new(Backlog(Mutex::new(BTreeMap::from([(1, 2)]))));
+    let source = backlog.clone();
+    let broker = FakeBroker::new(
+        2,
+        Box::new(move |partition, command| source.take(partition, command)),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let mut stream = h
+        .client
+        .stream_activated_jobs(pb::StreamActivatedJobsRequest {
+            r#type: "pay".into(),
+            worker: "w".into(),
+            timeout: 30_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(Key(first.key).partition(), Some(PartitionId(1)));
+    assert_eq!(Key(second.key).partition(), Some(PartitionId(1)));
+    assert_eq!(first.r#type, "pay");
+
+    // Nothing more until jobs are announced.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), stream.message())
+            .await
+            .is_err()
+    );
+    backlog.add(2, 1);
+    let _ = broker.jobs_available.send(JobsAvailable {
+        partition: PartitionId(2),
+        job_type: "pay".into(),
+    });
+    let third = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(Key(third.key).partition(), Some(PartitionId(2)));
+
+    // Closing the stream ends the server side: no further activations after it noticed.
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let calls = broker.calls().len();
+    backlog.add(1, 1);
+    let _ = broker.jobs_available.send(JobsAvailable {
+        partition: PartitionId(1),
+        job_type: "pay".into(),
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        broker.calls().len(),
+        calls,
+        "a closed stream must not activate jobs"
+    );
+}
+
+#[tokio::test]
+async fn job_stream_requests_are_validated() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let status = h
+        .client
+        .stream_activated_jobs(pb::StreamActivatedJobsRequest {
+            r#type: "".into(),
+            timeout: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "Expected to stream activated jobs with type to be present, but it was blank"
+    );
+    assert!(broker.calls().is_empty());
+}
+
+#[tokio::test]
+async fn requests_the_client_abandons_are_counted_as_cancelled() {
+    let broker = FakeBroker::new(1, Box::new(|_, _| Err(BrokerError::Timeout)));
+    let config = GatewayConfig {
+        request_timeout: Duration::from_secs(30),
+        ..Default::default()
+    };
+    let mut h = start(broker, config).await;
+    let mut request = tonic::Request::new(pb::CompleteJobRequest {
+        job_key: Key::new(PartitionId(1), 1).get(),
+        variables: String::new(),
+        result: None,
+    });
+    request.set_timeout(Duration::from_millis(200));
+    let status = h.client.complete_job(request).await.unwrap_err();
+    assert!(
+        matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled),
+        "{status:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let counted = h.metrics.requests("CompleteJob", Code::Cancelled)
+        + h.metrics.requests("CompleteJob", Code::DeadlineExceeded);
+    assert_eq!(counted, 1);
 }
