@@ -25,9 +25,11 @@ mod types;
 
 pub use codec::CodecError;
 pub use error::{ApplyError, ReplicationError};
-pub use hornet_storage::{StateBatch, StateStore};
+pub use hornet_storage::{StateBatch, StateStore, StateView};
 pub use log_storage::{LogReader, RaftLog};
 pub use network::{NoPeers, NoPeersClient};
 pub use replica::{AppendReceipt, PartitionReplica, ReplicaConfig, Role, RoleState};
-pub use state_machine::{Applier, CommittedEntry, SnapshotBuilder, StateMachine};
+pub use state_machine::{
+    applied_position, Applier, CommittedEntry, SnapshotBuilder, StateMachine, StateWrites,
+};
 pub use types::{EntryPosition, LogId, NodeId, Payload, Raft, TypeConfig};

@@ -256,6 +256,12 @@ impl PartitionReplica {
         .await
         .map_err(|fatal| ReplicationError::Stopped(fatal.to_string()))?;
 
+        tracing::info!(
+            node = config.node_id,
+            dir = %dir.display(),
+            pristine,
+            "started partition replica"
+        );
         if pristine && !config.members.is_empty() {
             let members: BTreeMap<NodeId, BasicNode> = config
                 .members

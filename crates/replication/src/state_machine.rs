@@ -9,7 +9,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
-use hornet_storage::{StateBatch, StateStore};
+use hornet_storage::{StateBatch, StateStore, StateView};
 use openraft::storage::RaftStateMachine;
 use openraft::{AnyError, EntryPayload, RaftSnapshotBuilder, Snapshot, StorageIOError};
 use tokio::sync::watch;
@@ -17,7 +17,9 @@ use tokio::sync::watch;
 use crate::codec::{decode_value, encode_value};
 use crate::error::{ApplyError, ReplicationError};
 use crate::snapshot::{pack_checkpoint, unpack_checkpoint, SnapshotFiles};
-use crate::types::{Entry, LogId, RaftStorageError, SnapshotMeta, StoredMembership, TypeConfig};
+use crate::types::{
+    Entry, EntryPosition, LogId, RaftStorageError, SnapshotMeta, StoredMembership, TypeConfig,
+};
 
 /// One committed application entry handed to the [`Applier`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +31,9 @@ pub struct CommittedEntry<'a> {
     /// The opaque payload given to [`PartitionReplica::append`](crate::PartitionReplica::append).
     pub payload: &'a [u8],
 }
+
+/// The writes an [`Applier`] returns for one entry.
+pub type StateWrites = StateBatch;
 
 /// Turns committed application entries into state writes. Runs on every replica, in log order.
 pub trait Applier: Send + Sync + 'static {
@@ -43,6 +48,19 @@ pub trait Applier: Send + Sync + 'static {
 
     /// Called after a snapshot replaced the whole state (so caches can be dropped).
     fn on_snapshot_installed(&self) {}
+}
+
+/// The last applied position as seen by a consistent state view, so a reader can tell exactly
+/// which entries the state it reads includes.
+pub fn applied_position(view: &StateView<'_>) -> Result<Option<EntryPosition>, ReplicationError> {
+    let applied = match view.applied()? {
+        Some(bytes) => decode_value::<Option<LogId>>("applied log id", &bytes)?,
+        None => None,
+    };
+    Ok(applied.map(|id| EntryPosition {
+        index: id.index,
+        term: id.leader_id.term,
+    }))
 }
 
 fn sm_read_error(err: impl std::error::Error + 'static) -> RaftStorageError {
@@ -151,8 +169,10 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
     {
         let mut responses = Vec::new();
         for entry in entries {
-            self.apply_one(&entry)
-                .map_err(|reason| StorageIOError::apply(entry.log_id, AnyError::error(reason)))?;
+            if let Err(reason) = self.apply_one(&entry) {
+                tracing::error!(log_id = %entry.log_id, %reason, "applying a committed entry failed; stopping the group");
+                return Err(StorageIOError::apply(entry.log_id, AnyError::error(reason)).into());
+            }
             responses.push(());
         }
         if let Some(last) = self.last_applied {
@@ -197,39 +217,24 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), RaftStorageError> {
         let data = snapshot.into_inner();
-        let incoming = self
-            .state
-            .prepare_incoming()
-            .map_err(snapshot_write_error)?;
-        unpack_checkpoint(&data, incoming.path()).map_err(snapshot_write_error)?;
-        let applied = StateStore::read_checkpoint_meta(incoming.path())
-            .map_err(snapshot_write_error)?
-            .applied;
-        let applied = match applied {
-            Some(bytes) => decode_value::<Option<LogId>>("applied log id", &bytes)
-                .map_err(snapshot_write_error)?,
-            None => None,
-        };
-        if applied != meta.last_log_id {
-            let reason = format!(
-                "snapshot {} claims to end at {:?} but its state is applied up to {:?}",
-                meta.snapshot_id, meta.last_log_id, applied
-            );
-            return Err(StorageIOError::write_snapshot(
-                Some(meta.signature()),
-                AnyError::error(reason),
-            )
-            .into());
-        }
-        self.state.install(incoming).map_err(snapshot_write_error)?;
+        let state = Arc::clone(&self.state);
+        let snapshots = Arc::clone(&self.snapshots);
+        let owned_meta = meta.clone();
+        // Unpacking, opening and fsyncing the new state is blocking file work.
+        tokio::task::spawn_blocking(move || {
+            install_checkpoint(&state, &snapshots, &owned_meta, &data)
+        })
+        .await
+        .map_err(|join| sm_write_error(std::io::Error::other(join.to_string())))?
+        .map_err(|err| {
+            StorageIOError::write_snapshot(Some(meta.signature()), AnyError::new(&err))
+        })?;
         self.last_applied = meta.last_log_id;
         self.membership = meta.last_membership.clone();
-        self.snapshots
-            .store(meta, &data)
-            .map_err(snapshot_write_error)?;
         self.applier.on_snapshot_installed();
         self.applied_index
             .send_replace(self.last_applied.map_or(0, |id| id.index));
+        tracing::info!(snapshot = %meta.snapshot_id, last_log_id = ?meta.last_log_id, "installed snapshot");
         Ok(())
     }
 
@@ -242,6 +247,32 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
             snapshot: Box::new(Cursor::new(data)),
         }))
     }
+}
+
+/// Unpacks `data` and makes it the live state, after checking it holds the state `meta` claims.
+fn install_checkpoint(
+    state: &StateStore,
+    snapshots: &SnapshotFiles,
+    meta: &SnapshotMeta,
+    data: &[u8],
+) -> Result<(), ReplicationError> {
+    let incoming = state.prepare_incoming()?;
+    unpack_checkpoint(data, incoming.path())?;
+    let applied = match StateStore::read_checkpoint_meta(incoming.path())?.applied {
+        Some(bytes) => decode_value::<Option<LogId>>("applied log id", &bytes)?,
+        None => None,
+    };
+    if applied != meta.last_log_id {
+        return Err(ReplicationError::Snapshot {
+            path: incoming.path().to_path_buf(),
+            reason: format!(
+                "snapshot {} claims to end at {:?} but its state is applied up to {:?}",
+                meta.snapshot_id, meta.last_log_id, applied
+            ),
+        });
+    }
+    state.install(incoming)?;
+    snapshots.store(meta, data)
 }
 
 /// Packs a checkpoint taken by [`StateMachine::get_snapshot_builder`] into a snapshot.
@@ -269,9 +300,188 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         .await
         .map_err(|join| sm_write_error(std::io::Error::other(join.to_string())))?
         .map_err(snapshot_write_error)?;
+        tracing::info!(
+            snapshot = %self.meta.snapshot_id,
+            last_log_id = ?self.meta.last_log_id,
+            bytes = packed.len(),
+            "built snapshot"
+        );
         Ok(Snapshot {
             meta: self.meta.clone(),
             snapshot: Box::new(Cursor::new(packed)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use bytes::Bytes;
+    use openraft::{CommittedLeaderId, Membership};
+
+    use super::*;
+    use crate::types::Payload;
+
+    /// Payloads are `key=value`; stores value under key.
+    #[derive(Default)]
+    struct KvApplier {
+        installs: AtomicU32,
+    }
+
+    impl Applier for KvApplier {
+        fn apply(
+            &self,
+            _state: &StateStore,
+            entry: &CommittedEntry<'_>,
+        ) -> Result<StateWrites, ApplyError> {
+            let text = std::str::from_utf8(entry.payload)
+                .map_err(|e| ApplyError::Decode(e.to_string()))?;
+            let (key, value) = text.split_once('=').ok_or_else(|| {
+                ApplyError::Decode(format!("entry {}: no '=' in {text:?}", entry.index))
+            })?;
+            let mut writes = StateWrites::new();
+            writes.put(key, value);
+            Ok(writes)
+        }
+
+        fn on_snapshot_installed(&self) {
+            self.installs.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn log_id(index: u64) -> LogId {
+        LogId::new(CommittedLeaderId::new(2, 1), index)
+    }
+
+    fn entries() -> Vec<Entry> {
+        let mut entries = vec![Entry {
+            log_id: log_id(0),
+            payload: EntryPayload::Membership(Membership::new(vec![BTreeSet::from([1])], None)),
+        }];
+        entries.push(Entry {
+            log_id: log_id(1),
+            payload: EntryPayload::Blank,
+        });
+        for (index, text) in [(2, "a=1"), (3, "b=2"), (4, "a=3")] {
+            entries.push(Entry {
+                log_id: log_id(index),
+                payload: EntryPayload::Normal(Payload(Bytes::from_static(text.as_bytes()))),
+            });
+        }
+        entries
+    }
+
+    fn open(dir: &Path, applier: Arc<KvApplier>) -> StateMachine<KvApplier> {
+        let state = Arc::new(StateStore::open(dir).unwrap());
+        let (applied, _) = watch::channel(0);
+        StateMachine::open(dir, state, applier, applied, Arc::new(())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn snapshot_build_and_install_round_trip() {
+        let source_dir = tempfile::tempdir().unwrap();
+        let target_dir = tempfile::tempdir().unwrap();
+        let mut source = open(source_dir.path(), Arc::new(KvApplier::default()));
+        source.apply(entries()).await.unwrap();
+        let (applied, membership) = source.applied_state().await.unwrap();
+        assert_eq!(applied, Some(log_id(4)));
+        assert_eq!(membership.log_id(), &Some(log_id(0)));
+        let position = source
+            .state
+            .with_view(|view| applied_position(view).unwrap());
+        assert_eq!(position, Some(EntryPosition { index: 4, term: 2 }));
+
+        let mut builder = source.get_snapshot_builder().await;
+        // Applying more after the checkpoint does not leak into the snapshot.
+        source
+            .apply([Entry {
+                log_id: log_id(5),
+                payload: EntryPayload::Normal(Payload(Bytes::from_static(b"c=9"))),
+            }])
+            .await
+            .unwrap();
+        let snapshot = builder.build_snapshot().await.unwrap();
+        assert_eq!(snapshot.meta.last_log_id, Some(log_id(4)));
+        let current = source.get_current_snapshot().await.unwrap().unwrap();
+        assert_eq!(current.meta, snapshot.meta);
+
+        let applier = Arc::new(KvApplier::default());
+        let mut target = open(target_dir.path(), Arc::clone(&applier));
+        target
+            .state
+            .write({
+                let mut stale = StateBatch::new();
+                stale.put(b"stale", b"x");
+                stale
+            })
+            .unwrap();
+        let data = snapshot.snapshot.into_inner();
+        let mut received = target.begin_receiving_snapshot().await.unwrap();
+        received.get_mut().extend_from_slice(&data);
+        target
+            .install_snapshot(&snapshot.meta, received)
+            .await
+            .unwrap();
+
+        assert_eq!(applier.installs.load(Ordering::SeqCst), 1);
+        assert_eq!(target.applied_state().await.unwrap().0, Some(log_id(4)));
+        assert_eq!(target.state.get(b"a").unwrap().as_deref(), Some(&b"3"[..]));
+        assert_eq!(target.state.get(b"b").unwrap().as_deref(), Some(&b"2"[..]));
+        assert_eq!(target.state.get(b"c").unwrap(), None);
+        assert_eq!(target.state.get(b"stale").unwrap(), None);
+        let kept = target.get_current_snapshot().await.unwrap().unwrap();
+        assert_eq!(kept.meta, snapshot.meta);
+        assert_eq!(kept.snapshot.into_inner(), data);
+
+        // Reopening the target recovers the installed state and its applied position.
+        drop(target);
+        let mut reopened = open(target_dir.path(), Arc::new(KvApplier::default()));
+        assert_eq!(reopened.applied_state().await.unwrap().0, Some(log_id(4)));
+        assert_eq!(
+            reopened.state.get(b"a").unwrap().as_deref(),
+            Some(&b"3"[..])
+        );
+    }
+
+    #[tokio::test]
+    async fn snapshot_whose_meta_does_not_match_its_state_is_rejected() {
+        let source_dir = tempfile::tempdir().unwrap();
+        let target_dir = tempfile::tempdir().unwrap();
+        let mut source = open(source_dir.path(), Arc::new(KvApplier::default()));
+        source.apply(entries()).await.unwrap();
+        let snapshot = source
+            .get_snapshot_builder()
+            .await
+            .build_snapshot()
+            .await
+            .unwrap();
+        let mut meta = snapshot.meta.clone();
+        meta.last_log_id = Some(log_id(99));
+
+        let mut target = open(target_dir.path(), Arc::new(KvApplier::default()));
+        let err = target
+            .install_snapshot(&meta, snapshot.snapshot)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("claims to end at"), "{err}");
+        assert_eq!(target.applied_state().await.unwrap().0, None);
+        assert_eq!(target.state.get(b"a").unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn failing_applier_reports_the_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sm = open(dir.path(), Arc::new(KvApplier::default()));
+        let err = sm
+            .apply([Entry {
+                log_id: log_id(7),
+                payload: EntryPayload::Normal(Payload(Bytes::from_static(b"no equals sign"))),
+            }])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no '='"), "{err}");
+        assert_eq!(sm.applied_state().await.unwrap().0, None);
     }
 }

@@ -249,3 +249,23 @@ async fn append_throughput() {
     );
     replica.shutdown().await.unwrap();
 }
+
+/// Raw durable-append rate of the log store, for comparison with `append_throughput`.
+#[test]
+#[ignore]
+fn raw_log_sync_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = hornet_storage::LogStore::open(dir.path()).unwrap();
+    let n = 2000u64;
+    let started = Instant::now();
+    for index in 1..=n {
+        let mut batch = hornet_storage::LogBatch::new();
+        batch.push(index, &[0u8; 64]).unwrap();
+        store.append(batch).unwrap();
+    }
+    let elapsed = started.elapsed();
+    eprintln!(
+        "raw: {n} synced appends in {elapsed:?} = {:.0}/s",
+        n as f64 / elapsed.as_secs_f64()
+    );
+}
