@@ -53,9 +53,13 @@ pub trait BrokerClient: Send + Sync + 'static {
         deadline: Instant,
     ) -> Result<Record, BrokerError>;
 
-    /// The current cluster view, used for `Topology` and for routing (partition count, leaders).
+    /// The current cluster view, used for `Topology` and for routing. Called on every request, so keep it
+    /// cheap (a snapshot behind a lock or an `ArcSwap`). `partitions_count` must be the cluster's
+    /// configured partition count (message routing hashes over it), 0 only while the node is starting.
     fn topology(&self) -> ClusterTopology;
 
-    /// Notifications that jobs of a type became activatable on a partition.
+    /// Notifications that jobs of a type became activatable on a partition (created, failed with retries
+    /// left, timed out, back from backoff). Long-polling `ActivateJobs` and `StreamActivatedJobs` rely on
+    /// them to wake up; a missed notification delays a worker until its request times out.
     fn subscribe_jobs_available(&self) -> tokio::sync::broadcast::Receiver<JobsAvailable>;
 }

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::codec::CompressionEncoding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -39,6 +40,8 @@ pub async fn serve_with_listener(
 ) -> Result<(), ServeError> {
     let max_message_size = service.config().max_message_size;
     let server = GatewayServer::new(service)
+        // grpc-java (Zeebe's gateway) accepts gzip-compressed requests out of the box; so do we.
+        .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(max_message_size)
         .max_encoding_message_size(max_message_size);
     tonic::transport::Server::builder()

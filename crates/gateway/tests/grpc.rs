@@ -280,6 +280,44 @@ async fn topology_reports_the_cluster() {
 }
 
 #[tokio::test]
+async fn gzip_compressed_requests_are_accepted() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let h = start_default(broker.clone()).await;
+    let mut client = h
+        .client
+        .clone()
+        .send_compressed(tonic::codec::CompressionEncoding::Gzip);
+    client
+        .complete_job(pb::CompleteJobRequest {
+            job_key: Key::new(PartitionId(1), 1).get(),
+            variables: r#"{"big":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}"#.into(),
+            result: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(broker.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn messages_above_four_megabytes_are_refused() {
+    let broker = FakeBroker::new(1, Box::new(job_events));
+    let mut h = start_default(broker.clone()).await;
+    let status = h
+        .client
+        .deploy_resource(pb::DeployResourceRequest {
+            resources: vec![pb::Resource {
+                name: "big.bpmn".into(),
+                content: vec![b'x'; 5 * 1024 * 1024],
+            }],
+            tenant_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    assert!(broker.calls().is_empty());
+}
+
+#[tokio::test]
 async fn complete_job_goes_to_the_partition_of_its_key() {
     let broker = FakeBroker::new(3, Box::new(job_events));
     let mut h = start_default(broker.clone()).await;
