@@ -208,7 +208,26 @@ pub struct PartitionReplica {
     server_metrics: watch::Receiver<openraft::metrics::RaftServerMetrics<NodeId, BasicNode>>,
     role: watch::Receiver<RoleState>,
     applied: watch::Receiver<u64>,
-    role_task: JoinHandle<()>,
+    /// Publishes role changes; ends by itself once the Raft core is gone.
+    _role_task: JoinHandle<()>,
+    /// Set by [`PartitionReplica::shutdown`]; otherwise dropping the replica stops the member.
+    stopped: bool,
+}
+
+impl Drop for PartitionReplica {
+    fn drop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        // Dropped without `shutdown`: stop the Raft member in the background so it does not keep
+        // running (and holding the partition's storage) without an owner.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let raft = self.raft.clone();
+            runtime.spawn(async move {
+                let _ = raft.shutdown().await;
+            });
+        }
+    }
 }
 
 impl std::fmt::Debug for PartitionReplica {
@@ -306,7 +325,8 @@ impl PartitionReplica {
             server_metrics,
             role,
             applied,
-            role_task,
+            _role_task: role_task,
+            stopped: false,
         })
     }
 
@@ -446,22 +466,17 @@ impl PartitionReplica {
     /// Stops the Raft member and waits until its log and state machine are closed, so the
     /// partition directory can be reopened. `Arc<StateStore>` clones obtained from
     /// [`PartitionReplica::state`] keep the state database open until they are dropped.
-    pub async fn shutdown(self) -> Result<(), ReplicationError> {
-        let Self {
-            raft,
-            log,
-            state,
-            state_machine_alive,
-            role_task,
-            ..
-        } = self;
-        raft.shutdown().await.map_err(|join| {
+    pub async fn shutdown(mut self) -> Result<(), ReplicationError> {
+        self.stopped = true;
+        let raft = self.raft.clone();
+        let log_closed = Arc::downgrade(&self.log);
+        let state_machine_alive = self.state_machine_alive.clone();
+        drop(self);
+        let stopped = raft.shutdown().await;
+        drop(raft);
+        stopped.map_err(|join| {
             ReplicationError::Stopped(format!("raft core failed while stopping: {join}"))
         })?;
-        drop(raft);
-        let log_closed = Arc::downgrade(&log);
-        drop(log);
-        drop(state);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while log_closed.strong_count() > 0 || state_machine_alive.strong_count() > 0 {
             if tokio::time::Instant::now() >= deadline {
@@ -471,7 +486,6 @@ impl PartitionReplica {
             }
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        role_task.abort();
         Ok(())
     }
 }

@@ -215,6 +215,38 @@ async fn failing_applier_stops_the_group() {
     .await
     .unwrap()
     .unwrap();
+    // Shutting a failed member down still releases its storage.
+    let _ = replica.shutdown().await;
+    let reopened = StateStore::open(dir.path()).unwrap();
+    assert_eq!(read_sum(&reopened), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_replica_stops_it_and_releases_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica =
+        PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+            .await
+            .unwrap();
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    append_values(&replica, 1..=3).await;
+    drop(replica);
+    // The member stops in the background; the partition can then be started again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let replica = loop {
+        match PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+            .await
+        {
+            Ok(replica) => break replica,
+            Err(ReplicationError::Storage(_)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(10)).await
+            }
+            Err(other) => panic!("restart failed: {other}"),
+        }
+    };
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    assert_eq!(read_sum(replica.state()), 6);
+    replica.shutdown().await.unwrap();
 }
 
 /// Rough throughput figure; run with `--ignored --nocapture`.
