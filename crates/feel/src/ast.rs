@@ -1,7 +1,7 @@
 //! The syntax tree produced by the parser. Every node carries its source span.
 
+use crate::number::Number;
 use crate::span::Span;
-use rust_decimal::Decimal;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Expr {
@@ -83,7 +83,7 @@ pub(crate) enum UnaryTest {
 pub(crate) enum ExprKind {
     Null,
     Bool(bool),
-    Number(Decimal),
+    Number(Number),
     Str(String),
     /// `@"2021-01-01"`
     Temporal(String),

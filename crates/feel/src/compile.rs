@@ -51,7 +51,7 @@ impl Compiler {
         match &e.kind {
             ExprKind::Null => Node::Const(Value::Null),
             ExprKind::Bool(b) => Node::Const(Value::Bool(*b)),
-            ExprKind::Number(n) => Node::Const(Value::Number(*n)),
+            ExprKind::Number(n) => Node::Const(Value::Number(n.clone())),
             ExprKind::Str(s) => Node::Const(Value::String(s.clone())),
             // The parser has validated the literal.
             ExprKind::Temporal(text) => {

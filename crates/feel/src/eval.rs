@@ -4,10 +4,9 @@ use crate::ast::{CompareOp, Quantifier, TypeRef};
 use crate::builtins::Builtin;
 use crate::context::EvalContext;
 use crate::error::EvalErrorKind;
+use crate::number::Number;
 use crate::ops;
 use crate::value::{Context, Range, RangeBound, Value};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
@@ -596,8 +595,8 @@ pub(crate) fn path(value: Value, key: &str) -> Value {
 }
 
 /// 1-based index; negative counts from the end; out of range is null.
-fn index(items: Vec<Value>, n: &Decimal) -> Value {
-    let Some(i) = n.trunc().to_i64() else {
+fn index(items: Vec<Value>, n: &Number) -> Value {
+    let Some(i) = n.trunc_i64() else {
         return Value::Null;
     };
     let len = items.len() as i64;
@@ -639,8 +638,8 @@ fn make_range(start: Value, start_closed: bool, end: Value, end_closed: bool) ->
     }))
 }
 
-fn numeric_range(start: Decimal, end: Decimal) -> Result<Option<Vec<Value>>, EvalErrorKind> {
-    let (Some(s), Some(e)) = (start.trunc().to_i64(), end.trunc().to_i64()) else {
+fn numeric_range(start: Number, end: Number) -> Result<Option<Vec<Value>>, EvalErrorKind> {
+    let (Some(s), Some(e)) = (start.trunc_i64(), end.trunc_i64()) else {
         return Ok(None);
     };
     if (e - s).abs() >= MAX_RANGE_ITERATION {
@@ -661,20 +660,19 @@ fn range_items(range: &Range) -> Result<Option<Vec<Value>>, EvalErrorKind> {
     else {
         return Ok(None);
     };
-    let s = if range.start.is_closed() {
-        *s
-    } else {
-        *s + Decimal::ONE
+    let (Some(mut s), Some(mut e)) = (s.trunc_i64(), e.trunc_i64()) else {
+        return Ok(None);
     };
-    let e = if range.end.is_closed() {
-        *e
-    } else {
-        *e - Decimal::ONE
-    };
+    if !range.start.is_closed() {
+        s = s.saturating_add(1);
+    }
+    if !range.end.is_closed() {
+        e = e.saturating_sub(1);
+    }
     if s > e {
         return Ok(Some(Vec::new()));
     }
-    numeric_range(s, e)
+    numeric_range(Number::from(s), Number::from(e))
 }
 
 /// `value instance of ty`

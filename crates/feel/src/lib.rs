@@ -21,8 +21,8 @@
 //! Evaluation is deterministic: nothing reads the clock or a random source; `now()`, `today()`,
 //! `uuid()` and `random number()` derive from [`EvalContext`].
 //!
-//! Numbers are [`rust_decimal::Decimal`] (28 significant digits) rather than DECIMAL128
-//! (34 digits) as in feel-scala; see [`Value`].
+//! Numbers are [`Number`]: decimals rounded to 34 significant digits (half-even), the
+//! `BigDecimal`/`DECIMAL128` semantics feel-scala has.
 
 mod ast;
 mod builtins;
@@ -32,6 +32,7 @@ mod error;
 mod eval;
 mod expression;
 mod lexer;
+mod number;
 mod ops;
 mod parser;
 mod span;
@@ -42,7 +43,7 @@ pub use context::{EmptyVariables, EvalContext, Variables};
 pub use error::{EvalError, EvalErrorKind, ParseError};
 pub use eval::FunctionValue;
 pub use expression::{parse_unary_tests, Expression, UnaryTests};
-pub use rust_decimal::Decimal;
+pub use number::{InvalidNumber, Number, Rounding};
 pub use span::{Position, Span};
 pub use temporal::{
     Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration,

@@ -3,16 +3,12 @@
 
 use crate::temporal;
 use crate::value::{Range, RangeBound, Value};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps};
 use std::cmp::Ordering;
 
 /// `a + b`
 pub(crate) fn add(a: &Value, b: &Value) -> Value {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.checked_add(*y).map_or(Value::Null, Value::Number)
-        }
+        (Value::Number(x), Value::Number(y)) => x.checked_add(y).map_or(Value::Null, Value::Number),
         (Value::String(x), Value::String(y)) => {
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(x);
@@ -26,9 +22,7 @@ pub(crate) fn add(a: &Value, b: &Value) -> Value {
 /// `a - b`
 pub(crate) fn sub(a: &Value, b: &Value) -> Value {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.checked_sub(*y).map_or(Value::Null, Value::Number)
-        }
+        (Value::Number(x), Value::Number(y)) => x.checked_sub(y).map_or(Value::Null, Value::Number),
         _ => temporal::sub(a, b).unwrap_or(Value::Null),
     }
 }
@@ -36,9 +30,7 @@ pub(crate) fn sub(a: &Value, b: &Value) -> Value {
 /// `a * b`
 pub(crate) fn mul(a: &Value, b: &Value) -> Value {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            x.checked_mul(*y).map_or(Value::Null, Value::Number)
-        }
+        (Value::Number(x), Value::Number(y)) => x.checked_mul(y).map_or(Value::Null, Value::Number),
         _ => temporal::mul(a, b).unwrap_or(Value::Null),
     }
 }
@@ -46,13 +38,7 @@ pub(crate) fn mul(a: &Value, b: &Value) -> Value {
 /// `a / b`; division by zero is `null`.
 pub(crate) fn div(a: &Value, b: &Value) -> Value {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            if y.is_zero() {
-                Value::Null
-            } else {
-                x.checked_div(*y).map_or(Value::Null, Value::Number)
-            }
-        }
+        (Value::Number(x), Value::Number(y)) => x.checked_div(y).map_or(Value::Null, Value::Number),
         _ => temporal::div(a, b).unwrap_or(Value::Null),
     }
 }
@@ -60,34 +46,15 @@ pub(crate) fn div(a: &Value, b: &Value) -> Value {
 /// `a ** b`
 pub(crate) fn pow(a: &Value, b: &Value) -> Value {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => power(*x, *y).map_or(Value::Null, Value::Number),
+        (Value::Number(x), Value::Number(y)) => x.pow(y).map_or(Value::Null, Value::Number),
         _ => Value::Null,
-    }
-}
-
-pub(crate) fn power(base: Decimal, exp: Decimal) -> Option<Decimal> {
-    if exp.fract().is_zero() {
-        let e = exp.to_i64()?;
-        if e >= 0 {
-            base.checked_powi(e)
-        } else {
-            if base.is_zero() {
-                return None;
-            }
-            Decimal::ONE.checked_div(base.checked_powi(-e)?)
-        }
-    } else {
-        if base.is_sign_negative() {
-            return None;
-        }
-        base.checked_powd(exp)
     }
 }
 
 /// `-a`
 pub(crate) fn neg(a: &Value) -> Value {
     match a {
-        Value::Number(x) => Value::Number(-*x),
+        Value::Number(x) => Value::Number(x.neg()),
         _ => temporal::neg(a).unwrap_or(Value::Null),
     }
 }

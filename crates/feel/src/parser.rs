@@ -7,9 +7,8 @@
 use crate::ast::*;
 use crate::error::ParseError;
 use crate::lexer::{tokenize, Token, TokenKind};
+use crate::number::Number;
 use crate::span::Span;
-use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Built-in function names made of several words. They are only recognized directly before `(`,
 /// so a variable `date` followed by `and time` still parses as a conjunction.
@@ -477,7 +476,7 @@ impl<'s> Parser<'s> {
             let span = start.to(operand.span);
             // Fold `-5` directly so that literals like `-1` are constants without a runtime op.
             if let ExprKind::Number(n) = &operand.kind {
-                return Ok(Expr::new(ExprKind::Number(-*n), span));
+                return Ok(Expr::new(ExprKind::Number(n.neg()), span));
             }
             return Ok(Expr::new(ExprKind::Neg(Box::new(operand)), span));
         }
@@ -899,12 +898,8 @@ impl<'s> Parser<'s> {
     }
 }
 
-fn parse_number(text: &str) -> Option<Decimal> {
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str(text).ok()
-    }
+fn parse_number(text: &str) -> Option<Number> {
+    Number::parse(text)
 }
 
 #[cfg(test)]

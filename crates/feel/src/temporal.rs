@@ -1151,9 +1151,8 @@ pub(crate) fn sub(a: &Value, b: &Value) -> Option<Value> {
 }
 
 /// Duration × number truncates the number to an integer, as feel-scala does.
-fn int_factor(n: &rust_decimal::Decimal) -> Option<i64> {
-    use rust_decimal::prelude::ToPrimitive;
-    n.trunc().to_i64()
+fn int_factor(n: &crate::number::Number) -> Option<i64> {
+    n.trunc_i64()
 }
 
 pub(crate) fn mul(a: &Value, b: &Value) -> Option<Value> {
@@ -1172,32 +1171,23 @@ pub(crate) fn mul(a: &Value, b: &Value) -> Option<Value> {
 }
 
 pub(crate) fn div(a: &Value, b: &Value) -> Option<Value> {
-    use rust_decimal::prelude::ToPrimitive;
-    use rust_decimal::Decimal;
+    use crate::number::Number as N;
     use Value::*;
     Some(match (a, b) {
         (YearMonthDuration(d), Number(n)) if !n.is_zero() => {
-            let months = Decimal::from(d.months).checked_div(*n)?.trunc().to_i64()?;
+            let months = N::from(d.months).checked_div(n)?.trunc_i64()?;
             YearMonthDuration(crate::temporal::YearMonthDuration { months })
         }
         (YearMonthDuration(x), YearMonthDuration(y)) if y.months != 0 => {
-            Number(Decimal::from(x.months).checked_div(Decimal::from(y.months))?)
+            Number(N::from(x.months).checked_div(&N::from(y.months))?)
         }
-        (DayTimeDuration(x), DayTimeDuration(y)) if y.nanos != 0 => {
-            // feel-scala divides whole milliseconds.
-            let xm = Decimal::from_i128_with_scale(x.nanos / 1_000_000, 0);
-            let ym = Decimal::from_i128_with_scale(y.nanos / 1_000_000, 0);
-            if ym.is_zero() {
-                return None;
-            }
-            Number(xm.checked_div(ym)?)
+        // feel-scala divides whole milliseconds.
+        (DayTimeDuration(x), DayTimeDuration(y)) => {
+            Number(N::from(x.nanos / 1_000_000).checked_div(&N::from(y.nanos / 1_000_000))?)
         }
         (DayTimeDuration(d), Number(n)) if !n.is_zero() => {
-            let millis = Decimal::from_i128_with_scale(d.nanos / 1_000_000, 0)
-                .checked_div(*n)?
-                .trunc()
-                .to_i128()?;
-            dtd(millis * 1_000_000)
+            let millis = N::from(d.nanos / 1_000_000).checked_div(n)?.trunc_i64()?;
+            dtd(i128::from(millis) * 1_000_000)
         }
         _ => return None,
     })
@@ -1233,7 +1223,7 @@ pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {
 
 // ------------------------------------------------------------------ properties
 
-fn num(n: impl Into<rust_decimal::Decimal>) -> Value {
+fn num(n: impl Into<crate::number::Number>) -> Value {
     Value::Number(n.into())
 }
 
@@ -1285,19 +1275,10 @@ pub(crate) fn property(value: &Value, key: &str) -> Option<Value> {
         Value::DayTimeDuration(d) => {
             let secs = d.whole_seconds();
             Some(match key {
-                "days" => num(rust_decimal::Decimal::from_i128_with_scale(
-                    secs / i128::from(SECONDS_PER_DAY),
-                    0,
-                )),
-                "hours" => num(rust_decimal::Decimal::from_i128_with_scale(
-                    (secs / 3600) % 24,
-                    0,
-                )),
-                "minutes" => num(rust_decimal::Decimal::from_i128_with_scale(
-                    (secs / 60) % 60,
-                    0,
-                )),
-                "seconds" => num(rust_decimal::Decimal::from_i128_with_scale(secs % 60, 0)),
+                "days" => num(secs / i128::from(SECONDS_PER_DAY)),
+                "hours" => num((secs / 3600) % 24),
+                "minutes" => num((secs / 60) % 60),
+                "seconds" => num(secs % 60),
                 _ => return None,
             })
         }

@@ -1,27 +1,22 @@
 //! FEEL runtime values and their conversion to and from JSON (as Zeebe maps variables).
 
 use crate::eval::FunctionValue;
+use crate::number::Number;
 use crate::temporal::{
     Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration,
 };
 use indexmap::IndexMap;
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use rust_decimal::Decimal;
 use std::fmt;
-use std::str::FromStr;
 
 /// A FEEL value.
 ///
-/// Numbers are [`rust_decimal::Decimal`]: exact base-10 arithmetic with a 96-bit mantissa
-/// (28–29 significant digits). feel-scala uses Java `BigDecimal` with `DECIMAL128` (34 digits);
-/// results that need more than 28 digits are rounded earlier here, and magnitudes above
-/// about 7.9e28 cannot be represented (such results become `null`).
+/// Numbers are [`Number`]: decimals with 34 significant digits (DECIMAL128), like feel-scala.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
     #[default]
     Null,
     Bool(bool),
-    Number(Decimal),
+    Number(Number),
     String(String),
     List(Vec<Value>),
     Context(Context),
@@ -135,7 +130,7 @@ pub struct Range {
 impl Value {
     /// Builds a number value from an integer.
     pub fn number(n: i64) -> Value {
-        Value::Number(Decimal::from(n))
+        Value::Number(Number::from(n))
     }
 
     /// Builds a string value.
@@ -168,7 +163,7 @@ impl Value {
 
     /// Converts a JSON value as Zeebe does for process variables.
     ///
-    /// JSON numbers that do not fit a decimal (magnitude above ~7.9e28) become `null`.
+    /// JSON numbers beyond the decimal128 range (about 1e6144) become `null`.
     pub fn from_json(json: &serde_json::Value) -> Value {
         match json {
             serde_json::Value::Null => Value::Null,
@@ -215,38 +210,26 @@ impl Value {
     }
 }
 
-pub(crate) fn number_from_json(n: &serde_json::Number) -> Option<Decimal> {
+pub(crate) fn number_from_json(n: &serde_json::Number) -> Option<Number> {
     if let Some(i) = n.as_i64() {
-        return Some(Decimal::from(i));
+        return Some(Number::from(i));
     }
     if let Some(u) = n.as_u64() {
-        return Some(Decimal::from(u));
+        return Some(Number::from(u));
     }
-    let text = n.to_string();
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .ok()
-        .or_else(|| n.as_f64().and_then(Decimal::from_f64))
+    Number::parse(&n.to_string()).or_else(|| n.as_f64().and_then(Number::from_f64))
 }
 
-pub(crate) fn number_to_json(n: &Decimal) -> serde_json::Value {
-    let n = n.normalize();
-    if n.scale() == 0 {
-        if let Some(i) = n.to_i64() {
-            return serde_json::Value::from(i);
-        }
-        if let Some(u) = n.to_u64() {
-            return serde_json::Value::from(u);
-        }
+pub(crate) fn number_to_json(n: &Number) -> serde_json::Value {
+    if let Some(i) = n.to_i64() {
+        return serde_json::Value::from(i);
+    }
+    if let Some(u) = n.to_u64() {
+        return serde_json::Value::from(u);
     }
     n.to_f64()
         .and_then(serde_json::Number::from_f64)
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
-}
-
-/// Formats a number the way feel-scala's `string()` does: plain notation, no trailing zeros.
-pub(crate) fn format_number(n: &Decimal) -> String {
-    n.normalize().to_string()
 }
 
 impl fmt::Display for Value {
@@ -255,7 +238,7 @@ impl fmt::Display for Value {
         match self {
             Value::Null => f.write_str("null"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Number(n) => f.write_str(&format_number(n)),
+            Value::Number(n) => write!(f, "{n}"),
             Value::String(s) => f.write_str(s),
             Value::List(items) => {
                 f.write_str("[")?;
@@ -329,8 +312,8 @@ impl From<bool> for Value {
     }
 }
 
-impl From<Decimal> for Value {
-    fn from(n: Decimal) -> Self {
+impl From<Number> for Value {
+    fn from(n: Number) -> Self {
         Value::Number(n)
     }
 }

@@ -3,9 +3,8 @@
 use super::{args, sig, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::Number;
 use crate::value::{Context, Value};
-use rust_decimal::Decimal;
-use std::str::FromStr;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("string", &["from"], 1, string),
@@ -29,26 +28,9 @@ fn string(a: Vec<Value>, _: &mut Evaluator) -> R {
     })
 }
 
-/// Parses a FEEL number literal text (optional sign, digits, optional fraction and exponent).
-pub(crate) fn parse_number(text: &str) -> Option<Decimal> {
-    let t = text.trim();
-    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let valid = !body.is_empty()
-        && body
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-        && body
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() || c == '.');
-    if !valid {
-        return None;
-    }
-    if body.contains(['e', 'E']) {
-        Decimal::from_scientific(t).ok()
-    } else {
-        Decimal::from_str(t).ok()
-    }
+/// Parses number text as `number()` does: surrounding whitespace is ignored.
+pub(crate) fn parse_number(text: &str) -> Option<Number> {
+    Number::parse(text.trim())
 }
 
 fn number(a: Vec<Value>, _: &mut Evaluator) -> R {

@@ -3,10 +3,9 @@
 use super::{args, list_arg, sig, variadic, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::Number;
 use crate::ops;
 use crate::value::Value;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps};
 use std::cmp::Ordering;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
@@ -65,7 +64,7 @@ fn list_contains(a: Vec<Value>, _: &mut Evaluator) -> R {
 
 fn count(a: Vec<Value>, _: &mut Evaluator) -> R {
     Ok(match args::<1>(a) {
-        [Value::List(items)] => Value::Number(Decimal::from(items.len())),
+        [Value::List(items)] => Value::Number(Number::from(items.len())),
         _ => Value::Null,
     })
 }
@@ -100,7 +99,7 @@ fn max(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 /// All elements as numbers, or `None` if any is not a number.
-fn numbers(a: Vec<Value>) -> Option<Vec<Decimal>> {
+fn numbers(a: Vec<Value>) -> Option<Vec<Number>> {
     list_arg(a)
         .into_iter()
         .map(|v| match v {
@@ -110,13 +109,13 @@ fn numbers(a: Vec<Value>) -> Option<Vec<Decimal>> {
         .collect()
 }
 
-fn num(n: Option<Decimal>) -> Value {
+fn num(n: Option<Number>) -> Value {
     n.map_or(Value::Null, Value::Number)
 }
 
-fn checked_sum(ns: &[Decimal]) -> Option<Decimal> {
+fn checked_sum(ns: &[Number]) -> Option<Number> {
     ns.iter()
-        .try_fold(Decimal::ZERO, |acc, n| acc.checked_add(*n))
+        .try_fold(Number::from(0), |acc, n| acc.checked_add(n))
 }
 
 fn sum(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -130,13 +129,13 @@ fn product(a: Vec<Value>, _: &mut Evaluator) -> R {
     Ok(match numbers(a) {
         Some(ns) if !ns.is_empty() => num(ns
             .iter()
-            .try_fold(Decimal::ONE, |acc, n| acc.checked_mul(*n))),
+            .try_fold(Number::from(1), |acc, n| acc.checked_mul(n))),
         _ => Value::Null,
     })
 }
 
-fn mean_of(ns: &[Decimal]) -> Option<Decimal> {
-    checked_sum(ns)?.checked_div(Decimal::from(ns.len()))
+fn mean_of(ns: &[Number]) -> Option<Number> {
+    checked_sum(ns)?.checked_div(&Number::from(ns.len()))
 }
 
 fn mean(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -156,11 +155,11 @@ fn median(a: Vec<Value>, _: &mut Evaluator) -> R {
     ns.sort();
     let mid = ns.len() / 2;
     Ok(if ns.len() % 2 == 1 {
-        Value::Number(ns[mid])
+        Value::Number(ns[mid].clone())
     } else {
         num(ns[mid - 1]
-            .checked_add(ns[mid])
-            .and_then(|s| s.checked_div(Decimal::TWO)))
+            .checked_add(&ns[mid])
+            .and_then(|s| s.checked_div(&Number::from(2))))
     })
 }
 
@@ -174,13 +173,13 @@ fn stddev(a: Vec<Value>, _: &mut Evaluator) -> R {
     }
     let result = (|| {
         let m = mean_of(&ns)?;
-        let squares = ns.iter().try_fold(Decimal::ZERO, |acc, n| {
-            let d = n.checked_sub(m)?;
-            acc.checked_add(d.checked_mul(d)?)
+        let squares = ns.iter().try_fold(Number::from(0), |acc, n| {
+            let d = n.checked_sub(&m)?;
+            acc.checked_add(&d.checked_mul(&d)?)
         })?;
-        squares.checked_div(Decimal::from(ns.len() - 1))?.sqrt()
+        squares.checked_div(&Number::from(ns.len() - 1))?.sqrt()
     })();
-    Ok(num(result.map(|d| d.normalize())))
+    Ok(num(result))
 }
 
 fn mode(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -189,7 +188,7 @@ fn mode(a: Vec<Value>, _: &mut Evaluator) -> R {
     };
     ns.sort();
     let mut best = 0;
-    let mut modes: Vec<Decimal> = Vec::new();
+    let mut modes: Vec<Number> = Vec::new();
     let mut i = 0;
     while i < ns.len() {
         let mut j = i;
@@ -202,7 +201,7 @@ fn mode(a: Vec<Value>, _: &mut Evaluator) -> R {
             modes.clear();
         }
         if run == best {
-            modes.push(ns[i]);
+            modes.push(ns[i].clone());
         }
         i = j;
     }
@@ -228,8 +227,8 @@ fn any(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 /// Converts a 1-based (negative: from the end) position into a 0-based index within `len`.
-fn position(n: &Decimal, len: usize) -> Option<usize> {
-    let i = n.trunc().to_i64()?;
+fn position(n: &Number, len: usize) -> Option<usize> {
+    let i = n.trunc_i64()?;
     let len = len as i64;
     let idx = if i > 0 { i - 1 } else { len + i };
     (i != 0 && idx >= 0 && idx < len).then_some(idx as usize)
@@ -248,7 +247,7 @@ fn sublist(a: Vec<Value>, _: &mut Evaluator) -> R {
         let Value::Number(n) = length else {
             return Ok(Value::Null);
         };
-        let Some(n) = n.trunc().to_usize() else {
+        let Some(n) = n.trunc_i64().and_then(|n| usize::try_from(n).ok()) else {
             return Ok(Value::Null);
         };
         from.saturating_add(n).min(items.len())
@@ -348,7 +347,7 @@ fn index_of(a: Vec<Value>, _: &mut Evaluator) -> R {
                 .iter()
                 .enumerate()
                 .filter(|(_, v)| ops::equals(v, &m) == Some(true))
-                .map(|(i, _)| Value::Number(Decimal::from(i + 1)))
+                .map(|(i, _)| Value::Number(Number::from(i + 1)))
                 .collect(),
         ),
         _ => Value::Null,
@@ -450,7 +449,11 @@ fn partition(a: Vec<Value>, _: &mut Evaluator) -> R {
     let (Value::List(items), Value::Number(size)) = (list, size) else {
         return Ok(Value::Null);
     };
-    let Some(size) = size.to_usize().filter(|s| *s > 0) else {
+    let Some(size) = size
+        .to_i64()
+        .and_then(|s| usize::try_from(s).ok())
+        .filter(|s| *s > 0)
+    else {
         return Ok(Value::Null);
     };
     Ok(Value::List(

@@ -7,8 +7,8 @@
 use super::{args, sig, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::Number;
 use crate::value::Value;
-use rust_decimal::Decimal;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("uuid", &[], 0, uuid),
@@ -58,9 +58,13 @@ fn uuid(_: Vec<Value>, e: &mut Evaluator) -> R {
 fn random_number(_: Vec<Value>, e: &mut Evaluator) -> R {
     const SCALE: u64 = 10_000_000_000_000_000;
     let n = e.next_random() % SCALE;
-    Ok(Value::Number(
-        Decimal::from_i128_with_scale(i128::from(n), 16).normalize(),
-    ))
+    Ok(Value::Number(number_with_scale(n, 16)))
+}
+
+/// `n × 10^-scale`
+fn number_with_scale(n: u64, scale: i64) -> Number {
+    let digits = format!("{n}e-{scale}");
+    Number::parse(&digits).unwrap_or_default()
 }
 
 fn to_json(a: Vec<Value>, _: &mut Evaluator) -> R {

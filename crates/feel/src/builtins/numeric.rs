@@ -3,9 +3,8 @@
 use super::{args, sig, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::{Number, Rounding};
 use crate::value::Value;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("decimal", &["n", "scale"], 2, decimal),
@@ -28,62 +27,49 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
 
 type R = Result<Value, EvalErrorKind>;
 
-/// Rounds `n` to `scale` digits (scale may be negative: `round(1250, -2)`).
-fn round(a: Vec<Value>, strategy: RoundingStrategy) -> Value {
+/// Rounds `n` to `scale` digits (scale may be negative: `round half up(1250, -2)`).
+fn round(a: Vec<Value>, rounding: Rounding) -> Value {
     let [n, scale] = args::<2>(a);
     let Value::Number(n) = n else {
         return Value::Null;
     };
     let scale = match scale {
         Value::Null => 0,
-        Value::Number(s) if s.fract().is_zero() => match s.to_i64() {
-            Some(s) if (-28..=28).contains(&s) => s,
-            _ => return Value::Null,
+        Value::Number(s) => match s.to_i64() {
+            Some(s) => s,
+            None => return Value::Null,
         },
         _ => return Value::Null,
     };
-    round_to(n, scale, strategy).map_or(Value::Null, Value::Number)
-}
-
-pub(crate) fn round_to(n: Decimal, scale: i64, strategy: RoundingStrategy) -> Option<Decimal> {
-    if scale >= 0 {
-        let scale = u32::try_from(scale).ok()?;
-        Some(n.round_dp_with_strategy(scale, strategy))
-    } else {
-        let factor = Decimal::TEN.checked_powi(-scale)?;
-        let shifted = n.checked_div(factor)?;
-        shifted
-            .round_dp_with_strategy(0, strategy)
-            .checked_mul(factor)
-    }
+    n.round(scale, rounding).map_or(Value::Null, Value::Number)
 }
 
 fn decimal(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::MidpointNearestEven))
+    Ok(round(a, Rounding::HalfEven))
 }
 
 fn floor(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::ToNegativeInfinity))
+    Ok(round(a, Rounding::Floor))
 }
 
 fn ceiling(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::ToPositiveInfinity))
+    Ok(round(a, Rounding::Ceiling))
 }
 
 fn round_up(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::AwayFromZero))
+    Ok(round(a, Rounding::Up))
 }
 
 fn round_down(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::ToZero))
+    Ok(round(a, Rounding::Down))
 }
 
 fn round_half_up(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::MidpointAwayFromZero))
+    Ok(round(a, Rounding::HalfUp))
 }
 
 fn round_half_down(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(round(a, RoundingStrategy::MidpointTowardZero))
+    Ok(round(a, Rounding::HalfDown))
 }
 
 fn abs(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -100,49 +86,34 @@ fn modulo(a: Vec<Value>, _: &mut Evaluator) -> R {
     let [Value::Number(dividend), Value::Number(divisor)] = args::<2>(a) else {
         return Ok(Value::Null);
     };
-    if divisor.is_zero() {
-        return Ok(Value::Null);
-    }
-    let result = (|| {
-        let q = dividend.checked_div(divisor)?.floor();
-        dividend.checked_sub(divisor.checked_mul(q)?)
-    })();
-    Ok(result.map_or(Value::Null, Value::Number))
+    Ok(dividend.modulo(&divisor).map_or(Value::Null, Value::Number))
+}
+
+fn number_fn(a: Vec<Value>, f: impl FnOnce(&Number) -> Option<Number>) -> R {
+    Ok(match args::<1>(a) {
+        [Value::Number(n)] => f(&n).map_or(Value::Null, Value::Number),
+        _ => Value::Null,
+    })
 }
 
 fn sqrt(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(match args::<1>(a) {
-        [Value::Number(n)] if !n.is_sign_negative() || n.is_zero() => n
-            .sqrt()
-            .map_or(Value::Null, |r| Value::Number(r.normalize())),
-        _ => Value::Null,
-    })
+    number_fn(a, Number::sqrt)
 }
 
 fn log(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(match args::<1>(a) {
-        [Value::Number(n)] if n > Decimal::ZERO => n
-            .checked_ln()
-            .map_or(Value::Null, |r| Value::Number(r.normalize())),
-        _ => Value::Null,
-    })
+    number_fn(a, Number::ln)
 }
 
 fn exp(a: Vec<Value>, _: &mut Evaluator) -> R {
-    Ok(match args::<1>(a) {
-        [Value::Number(n)] => n
-            .checked_exp()
-            .map_or(Value::Null, |r| Value::Number(r.normalize())),
-        _ => Value::Null,
-    })
+    number_fn(a, Number::exp)
 }
 
 fn parity(a: Vec<Value>, want_even: bool) -> Value {
     match args::<1>(a) {
-        [Value::Number(n)] if n.fract().is_zero() => {
-            let even = (n % Decimal::TWO).is_zero();
-            Value::Bool(even == want_even)
-        }
+        [Value::Number(n)] if n.is_integer() => match n.modulo(&Number::from(2)) {
+            Some(rest) => Value::Bool(rest.is_zero() == want_even),
+            None => Value::Null,
+        },
         _ => Value::Null,
     }
 }

@@ -3,9 +3,8 @@
 use super::{args, sig, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::Number;
 use crate::value::Value;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("substring", &["string", "start position"], 2, substring),
@@ -75,7 +74,7 @@ fn substring(a: Vec<Value>, _: &mut Evaluator) -> R {
     };
     let chars: Vec<char> = s.chars().collect();
     let len = chars.len() as i64;
-    let Some(start) = start.trunc().to_i64() else {
+    let Some(start) = start.trunc_i64() else {
         return Ok(Value::Null);
     };
     // 1-based; negative positions count from the end.
@@ -85,7 +84,7 @@ fn substring(a: Vec<Value>, _: &mut Evaluator) -> R {
         let Value::Number(n) = length else {
             return Ok(Value::Null);
         };
-        let Some(n) = n.trunc().to_i64() else {
+        let Some(n) = n.trunc_i64() else {
             return Ok(Value::Null);
         };
         if n < 0 {
@@ -101,7 +100,7 @@ fn substring(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 fn string_length(a: Vec<Value>, _: &mut Evaluator) -> R {
-    str_fn(a, |s| Value::Number(Decimal::from(s.chars().count())))
+    str_fn(a, |s| Value::Number(Number::from(s.chars().count())))
 }
 
 fn upper_case(a: Vec<Value>, _: &mut Evaluator) -> R {

@@ -5,12 +5,11 @@
 use super::{args, sig, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
+use crate::number::Number;
 use crate::temporal::{
     self, Date, DateTime, LocalDateTime, LocalTime, YearMonthDuration, ZoneSpec,
 };
 use crate::value::Value;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("date", &["from"], 1, date),
@@ -55,8 +54,8 @@ fn date(a: Vec<Value>, _: &mut Evaluator) -> R {
     })
 }
 
-fn int(n: &Decimal) -> Option<i64> {
-    n.fract().is_zero().then(|| n.to_i64()).flatten()
+fn int(n: &Number) -> Option<i64> {
+    n.to_i64()
 }
 
 fn date3(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -87,11 +86,12 @@ fn time_parts(a: Vec<Value>, _: &mut Evaluator) -> R {
         return Ok(Value::Null);
     };
     let local = (|| {
-        let whole = s.trunc();
-        let nanos = ((s - whole) * Decimal::from(1_000_000_000))
-            .trunc()
-            .to_i64()?;
-        LocalTime::new(int(&h)?, int(&m)?, whole.to_i64()?, nanos)
+        let whole = s.trunc_i64()?;
+        let fraction = s.checked_sub(&Number::from(whole))?;
+        let nanos = fraction
+            .checked_mul(&Number::from(1_000_000_000))?
+            .trunc_i64()?;
+        LocalTime::new(int(&h)?, int(&m)?, whole, nanos)
     })();
     let Some(local) = local else {
         return Ok(Value::Null);
@@ -232,11 +232,11 @@ fn day_of_week(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 fn day_of_year(a: Vec<Value>, _: &mut Evaluator) -> R {
-    with_date(a, |d| Value::Number(Decimal::from(d.day_of_year())))
+    with_date(a, |d| Value::Number(Number::from(d.day_of_year())))
 }
 
 fn week_of_year(a: Vec<Value>, _: &mut Evaluator) -> R {
-    with_date(a, |d| Value::Number(Decimal::from(d.iso_week())))
+    with_date(a, |d| Value::Number(Number::from(d.iso_week())))
 }
 
 fn month_of_year(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -246,7 +246,7 @@ fn month_of_year(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 fn last_day_of_month(a: Vec<Value>, _: &mut Evaluator) -> R {
-    with_date(a, |d| Value::Number(Decimal::from(d.last_day_of_month())))
+    with_date(a, |d| Value::Number(Number::from(d.last_day_of_month())))
 }
 
 /// Same type and same value; unlike `=`, a date is never the same as a date-time, and
