@@ -1,8 +1,6 @@
 """A single node with three partitions: the gateway spreads instances over the partitions, jobs
 are activated from all of them, and messages find their subscriptions across partitions."""
 
-from __future__ import annotations
-
 import asyncio
 from typing import Any
 

@@ -1,7 +1,9 @@
 """Process scenarios driven by pyzeebe workers and Zeebe's generated gRPC stub: gateways,
-input/output mappings and headers, retries, incidents, redeployment, job timeouts, messages."""
+input/output mappings and headers, retries, incidents, redeployment, job timeouts, messages.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: pyzeebe inspects task signatures at runtime and
+recognises the `job: Job` parameter by comparing the annotation object itself.
+"""
 
 import asyncio
 import json
