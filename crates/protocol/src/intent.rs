@@ -226,3 +226,10 @@ named_enum! {
         Failed => "FAILED",
     }
 }
+
+named_enum! {
+    ProcessEventIntent {
+        Triggering => "TRIGGERING",
+        Triggered => "TRIGGERED",
+    }
+}

@@ -53,6 +53,7 @@ named_enum! {
         Decision => "DECISION",
         DecisionRequirements => "DECISION_REQUIREMENTS",
         DecisionEvaluation => "DECISION_EVALUATION",
+        ProcessEvent => "PROCESS_EVENT",
     }
 }
 

@@ -63,3 +63,16 @@ pub struct CommandDistributionRecord {
     /// The distributed command, encoded as a record value.
     pub command_value: Option<Box<crate::value::RecordValue>>,
 }
+
+/// A catch event triggered in a scope (a boundary event on its activity, an event sub-process in its
+/// flow scope): TRIGGERING while what it interrupts terminates, TRIGGERED when the event is activated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessEventRecord {
+    pub scope_key: Key,
+    pub target_element_id: String,
+    pub variables: Document,
+    pub process_definition_key: Key,
+    pub process_instance_key: Key,
+    pub tenant_id: String,
+}

@@ -72,4 +72,5 @@ record_values! {
     Escalation(EscalationIntent, EscalationRecord),
     Error(ErrorIntent, ErrorRecord),
     CommandDistribution(CommandDistributionIntent, CommandDistributionRecord),
+    ProcessEvent(ProcessEventIntent, ProcessEventRecord),
 }
