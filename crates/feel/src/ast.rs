@@ -114,6 +114,8 @@ pub(crate) enum ExprKind {
         end: Box<Expr>,
         end_closed: bool,
     },
+    /// `(< 10)`, `(>= x)`: a range with one unbounded end.
+    UnaryRange(CompareOp, Box<Expr>),
     FunctionDef {
         params: Vec<(String, Option<TypeRef>)>,
         body: Box<Expr>,

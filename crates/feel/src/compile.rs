@@ -135,6 +135,7 @@ impl Compiler {
                 end: self.boxed(end),
                 end_closed: *end_closed,
             },
+            ExprKind::UnaryRange(op, bound) => Node::UnaryRange(*op, self.boxed(bound)),
             ExprKind::FunctionDef {
                 params,
                 body,
@@ -142,7 +143,7 @@ impl Compiler {
             } => {
                 if *external {
                     return Node::Fail(EvalErrorKind::UnsupportedFeature(
-                        "external function definitions".into(),
+                        "FEEL external function definition".into(),
                     ));
                 }
                 let base = self.locals.len();

@@ -62,8 +62,9 @@ pub enum EvalErrorKind {
     /// A construct or built-in function this implementation does not provide yet.
     #[error("FEEL function '{0}' is not supported yet")]
     UnsupportedFunction(String),
-    /// A language construct this implementation does not provide yet.
-    #[error("FEEL {0} is not supported yet")]
+    /// A language construct this implementation does not provide, e.g. "FEEL external function
+    /// definition".
+    #[error("{0} is not supported yet")]
     UnsupportedFeature(String),
     /// No built-in or user function with that name (and arity) exists.
     #[error("no function found with name '{name}' and {arity} parameters")]

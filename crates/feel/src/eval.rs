@@ -56,6 +56,8 @@ pub(crate) enum Node {
         end: Box<Node>,
         end_closed: bool,
     },
+    /// `(< x)`: a range unbounded on one side.
+    UnaryRange(CompareOp, Box<Node>),
     Lambda(Arc<LambdaDef>),
     /// Evaluation fails with this error (a construct known at compile time to be unsupported).
     Fail(EvalErrorKind),
@@ -209,6 +211,9 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 for arg in args {
                     values.push(self.eval(arg)?);
                 }
+                if !builtin.variadic {
+                    builtin.coerce_singletons(&mut values);
+                }
                 (builtin.func)(values, self)?
             }
             Node::CallValue(callee, args) => self.call_value(callee, args)?,
@@ -300,6 +305,16 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 let s = self.eval(start)?;
                 let e = self.eval(end)?;
                 make_range(s, *start_closed, e, *end_closed)
+            }
+            Node::UnaryRange(op, bound) => {
+                let value = self.eval(bound)?;
+                let (start, end) = match op {
+                    CompareOp::Lt => (RangeBound::Unbounded, RangeBound::Open(value)),
+                    CompareOp::Le => (RangeBound::Unbounded, RangeBound::Closed(value)),
+                    CompareOp::Gt => (RangeBound::Open(value), RangeBound::Unbounded),
+                    _ => (RangeBound::Closed(value), RangeBound::Unbounded),
+                };
+                Value::Range(Box::new(Range { start, end }))
             }
             Node::Lambda(def) => Value::Function(FunctionValue(Arc::new(FunctionKind::Lambda {
                 def: def.clone(),
@@ -430,6 +445,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 let end = self.eval(end)?;
                 match (start, end) {
                     (Value::Number(s), Value::Number(e)) => numeric_range(s, e),
+                    (Value::Date(s), Value::Date(e)) => date_range(s, e),
                     _ => Ok(None),
                 }
             }
@@ -555,20 +571,16 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                     Value::Range(range) => {
                         ops::in_range(input, &range).map_or(Value::Null, Value::Bool)
                     }
-                    Value::List(items) if !matches!(input, Value::List(_)) => {
-                        let mut undecided = false;
-                        for item in &items {
-                            match ops::equals(input, item) {
-                                Some(true) => return Ok(Value::Bool(true)),
-                                Some(false) => {}
-                                None => undecided = true,
-                            }
-                        }
-                        if undecided {
-                            Value::Null
-                        } else {
-                            Value::Bool(false)
-                        }
+                    // A list matches if one element is (or, for ranges, contains) the input, or
+                    // if the input is that very list.
+                    Value::List(items) => {
+                        let found = items.iter().any(|item| match item {
+                            Value::Range(range) => ops::in_range(input, range) == Some(true),
+                            other => ops::equals(input, other) == Some(true),
+                        });
+                        Value::Bool(
+                            found || ops::equals(input, &Value::List(items.clone())) == Some(true),
+                        )
                     }
                     other => ops::equals(input, &other).map_or(Value::Null, Value::Bool),
                 }
@@ -623,14 +635,17 @@ pub(crate) fn compare(op: CompareOp, a: &Value, b: &Value) -> Value {
 }
 
 fn make_range(start: Value, start_closed: bool, end: Value, end_closed: bool) -> Value {
-    // Both ends must be comparable with each other (or one of them null for open-ended ranges).
+    // Both ends must be comparable with each other. A `null` end point is kept as a value (it
+    // makes membership undecidable); only `< x`-style ranges are unbounded.
     if !start.is_null() && !end.is_null() && ops::compare(&start, &end).is_none() {
         return Value::Null;
     }
-    let bound = |v: Value, closed: bool| match v {
-        Value::Null => RangeBound::Unbounded,
-        v if closed => RangeBound::Closed(v),
-        v => RangeBound::Open(v),
+    let bound = |v: Value, closed: bool| {
+        if closed {
+            RangeBound::Closed(v)
+        } else {
+            RangeBound::Open(v)
+        }
     };
     Value::Range(Box::new(Range {
         start: bound(start, start_closed),
@@ -652,6 +667,30 @@ fn numeric_range(start: Number, end: Number) -> Result<Option<Vec<Value>>, EvalE
     } else {
         (e..=s).rev().map(Value::number).collect()
     }))
+}
+
+/// The days from `start` to `end` (either direction), inclusive.
+fn date_range(
+    start: crate::temporal::Date,
+    end: crate::temporal::Date,
+) -> Result<Option<Vec<Value>>, EvalErrorKind> {
+    let (s, e) = (start.epoch_days(), end.epoch_days());
+    if (e - s).abs() >= MAX_RANGE_ITERATION {
+        return Err(EvalErrorKind::LimitExceeded(format!(
+            "the range {start}..{end} has more than {MAX_RANGE_ITERATION} elements"
+        )));
+    }
+    let days: Vec<i64> = if s <= e {
+        (s..=e).collect()
+    } else {
+        (e..=s).rev().collect()
+    };
+    Ok(Some(
+        days.into_iter()
+            .filter_map(crate::temporal::Date::from_epoch_days)
+            .map(Value::Date)
+            .collect(),
+    ))
 }
 
 /// Iterating a range value: only integer ranges with both ends are enumerable.

@@ -94,12 +94,14 @@ impl TokenKind {
     }
 }
 
+/// DMN name characters: letters, `_`, `$` and (approximately the spec's ranges) any
+/// non-ASCII character that is not whitespace or punctuation, so `größe` and emoji work.
 fn is_ident_start(c: char) -> bool {
-    c.is_alphabetic() || c == '_' || c == '$'
+    c.is_alphabetic() || c == '_' || c == '$' || (!c.is_ascii() && !c.is_whitespace())
 }
 
 fn is_ident_part(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$'
+    is_ident_start(c) || c.is_ascii_digit()
 }
 
 /// Tokenizes the whole source. The last token is always [`TokenKind::Eof`].

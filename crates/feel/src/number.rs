@@ -223,8 +223,12 @@ impl Number {
 
     /// Rounds to `scale` fractional digits (negative: to tens, hundreds, ...).
     pub fn round(&self, scale: i64, rounding: Rounding) -> Option<Number> {
-        if !(-MAX_EXPONENT..=MAX_EXPONENT).contains(&scale) {
+        if !(-MAX_EXPONENT..=MAX_EXPONENT + PRECISION as i64).contains(&scale) {
             return None;
+        }
+        // Rounding to more digits than the number has changes nothing (and avoids padding).
+        if scale >= self.0.fractional_digit_count() {
+            return Some(self.clone());
         }
         Number::checked(self.0.with_scale_round(scale, rounding.mode()))
     }

@@ -10,52 +10,12 @@ use crate::lexer::{tokenize, Token, TokenKind};
 use crate::number::Number;
 use crate::span::Span;
 
-/// Built-in function names made of several words. They are only recognized directly before `(`,
-/// so a variable `date` followed by `and time` still parses as a conjunction.
-const MULTI_WORD_FUNCTIONS: &[&str] = &[
-    "date and time",
-    "years and months duration",
-    "string length",
-    "upper case",
-    "lower case",
-    "substring before",
-    "substring after",
-    "starts with",
-    "ends with",
-    "list contains",
-    "insert before",
-    "index of",
-    "distinct values",
-    "duplicate values",
-    "get value",
-    "get entries",
-    "day of week",
-    "day of year",
-    "week of year",
-    "month of year",
-    "round up",
-    "round down",
-    "round half up",
-    "round half down",
-    "string join",
-    "is defined",
-    "get or else",
-    "context put",
-    "context merge",
-    "last day of month",
-    "is empty",
-    "is blank",
-    "random number",
-    "to json",
-    "from json",
-    "overlaps before",
-    "overlaps after",
-    "finished by",
-    "started by",
-    "met by",
-    "time offset",
-    "list replace",
-];
+/// Built-in function names made of several words (`date and time`, `string length`, ...).
+/// They are only recognized directly before `(`, so a variable `date` followed by `and time`
+/// still parses as a conjunction.
+fn multi_word_functions() -> &'static [&'static str] {
+    crate::builtins::multi_word_names()
+}
 
 /// Type names made of several words (for `instance of` and parameter annotations).
 const MULTI_WORD_TYPES: &[&str] = &[
@@ -493,7 +453,8 @@ impl<'s> Parser<'s> {
                     let span = expr.span.to(self.prev_span());
                     expr = Expr::new(ExprKind::Path(Box::new(expr), name), span);
                 }
-                TokenKind::LBracket => {
+                // `[1..10[` ends a range with `[`; a filter needs an expression after `[`.
+                TokenKind::LBracket if can_start_expression(self.peek_at(1)) => {
                     self.advance();
                     let filter = self.expression()?;
                     let end = self.expect(TokenKind::RBracket, "']'")?;
@@ -665,6 +626,17 @@ impl<'s> Parser<'s> {
             }
             TokenKind::LParen => {
                 self.advance();
+                if let Some(op @ (CompareOp::Lt | CompareOp::Le | CompareOp::Gt | CompareOp::Ge)) =
+                    self.compare_op()
+                {
+                    self.advance();
+                    let bound = self.additive()?;
+                    let end = self.expect(TokenKind::RParen, "')'")?;
+                    return Ok(Expr::new(
+                        ExprKind::UnaryRange(op, Box::new(bound)),
+                        span.to(end),
+                    ));
+                }
                 let inner = self.expression()?;
                 if matches!(self.peek(), TokenKind::DotDot) {
                     return self.range_after_start(span, false, inner);
@@ -704,7 +676,7 @@ impl<'s> Parser<'s> {
             }
             _ => {}
         }
-        if let Some(n) = self.multi_word_ahead(MULTI_WORD_FUNCTIONS, true) {
+        if let Some(n) = self.multi_word_ahead(multi_word_functions(), true) {
             let name = self.join_words(n);
             return Ok(Expr::new(ExprKind::Name(name), span.to(self.prev_span())));
         }
@@ -895,6 +867,27 @@ impl<'s> Parser<'s> {
             }
             self.expect(TokenKind::Comma, "',' or '}'")?;
         }
+    }
+}
+
+/// Whether a token can begin an expression (used to tell a filter `[` from a range end `[`).
+fn can_start_expression(kind: &TokenKind) -> bool {
+    match kind {
+        TokenKind::Ident(w) => !matches!(
+            w.as_str(),
+            "and" | "or" | "then" | "else" | "return" | "satisfies" | "between" | "instance"
+        ),
+        TokenKind::QuotedIdent(_)
+        | TokenKind::Number(_)
+        | TokenKind::Str(_)
+        | TokenKind::LParen
+        | TokenKind::LBracket
+        | TokenKind::RBracket
+        | TokenKind::LBrace
+        | TokenKind::Minus
+        | TokenKind::Question
+        | TokenKind::At => true,
+        _ => false,
     }
 }
 

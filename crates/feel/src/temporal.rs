@@ -816,10 +816,12 @@ pub(crate) fn parse_literal(text: &str) -> Option<Value> {
     if text.starts_with('P') || text.starts_with("-P") {
         return parse_duration(text);
     }
-    if text.contains('T') && !text.starts_with('T') {
-        return parse_date_time(text);
+    // `hh:` or `Thh:` starts a time; zone ids may contain a `T` (`@UTC`), so look at the start.
+    let time_like = text.strip_prefix('T').unwrap_or(text);
+    if time_like.as_bytes().get(2) == Some(&b':') {
+        return parse_time(text);
     }
-    parse_time(text)
+    parse_date_time(text)
 }
 
 // ------------------------------------------------------------------ formatting
@@ -861,16 +863,16 @@ fn offset_string(offset: i32) -> String {
 pub(crate) fn java_string(value: &Value) -> Option<String> {
     let mut s = String::new();
     match value {
-        Value::Date(d) => s = d.to_string(),
+        Value::Date(d) => s = d.java_string(),
         Value::LocalTime(t) => write_java_time(&mut s, t),
         Value::Time(t) => s = t.to_string(),
         Value::LocalDateTime(dt) => {
-            s = dt.date.to_string();
+            s = dt.date.java_string();
             s.push('T');
             write_java_time(&mut s, &dt.time);
         }
         Value::DateTime(dt) => {
-            s = dt.local.date.to_string();
+            s = dt.local.date.java_string();
             s.push('T');
             write_java_time(&mut s, &dt.local.time);
             s.push_str(&offset_string(dt.offset));
@@ -943,11 +945,21 @@ fn java_duration_string(total_nanos: i128) -> String {
     s
 }
 
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Date {
+    /// `java.time.LocalDate.toString()`: years above 9999 get a `+`.
+    fn java_string(&self) -> String {
         if self.year > 9999 {
-            write!(f, "+{}-{:02}-{:02}", self.year, self.month, self.day)
-        } else if self.year < 0 {
+            format!("+{self}")
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+impl fmt::Display for Date {
+    /// FEEL format `yyyy-mm-dd`; longer years are written in full without a sign.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.year < 0 {
             write!(
                 f,
                 "-{:04}-{:02}-{:02}",

@@ -261,3 +261,66 @@ fn uuid_and_random_are_deterministic_per_seed() {
     };
     assert!(*r >= hornet_feel::Number::from(0) && *r < hornet_feel::Number::from(1));
 }
+
+#[test]
+fn range_functions() {
+    check("before(1, 10)", "true");
+    check("before(10, 1)", "false");
+    check("before(1, [2..5])", "true");
+    check("before(2, (2..5])", "true");
+    check("before([1..5], 10)", "true");
+    check("before([1..5), 5)", "true");
+    check("before([1..5], [6..8])", "true");
+    check("before([1..5), [5..8])", "true");
+    check("before([1..5], [5..8])", "false");
+    check("after(10, 1)", "true");
+    check("after(12, [2..5])", "true");
+    check("after([5..10], [1..5))", "true");
+    check("meets([1..5], [5..10])", "true");
+    check("meets([1..5), [5..10])", "false");
+    check("met by([5..10], [1..5])", "true");
+    check("overlaps([1..5], [3..8])", "true");
+    check("overlaps([1..5], [6..8])", "false");
+    check("overlaps before([1..5], [3..8])", "true");
+    check("overlaps after([3..8], [1..5])", "true");
+    check("finishes(5, [1..5])", "true");
+    check("finishes([3..5], [1..5])", "true");
+    check("finished by([1..5], [3..5])", "true");
+    check("includes([1..10], 5)", "true");
+    check("includes([1..10], [4..6])", "true");
+    check("during(5, [1..10])", "true");
+    check("during([4..6], [1..10])", "true");
+    check("starts(1, [1..5])", "true");
+    check("starts([1..3], [1..5])", "true");
+    check("started by([1..5], [1..3])", "true");
+    check("coincides(5, 5)", "true");
+    check("coincides([1..5], [1..5])", "true");
+    check("coincides([1..5], (1..5])", "false");
+    check("before(1, \"a\")", "null");
+    check("includes((< 10), 5)", "true");
+    check("before(range1: [1..2], range2: [3..4])", "true");
+}
+
+#[test]
+fn single_values_count_as_lists() {
+    check("string join(\"a\", \"X\")", "\"a\"");
+    check("context merge({a: 1})", "{a: 1}");
+    check("context({key: \"a\", value: 1})", "{a: 1}");
+    check("count(5)", "1");
+}
+
+#[test]
+fn rounding_scale_rules() {
+    check("floor(1.56, null)", "null");
+    check("round up(1234.12, null)", "null");
+    check("decimal(1/3, 2.5)", "0.33");
+    check("round half up(5.5, 6176)", "5.5");
+    check("round down(5.5, -6112)", "null");
+}
+
+#[test]
+fn base64() {
+    check("to base64(\"FEEL\")", "\"RkVFTA==\"");
+    check("to base64(\"\")", "\"\"");
+    check("to base64(\"ab\")", "\"YWI=\"");
+}

@@ -63,9 +63,13 @@ fn assert_fails_evaluation() {
 fn not_yet_supported_is_an_error_not_a_value() {
     let vars = hornet_feel::EmptyVariables;
     let ctx = EvalContext::new(&vars);
-    let err = Expression::parse("before(1, 2)")
+    let source = r#"{f: function(x) external {java: {class: "C", method signature: "m()"}}}.f"#;
+    let err = Expression::parse(source)
         .unwrap()
         .evaluate(&ctx)
         .unwrap_err();
-    assert_eq!(err.message(), "FEEL function 'before' is not supported yet");
+    assert_eq!(
+        err.message(),
+        "FEEL external function definition is not supported yet"
+    );
 }

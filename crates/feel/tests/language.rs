@@ -231,3 +231,38 @@ fn expression_is_shareable() {
     assert_traits::<Expression>();
     assert_traits::<hornet_feel::UnaryTests>();
 }
+
+#[test]
+fn range_literals() {
+    check("[1..10) = [1..10[", "true");
+    check("5 in ]1..10[", "true");
+    check("10 in [1..10[", "false");
+    check("(< 10) = (< 10)", "true");
+    check("5 in (< 10)", "true");
+    check("(< 10).end", "10");
+    check("(>= 3).start included", "true");
+    check("5 in (null..10]", "null");
+    check("[1, 2, 3][2]", "2");
+}
+
+#[test]
+fn in_with_lists() {
+    check("1 in [[2..4], [1..3]]", "true");
+    check("5 in [[2..4], [1..3]]", "false");
+    check("[1, 2, 3] in [[1, 2, 3, 4], [1, 2, 3]]", "true");
+    check("true in [false, 2, 3]", "false");
+}
+
+#[test]
+fn for_over_dates() {
+    check(
+        "for d in @\"2020-02-28\"..@\"2020-03-01\" return d",
+        "[@\"2020-02-28\", @\"2020-02-29\", @\"2020-03-01\"]",
+    );
+}
+
+#[test]
+fn names_beyond_ascii() {
+    check("{🐎: \"bar\"}.🐎", "\"bar\"");
+    check("{größe: 1}.größe", "1");
+}

@@ -8,7 +8,9 @@ use crate::value::{Context, Value};
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("get value", &["context", "key"], 2, get_value),
     sig("get value", &["context", "keys"], 2, get_value),
+    sig("get value", &["m", "key"], 2, get_value),
     sig("get entries", &["context"], 1, get_entries),
+    sig("get entries", &["m"], 1, get_entries),
     sig("context put", &["context", "key", "value"], 3, context_put),
     sig("context put", &["context", "keys", "value"], 3, context_put),
     sig("context merge", &["contexts"], 1, context_merge),

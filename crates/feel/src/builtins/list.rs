@@ -47,6 +47,12 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
         3,
         list_replace,
     ),
+    sig(
+        "list replace",
+        &["list", "match", "newItem"],
+        3,
+        list_replace,
+    ),
 ];
 
 type R = Result<Value, EvalErrorKind>;

@@ -10,6 +10,7 @@ mod conversion;
 mod list;
 mod misc;
 mod numeric;
+mod range_fns;
 mod string;
 mod temporal_fns;
 
@@ -40,6 +41,18 @@ impl std::fmt::Debug for Builtin {
 }
 
 impl Builtin {
+    /// DMN: a single value passed where a list is expected counts as a one-element list.
+    pub fn coerce_singletons(&self, values: &mut [Value]) {
+        for (value, param) in values.iter_mut().zip(self.params) {
+            if matches!(*param, "list" | "lists" | "entries" | "contexts")
+                && !matches!(value, Value::List(_) | Value::Null)
+            {
+                let single = std::mem::take(value);
+                *value = Value::List(vec![single]);
+            }
+        }
+    }
+
     pub fn accepts(&self, count: usize) -> bool {
         if self.variadic {
             count >= self.required
@@ -91,7 +104,8 @@ fn registry() -> &'static BTreeMap<&'static str, Vec<&'static Builtin>> {
     static REGISTRY: OnceLock<BTreeMap<&'static str, Vec<&'static Builtin>>> = OnceLock::new();
     REGISTRY.get_or_init(|| {
         let mut map: BTreeMap<&'static str, Vec<&'static Builtin>> = BTreeMap::new();
-        let groups: [&'static [Builtin]; 8] = [
+        let groups: [&'static [Builtin]; 9] = [
+            range_fns::FUNCTIONS,
             temporal_fns::FUNCTIONS,
             misc::FUNCTIONS,
             boolean::FUNCTIONS,
@@ -110,29 +124,27 @@ fn registry() -> &'static BTreeMap<&'static str, Vec<&'static Builtin>> {
     })
 }
 
+/// Names of built-in functions that contain spaces, longest first.
+pub(crate) fn multi_word_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: Vec<&'static str> = registry()
+            .keys()
+            .copied()
+            .filter(|n| n.contains(' '))
+            .collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names
+    })
+}
+
 /// All signatures of the built-in function `name` (empty if there is none).
 pub(crate) fn find(name: &str) -> &'static [&'static Builtin] {
     registry().get(name).map_or(&[], |v| v.as_slice())
 }
 
 /// Built-in functions of DMN 1.5 / feel-scala that this crate does not implement yet.
-const KNOWN_NAMES: &[&str] = &[
-    "before",
-    "after",
-    "meets",
-    "met by",
-    "overlaps",
-    "overlaps before",
-    "overlaps after",
-    "finishes",
-    "finished by",
-    "includes",
-    "during",
-    "starts",
-    "started by",
-    "coincides",
-    "time offset",
-];
+const KNOWN_NAMES: &[&str] = &[];
 
 /// The name if it is a known built-in that is not implemented yet.
 pub(crate) fn unsupported(name: &str) -> Option<&'static str> {

@@ -9,9 +9,9 @@ use crate::value::Value;
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("decimal", &["n", "scale"], 2, decimal),
     sig("floor", &["n"], 1, floor),
-    sig("floor", &["n", "scale"], 2, floor),
+    sig("floor", &["n", "scale"], 2, floor_scale),
     sig("ceiling", &["n"], 1, ceiling),
-    sig("ceiling", &["n", "scale"], 2, ceiling),
+    sig("ceiling", &["n", "scale"], 2, ceiling_scale),
     sig("round up", &["n", "scale"], 2, round_up),
     sig("round down", &["n", "scale"], 2, round_down),
     sig("round half up", &["n", "scale"], 2, round_half_up),
@@ -27,21 +27,30 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
 
 type R = Result<Value, EvalErrorKind>;
 
-/// Rounds `n` to `scale` digits (scale may be negative: `round half up(1250, -2)`).
+/// The scale range DMN allows for rounding functions.
+const SCALES: std::ops::RangeInclusive<i64> = -6111..=6176;
+
+/// Rounds `n` to `scale` digits (scale may be negative: `round half up(1250, -2)`); the
+/// scale is truncated to an integer, as feel-scala's `intValue` does.
 fn round(a: Vec<Value>, rounding: Rounding) -> Value {
     let [n, scale] = args::<2>(a);
-    let Value::Number(n) = n else {
+    let (Value::Number(n), Value::Number(scale)) = (n, scale) else {
         return Value::Null;
     };
-    let scale = match scale {
-        Value::Null => 0,
-        Value::Number(s) => match s.to_i64() {
-            Some(s) => s,
-            None => return Value::Null,
-        },
-        _ => return Value::Null,
-    };
-    n.round(scale, rounding).map_or(Value::Null, Value::Number)
+    match scale.trunc_i64() {
+        Some(scale) if SCALES.contains(&scale) => {
+            n.round(scale, rounding).map_or(Value::Null, Value::Number)
+        }
+        _ => Value::Null,
+    }
+}
+
+/// `floor(n)` / `ceiling(n)`: to an integer.
+fn round_integer(a: Vec<Value>, rounding: Rounding) -> Value {
+    match args::<1>(a) {
+        [Value::Number(n)] => n.round(0, rounding).map_or(Value::Null, Value::Number),
+        _ => Value::Null,
+    }
 }
 
 fn decimal(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -49,10 +58,18 @@ fn decimal(a: Vec<Value>, _: &mut Evaluator) -> R {
 }
 
 fn floor(a: Vec<Value>, _: &mut Evaluator) -> R {
+    Ok(round_integer(a, Rounding::Floor))
+}
+
+fn floor_scale(a: Vec<Value>, _: &mut Evaluator) -> R {
     Ok(round(a, Rounding::Floor))
 }
 
 fn ceiling(a: Vec<Value>, _: &mut Evaluator) -> R {
+    Ok(round_integer(a, Rounding::Ceiling))
+}
+
+fn ceiling_scale(a: Vec<Value>, _: &mut Evaluator) -> R {
     Ok(round(a, Rounding::Ceiling))
 }
 

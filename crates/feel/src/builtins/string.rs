@@ -48,6 +48,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     ),
     sig("trim", &["string"], 1, trim),
     sig("is blank", &["string"], 1, is_blank),
+    sig("to base64", &["value"], 1, to_base64),
 ];
 
 type R = Result<Value, EvalErrorKind>;
@@ -136,6 +137,32 @@ fn starts_with(a: Vec<Value>, _: &mut Evaluator) -> R {
 
 fn ends_with(a: Vec<Value>, _: &mut Evaluator) -> R {
     two_str_fn(a, |s, m| Value::Bool(s.ends_with(m)))
+}
+
+fn to_base64(a: Vec<Value>, _: &mut Evaluator) -> R {
+    str_fn(a, |s| Value::String(base64(s.as_bytes())))
+}
+
+/// Standard Base64 with padding (RFC 4648).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn trim(a: Vec<Value>, _: &mut Evaluator) -> R {
