@@ -18,6 +18,7 @@ import pytest
 from harness import FIXTURES, Broker, activate_jobs, complete_job, create_instance, deploy, instance_is_gone, pb
 
 JOB_TIMEOUT_MS = 4_000  # jobs locked by the dead broker's workers come back after this
+MAX_INSTANCES = 400  # bounds the workload if completions are slow to show up
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Ledger:
 
 def creator(stub, ledger: Ledger, stop: threading.Event, prefix: str) -> None:
     n = 0
-    while not stop.is_set():
+    while not stop.is_set() and n < MAX_INSTANCES:
         n += 1
         try:
             response = create_instance(stub, "crash-process", {"item": f"{prefix}-{n}"})
