@@ -35,7 +35,9 @@ def _new_broker(factory: pytest.TempPathFactory, binary: Path, name: str, partit
 
 
 @pytest.fixture(scope="module")
-def broker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, hornet_bin: Path) -> Iterator[Broker]:
+def broker(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, hornet_bin: Path
+) -> Iterator[Broker]:
     b = _new_broker(tmp_path_factory, hornet_bin, f"broker-{request.module.__name__}", partitions=1)
     b.start()
     yield b

@@ -151,8 +151,7 @@ class Broker:
             raise RuntimeError("broker already running")
         if not self.binary.is_file():
             raise BrokerStartError(
-                f"hornet binary not found at {self.binary} (build it with "
-                "`cargo build -p hornet` or set HORNET_BIN)"
+                f"hornet binary not found at {self.binary} (build it with `cargo build -p hornet` or set HORNET_BIN)"
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
@@ -189,9 +188,7 @@ class Broker:
                 return
             last_problem = problem
             time.sleep(0.1)
-        raise BrokerStartError(
-            f"broker not ready after {timeout_s:.0f}s (last: {last_problem})\n{self.log_tail()}"
-        )
+        raise BrokerStartError(f"broker not ready after {timeout_s:.0f}s (last: {last_problem})\n{self.log_tail()}")
 
     def _readiness_problem(self) -> str | None:
         try:
@@ -301,7 +298,7 @@ def rpc_error(call: Callable[[], Any]) -> grpc.RpcError:
 
 def deploy(stub: pb_grpc.GatewayStub, *paths: Path, names: Iterable[str] | None = None) -> pb.DeployResourceResponse:
     names = list(names) if names is not None else [p.name for p in paths]
-    resources = [pb.Resource(name=n, content=p.read_bytes()) for n, p in zip(names, paths)]
+    resources = [pb.Resource(name=n, content=p.read_bytes()) for n, p in zip(names, paths, strict=True)]
     return stub.DeployResource(pb.DeployResourceRequest(resources=resources), timeout=30)
 
 
@@ -356,7 +353,9 @@ def create_instance(
     stub: pb_grpc.GatewayStub, process_id: str, variables: dict[str, Any] | None = None, version: int = -1
 ) -> pb.CreateProcessInstanceResponse:
     return stub.CreateProcessInstance(
-        pb.CreateProcessInstanceRequest(bpmnProcessId=process_id, version=version, variables=json.dumps(variables or {})),
+        pb.CreateProcessInstanceRequest(
+            bpmnProcessId=process_id, version=version, variables=json.dumps(variables or {})
+        ),
         timeout=10,
     )
 
@@ -368,7 +367,9 @@ def create_instance_with_result(
     request_timeout_ms: int = 30_000,
 ) -> pb.CreateProcessInstanceWithResultResponse:
     request = pb.CreateProcessInstanceWithResultRequest(
-        request=pb.CreateProcessInstanceRequest(bpmnProcessId=process_id, version=-1, variables=json.dumps(variables or {})),
+        request=pb.CreateProcessInstanceRequest(
+            bpmnProcessId=process_id, version=-1, variables=json.dumps(variables or {})
+        ),
         requestTimeout=request_timeout_ms,
     )
     return stub.CreateProcessInstanceWithResult(request, timeout=request_timeout_ms / 1000 + 10)
@@ -390,7 +391,9 @@ def instance_is_gone(stub: pb_grpc.GatewayStub, process_instance_key: int) -> bo
     return False
 
 
-def find_job_incident(stub: pb_grpc.GatewayStub, job_key: int, *, scan: int = 200, wait_s: float = 15) -> tuple[int, grpc.RpcError]:
+def find_job_incident(
+    stub: pb_grpc.GatewayStub, job_key: int, *, scan: int = 200, wait_s: float = 15
+) -> tuple[int, grpc.RpcError]:
     """Finds the key of the incident raised for a job whose retries reached 0.
 
     The gateway protocol has no way to query incidents (Zeebe users read them from Operate or an
@@ -453,7 +456,9 @@ class Zbctl:
         for var in ("ZEEBE_ADDRESS", "ZEEBE_CLIENT_ID", "ZEEBE_CLIENT_SECRET", "ZEEBE_CA_CERTIFICATE_PATH"):
             env.pop(var, None)
         env["HOME"] = str(self.home)  # its OAuth credentials cache lives under $HOME/.camunda
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, env=env, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout_s, env=env, stdin=subprocess.DEVNULL
+        )
         if check and result.returncode != 0:
             raise ZbctlError(list(args), result)
         return result

@@ -39,9 +39,7 @@ def test_process_without_start_event_is_rejected_naming_the_problem(stub) -> Non
 
 def test_a_rejected_resource_rejects_the_whole_deployment(stub) -> None:
     # Zeebe deploys all resources of a request or none of them.
-    err = rpc_error(
-        lambda: deploy(stub, FIXTURES / "shipping-process.bpmn", FIXTURES / "no-start-event.bpmn")
-    )
+    err = rpc_error(lambda: deploy(stub, FIXTURES / "shipping-process.bpmn", FIXTURES / "no-start-event.bpmn"))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     missing = rpc_error(
         lambda: stub.CreateProcessInstance(
@@ -141,7 +139,9 @@ def test_set_variables_with_an_array_is_invalid_argument(stub) -> None:
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err.details()
     assert "variables" in err.details().lower(), err.details()
-    stub.CancelProcessInstance(pb.CancelProcessInstanceRequest(processInstanceKey=instance.processInstanceKey), timeout=10)
+    stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=instance.processInstanceKey), timeout=10
+    )
 
 
 def test_activate_jobs_without_a_type_is_invalid_argument(stub) -> None:

@@ -37,7 +37,10 @@ def test_instances_spread_over_partitions_and_all_complete(three_partitions: Bro
             assert partition_of(deployment.key) == 1
             async with running_worker(three_partitions.address, configure):
                 results = await asyncio.gather(
-                    *(client.run_process_with_result("payment-process", {"order": i}, timeout=30_000) for i in range(12))
+                    *(
+                        client.run_process_with_result("payment-process", {"order": i}, timeout=30_000)
+                        for i in range(12)
+                    )
                 )
         for i, result in enumerate(results):
             assert result.variables == {"order": i, "charged": i * 10}

@@ -128,7 +128,9 @@ def test_fetch_variables_limits_what_a_job_carries(broker: Broker, stub) -> None
     assert job.bpmnProcessId == "order-process"
     assert json.loads(job.customHeaders) == {"region": "eu", "priority": "high"}
     assert job.retries == 3
-    stub.CancelProcessInstance(pb.CancelProcessInstanceRequest(processInstanceKey=instance.processInstanceKey), timeout=10)
+    stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=instance.processInstanceKey), timeout=10
+    )
 
 
 def test_worker_exception_fails_the_job_and_the_retry_succeeds(broker: Broker) -> None:

@@ -42,7 +42,7 @@ def finish(proc: subprocess.Popen[str], timeout_s: float = 60) -> dict:
     except subprocess.TimeoutExpired:
         proc.kill()
         stdout, stderr = proc.communicate()
-        raise AssertionError(f"zbctl create instance --withResult did not return\n{stdout}\n{stderr}")
+        raise AssertionError(f"zbctl create instance --withResult did not return\n{stdout}\n{stderr}") from None
     assert proc.returncode == 0, f"zbctl exited {proc.returncode}: {stderr}"
     return parse_json_output(stdout)
 
@@ -116,7 +116,11 @@ def test_activate_and_complete_job_returns_result_variables(zbctl: Zbctl) -> Non
 
 def test_fail_job_incident_update_retries_and_resolve(zbctl: Zbctl, stub) -> None:
     zbctl.json("deploy", "resource", str(FIXTURES / "payment-process.bpmn"))
-    pik = as_int(zbctl.json("create", "instance", "payment-process", "--variables", '{"orderId": "zb-incident"}')["processInstanceKey"])
+    pik = as_int(
+        zbctl.json("create", "instance", "payment-process", "--variables", '{"orderId": "zb-incident"}')[
+            "processInstanceKey"
+        ]
+    )
     job = job_for(zbctl, "charge-card", lambda j: as_int(j["processInstanceKey"]) == pik)
     job_key = as_int(job["key"])
 
@@ -140,8 +144,14 @@ def test_fail_job_incident_update_retries_and_resolve(zbctl: Zbctl, stub) -> Non
 
 def test_set_variables_then_cancel_instance(zbctl: Zbctl) -> None:
     zbctl.json("deploy", "resource", str(FIXTURES / "payment-process.bpmn"))
-    pik = as_int(zbctl.json("create", "instance", "payment-process", "--variables", '{"orderId": "zb-vars"}')["processInstanceKey"])
-    out = zbctl.json("set", "variables", str(pik), "--variables", '{"note": "gift wrap", "orderId": "zb-vars-2"}', "-o", "json")
+    pik = as_int(
+        zbctl.json("create", "instance", "payment-process", "--variables", '{"orderId": "zb-vars"}')[
+            "processInstanceKey"
+        ]
+    )
+    out = zbctl.json(
+        "set", "variables", str(pik), "--variables", '{"note": "gift wrap", "orderId": "zb-vars-2"}', "-o", "json"
+    )
     assert as_int(out["key"]) > 0
     job = job_for(zbctl, "charge-card", lambda j: as_int(j["processInstanceKey"]) == pik)
     assert json.loads(job["variables"]) == {"orderId": "zb-vars-2", "note": "gift wrap"}
@@ -192,7 +202,7 @@ def test_create_worker_runs_the_handler_completes_and_retries_failures(zbctl: Zb
         except subprocess.TimeoutExpired:
             worker.kill()
             log = worker.communicate()[0]
-    for n, result in zip((1, 2, 3), results):
+    for n, result in zip((1, 2, 3), results, strict=True):
         assert json.loads(result["variables"]) == {"parcel": n, "packed": True, "weight": 2 * n}, log
     # parcel 3's first attempt failed (non-zero exit); it completed on the retry.
     assert marker.exists(), f"the failing branch of the handler never ran\n{log}"
@@ -203,7 +213,17 @@ def test_publish_message_completes_a_waiting_instance(zbctl: Zbctl) -> None:
     waiting = with_result_in_background(zbctl, "message-process", {"orderId": "zb-msg"})
     try:
         time.sleep(0.5)
-        out = zbctl.json("publish", "message", "payment-received", "--correlationKey", "zb-msg", "--variables", '{"paid": 5}', "--ttl", "30s")
+        out = zbctl.json(
+            "publish",
+            "message",
+            "payment-received",
+            "--correlationKey",
+            "zb-msg",
+            "--variables",
+            '{"paid": 5}',
+            "--ttl",
+            "30s",
+        )
         assert as_int(out["key"]) > 0
         result = finish(waiting)
     finally:

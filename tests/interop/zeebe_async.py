@@ -36,7 +36,11 @@ async def zeebe_client(address: str) -> AsyncIterator[ZeebeClient]:
 
 @contextlib.asynccontextmanager
 async def running_worker(
-    address: str, configure: Callable[[ZeebeWorker], None], *, name: str = "interop-worker", max_connection_retries: int = 10
+    address: str,
+    configure: Callable[[ZeebeWorker], None],
+    *,
+    name: str = "interop-worker",
+    max_connection_retries: int = 10,
 ) -> AsyncIterator[ZeebeWorker]:
     """A ZeebeWorker with tasks registered by `configure`, polling until the block exits.
 
