@@ -215,13 +215,12 @@ impl<'d> Evaluator<'d> {
                     })
                 }
             },
-            BoxedExpression::Conditional(c) => {
-                if self.boxed(&c.condition, vars)? == Value::Bool(true) {
-                    self.boxed(&c.then, vars)?
-                } else {
-                    self.boxed(&c.otherwise, vars)?
-                }
-            }
+            // A condition that is neither boolean nor null yields null (DMN 1.5, 10.2.2.13).
+            BoxedExpression::Conditional(c) => match self.boxed(&c.condition, vars)? {
+                Value::Bool(true) => self.boxed(&c.then, vars)?,
+                Value::Bool(false) | Value::Null => self.boxed(&c.otherwise, vars)?,
+                _ => Value::Null,
+            },
             BoxedExpression::Filter(f) => {
                 let items = match self.boxed(&f.source, vars)? {
                     Value::List(items) => items,
@@ -239,8 +238,11 @@ impl<'d> Evaluator<'d> {
                         parent: vars,
                         locals: &locals,
                     };
-                    if self.boxed(&f.condition, &scope)? == Value::Bool(true) {
-                        out.push(item);
+                    match self.boxed(&f.condition, &scope)? {
+                        Value::Bool(true) => out.push(item),
+                        Value::Bool(false) | Value::Null => {}
+                        // A non-boolean match makes the whole filter null.
+                        _ => return Ok(Value::Null),
                     }
                 }
                 Value::List(out)
@@ -269,9 +271,13 @@ impl<'d> Evaluator<'d> {
             };
             results.push(self.boxed(&it.body, &scope)?);
         }
+        if it.kind != IteratorKind::For && results.iter().any(|v| !matches!(v, Value::Bool(_))) {
+            // `satisfies` must be boolean for every item, else the result is null.
+            return Ok(Value::Null);
+        }
         Ok(match it.kind {
             IteratorKind::For => Value::List(results),
-            IteratorKind::Some => Value::Bool(results.iter().any(|v| *v == Value::Bool(true))),
+            IteratorKind::Some => Value::Bool(results.contains(&Value::Bool(true))),
             IteratorKind::Every => Value::Bool(results.iter().all(|v| *v == Value::Bool(true))),
         })
     }

@@ -126,9 +126,11 @@ fn is_name_char(c: char) -> bool {
 
 /// Whether FEEL would not read `name` as one plain identifier.
 fn needs_quoting(name: &str) -> bool {
+    // A dotted name without spaces is most likely a qualified name (`import.Person`) that
+    // FEEL's path expression resolves; with spaces ("decision A 2.1") it is a DMN name.
     !name.is_empty()
         && !name.contains('`')
-        && !name.contains('.')
+        && (!name.contains('.') || name.contains(char::is_whitespace))
         && (name.chars().any(|c| !is_name_char(c))
             || name.starts_with(|c: char| c.is_ascii_digit()))
 }

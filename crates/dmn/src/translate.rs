@@ -1,11 +1,14 @@
 //! Boxed expressions written as FEEL text, so that a business knowledge model or a function
 //! definition can become a FEEL function value that literal expressions call by name.
 //!
-//! hornet_feel has no way to wrap native code in a function value, so a function whose body is
-//! a decision table (or a Java/PMML function) has no FEEL form and is only callable through
+//! hornet_feel has no way to wrap native code in a function value, so every body is written as
+//! FEEL; decision tables become a FEEL context that applies the hit policy. Bodies without a
+//! FEEL form (PRIORITY/OUTPUT ORDER tables, Java/PMML functions) are only callable through
 //! boxed invocations, which the DMN evaluator handles itself.
 
-use crate::model::{BoxedExpression, IteratorKind, Parameter};
+use crate::model::{
+    Aggregation, BoxedExpression, DecisionTable, HitPolicy, IteratorKind, Parameter,
+};
 
 /// `function(a, b) body`, with the names as they appear in the model (quoting is applied when
 /// the text is compiled).
@@ -113,9 +116,111 @@ pub(crate) fn expr(body: &BoxedExpression) -> Option<String> {
                 expr(&it.body)?
             )
         }
-        BoxedExpression::DecisionTable(_) => return None,
+        BoxedExpression::DecisionTable(t) => decision_table(t)?,
     })
+}
+
+/// A decision table as a FEEL context that evaluates the inputs once, collects the outputs of
+/// matching rules and applies the hit policy. PRIORITY and OUTPUT ORDER (which need the
+/// output values' order) have no FEEL form here; hit policy violations yield null rather than
+/// an error, as FEEL has no errors.
+fn decision_table(t: &DecisionTable) -> Option<String> {
+    let mut entries = Vec::new();
+    for (i, input) in t.inputs.iter().enumerate() {
+        entries.push(format!("{INPUT_PREFIX}{i}: ({}\n)", input.expr.source));
+    }
+    let row = |values: Vec<String>| -> String {
+        if t.outputs.len() == 1 {
+            values.into_iter().next().unwrap_or_else(|| "null".into())
+        } else {
+            let cells: Vec<String> = t
+                .outputs
+                .iter()
+                .zip(values)
+                .map(|(o, v)| format!("{}: {v}", string_literal(o.name.as_deref().unwrap_or(""))))
+                .collect();
+            format!("{{{}}}", cells.join(", "))
+        }
+    };
+    let mut rules = Vec::new();
+    for rule in &t.rules {
+        let mut conditions = Vec::new();
+        for (i, entry) in rule.input_entries.iter().enumerate() {
+            conditions.push(input_test(
+                &format!("{INPUT_PREFIX}{i}"),
+                entry.source.trim(),
+            )?);
+        }
+        let values: Vec<String> = rule
+            .output_entries
+            .iter()
+            .map(|e| match e {
+                Some(e) => format!("({}\n)", e.source),
+                None => "null".into(),
+            })
+            .collect();
+        let condition = if conditions.is_empty() {
+            "true".to_string()
+        } else {
+            conditions.join(" and ")
+        };
+        // Each hit is wrapped in a context so that a null output is still a hit.
+        rules.push(format!(
+            "if {condition} then {{hit: {}}} else null",
+            row(values)
+        ));
+    }
+    entries.push(format!("{HITS}: [{}][item != null]", rules.join(", ")));
+    let defaults: Vec<String> = t
+        .outputs
+        .iter()
+        .map(|o| match &o.default_output {
+            Some(d) => format!("({}\n)", d.source),
+            None => "null".into(),
+        })
+        .collect();
+    let default = row(defaults);
+    let all = format!("(for h in {HITS} return h.hit)");
+    let result = match t.hit_policy {
+        HitPolicy::Unique => format!(
+            "if count({HITS}) = 1 then {HITS}[1].hit else if count({HITS}) = 0 then {default} else null"
+        ),
+        HitPolicy::First => {
+            format!("if count({HITS}) > 0 then {HITS}[1].hit else {default}")
+        }
+        HitPolicy::Any => format!(
+            "if count({HITS}) = 0 then {default} else if count(distinct values({all})) = 1 then {HITS}[1].hit else null"
+        ),
+        HitPolicy::RuleOrder | HitPolicy::Collect(None) => all,
+        HitPolicy::Collect(Some(Aggregation::Count)) => format!("count({HITS})"),
+        HitPolicy::Collect(Some(Aggregation::Sum)) => {
+            format!("if count({HITS}) = 0 then null else sum({all})")
+        }
+        HitPolicy::Collect(Some(Aggregation::Min)) => format!("min({all})"),
+        HitPolicy::Collect(Some(Aggregation::Max)) => format!("max({all})"),
+        HitPolicy::Priority | HitPolicy::OutputOrder => return None,
+    };
+    entries.push(format!("{RESULT_KEY}: {result}"));
+    Some(format!("({{{}}}.{RESULT_KEY})", entries.join(", ")))
+}
+
+/// `name` tested against one input entry's unary tests.
+fn input_test(name: &str, entry: &str) -> Option<String> {
+    if entry.is_empty() || entry == "-" {
+        return Some("true".into());
+    }
+    if let Some(inner) = entry
+        .strip_prefix("not(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
+        return Some(format!("not({name} in ({inner}\n))"));
+    }
+    Some(format!("({name} in ({entry}\n))"))
 }
 
 /// Context key holding the final result entry of a context translated to FEEL.
 const RESULT_KEY: &str = "__dmn_context_result__";
+/// Prefix of the context keys holding a translated decision table's input values.
+const INPUT_PREFIX: &str = "__dmn_input_";
+/// Context key holding the hits of a translated decision table.
+const HITS: &str = "__dmn_hits__";

@@ -178,15 +178,16 @@ impl Definitions {
             };
             let mut out = ctx.clone();
             for component in &def.components {
-                let entry = ctx.get(&component.name).cloned().unwrap_or(Value::Null);
+                // A context without one of the type's components does not conform.
+                let Some(entry) = ctx.get(&component.name).cloned() else {
+                    return Value::Null;
+                };
                 let was_null = entry.is_null();
                 let coerced = self.coerce_item(entry, component, settings, depth + 1);
                 if coerced.is_null() && !was_null {
                     return Value::Null;
                 }
-                if ctx.contains_key(&component.name) {
-                    out.insert(component.name.clone(), coerced);
-                }
+                out.insert(component.name.clone(), coerced);
             }
             Value::Context(out)
         } else {
