@@ -17,7 +17,6 @@ pub(crate) struct Compiler {
     /// Depth of enclosing filters: inside one, any name may be an entry of the current item.
     dynamic_scopes: usize,
     free: BTreeSet<String>,
-    uses_input: bool,
 }
 
 impl Compiler {
@@ -26,7 +25,6 @@ impl Compiler {
             locals: Vec::new(),
             dynamic_scopes: 0,
             free: BTreeSet::new(),
-            uses_input: false,
         }
     }
 
@@ -58,10 +56,7 @@ impl Compiler {
                 Node::Const(crate::temporal::parse_literal(text).unwrap_or(Value::Null))
             }
             ExprKind::Name(name) => self.name(name),
-            ExprKind::Input => {
-                self.uses_input = true;
-                Node::Input
-            }
+            ExprKind::Input => Node::Input,
             ExprKind::Path(target, key) => Node::Path(self.boxed(target), key.clone()),
             ExprKind::Filter(target, filter) => {
                 let target = self.boxed(target);
@@ -198,11 +193,18 @@ impl Compiler {
             UnaryTest::Compare(op, e) => Test::Compare(*op, self.expr(e)),
             UnaryTest::Not(tests) => Test::Not(self.tests(tests)),
             UnaryTest::Expr(e) => {
-                let outer = std::mem::replace(&mut self.uses_input, false);
-                let node = self.expr(e);
-                let uses_input = self.uses_input;
-                self.uses_input = outer || uses_input;
-                Test::Expr { node, uses_input }
+                let literal = matches!(
+                    e.kind,
+                    ExprKind::Null
+                        | ExprKind::Bool(_)
+                        | ExprKind::Number(_)
+                        | ExprKind::Str(_)
+                        | ExprKind::Temporal(_)
+                );
+                Test::Expr {
+                    node: self.expr(e),
+                    literal,
+                }
             }
         }
     }

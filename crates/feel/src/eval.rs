@@ -79,10 +79,11 @@ pub(crate) enum Source {
 #[derive(Debug, Clone)]
 pub(crate) enum Test {
     Compare(CompareOp, Node),
-    /// `uses_input`: the expression mentions `?`, so a boolean result is the test result.
+    /// `literal`: the test is a plain literal (`5`, `"a"`, `true`), compared for equality.
+    /// Other expressions follow feel-scala's rules, see `Evaluator::run_test`.
     Expr {
         node: Node,
-        uses_input: bool,
+        literal: bool,
     },
     Not(Vec<Test>),
     Any,
@@ -561,13 +562,19 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 Value::Bool(b) => Value::Bool(!b),
                 _ => Value::Null,
             },
-            Test::Expr { node, uses_input } => {
+            Test::Expr { node, literal } => {
                 let saved = self.input.replace(input.clone());
                 let value = self.eval(node);
                 self.input = saved;
                 let value = value?;
+                if *literal {
+                    return Ok(ops::equals(input, &value).map_or(Value::Null, Value::Bool));
+                }
+                // feel-scala's unary-test expression: `true` matches (the expression is a
+                // condition such as `? > 5` or `x < 10`), ranges and lists test membership,
+                // anything else is compared with the input.
                 match value {
-                    Value::Bool(b) if *uses_input => Value::Bool(b),
+                    Value::Bool(true) => Value::Bool(true),
                     Value::Range(range) => {
                         ops::in_range(input, &range).map_or(Value::Null, Value::Bool)
                     }
@@ -582,7 +589,12 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                             found || ops::equals(input, &Value::List(items.clone())) == Some(true),
                         )
                     }
-                    other => ops::equals(input, &other).map_or(Value::Null, Value::Bool),
+                    other => match ops::equals(input, &other) {
+                        Some(true) => Value::Bool(true),
+                        _ if other == Value::Bool(false) => Value::Bool(false),
+                        Some(false) => Value::Bool(false),
+                        None => Value::Null,
+                    },
                 }
             }
         })
