@@ -1,0 +1,488 @@
+//! Counters and the latency histogram shared by the starter and the workers, and the summary
+//! computed from them.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Highest latency the histogram resolves (one hour, in microseconds); longer ones are recorded
+/// as this value.
+const MAX_LATENCY_MICROS: u64 = 3_600_000_000;
+/// Three significant digits: a recorded latency is off by at most 0.1%.
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+fn new_histogram() -> Histogram<u64> {
+    // The bounds are constants that satisfy hdrhistogram's preconditions (low >= 1,
+    // high >= 2 * low, digits <= 5), so construction cannot fail.
+    Histogram::new_with_bounds(1, MAX_LATENCY_MICROS, SIGNIFICANT_DIGITS)
+        .unwrap_or_else(|error| unreachable!("constant histogram bounds are valid: {error}"))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Counters stay meaningful even if a task panicked while holding the lock.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Live statistics of a run, updated concurrently by every task.
+#[derive(Debug)]
+pub struct Stats {
+    started: AtomicU64,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    jobs_completed: AtomicU64,
+    backpressure: AtomicU64,
+    latency: Mutex<Histogram<u64>>,
+    /// Errors other than backpressure, by RPC and gRPC code name.
+    errors: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            started: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            jobs_completed: AtomicU64::new(0),
+            backpressure: AtomicU64::new(0),
+            latency: Mutex::new(new_histogram()),
+            errors: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl Stats {
+    pub fn instance_started(&self) {
+        self.started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An instance completed `latency` after the create call that started it was sent.
+    pub fn instance_completed(&self, latency: Duration) {
+        self.completed.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+        lock(&self.latency).saturating_record(micros.clamp(1, MAX_LATENCY_MICROS));
+    }
+
+    /// An instance gave up with an error (recorded separately with [`Stats::error`]).
+    pub fn instance_failed(&self) {
+        self.failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn job_completed(&self) {
+        self.jobs_completed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A command was refused with RESOURCE_EXHAUSTED.
+    pub fn backpressure(&self) {
+        self.backpressure.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An RPC failed with `code` (a gRPC code name such as `UNAVAILABLE`, or `LOCAL` for errors
+    /// raised before sending).
+    pub fn error(&self, rpc: &str, code: &str) {
+        *lock(&self.errors)
+            .entry(rpc.to_owned())
+            .or_default()
+            .entry(code.to_owned())
+            .or_default() += 1;
+    }
+
+    /// Forgets everything recorded so far (at the end of the warm-up).
+    pub fn reset(&self) {
+        for counter in [
+            &self.started,
+            &self.completed,
+            &self.failed,
+            &self.jobs_completed,
+            &self.backpressure,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+        lock(&self.latency).reset();
+        lock(&self.errors).clear();
+    }
+
+    /// The counters and latency percentiles as of now.
+    pub fn snapshot(&self) -> Snapshot {
+        let histogram = lock(&self.latency);
+        Snapshot {
+            started: self.started.load(Ordering::Relaxed),
+            completed: self.completed.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            jobs_completed: self.jobs_completed.load(Ordering::Relaxed),
+            backpressure: self.backpressure.load(Ordering::Relaxed),
+            latency: LatencySummary::of(&histogram),
+        }
+    }
+
+    pub fn errors(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        lock(&self.errors).clone()
+    }
+}
+
+/// Counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Snapshot {
+    pub started: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub jobs_completed: u64,
+    pub backpressure: u64,
+    pub latency: Option<LatencySummary>,
+}
+
+/// Create-to-complete latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+impl LatencySummary {
+    /// Percentiles of a histogram of microseconds; `None` if it is empty.
+    pub fn of(histogram: &Histogram<u64>) -> Option<Self> {
+        if histogram.is_empty() {
+            return None;
+        }
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Some(Self {
+            count: histogram.len(),
+            p50_ms: ms(histogram.value_at_quantile(0.50)),
+            p90_ms: ms(histogram.value_at_quantile(0.90)),
+            p99_ms: ms(histogram.value_at_quantile(0.99)),
+            max_ms: ms(histogram.max()),
+            mean_ms: histogram.mean() / 1000.0,
+        })
+    }
+}
+
+/// `count` events over `elapsed`, per second; zero for an empty interval.
+pub fn per_second(count: u64, elapsed: Duration) -> f64 {
+    let seconds = elapsed.as_secs_f64();
+    if seconds > 0.0 {
+        count as f64 / seconds
+    } else {
+        0.0
+    }
+}
+
+/// The settings a run used, repeated in its summary so that a result file is self-describing.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunConfig {
+    pub address: String,
+    pub process: String,
+    pub job_type: String,
+    /// Target instances per second; 0 means as fast as `max_in_flight` allows.
+    pub rate: u32,
+    pub max_in_flight: usize,
+    pub workers: usize,
+    pub worker_mode: crate::WorkerMode,
+    pub payload_size: usize,
+    pub warmup_seconds: f64,
+    pub duration_seconds: f64,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub config: RunConfig,
+    /// From the end of the warm-up until the last in-flight instance finished (or the grace
+    /// period ran out); all rates are over this interval.
+    pub measured_seconds: f64,
+    pub instances_started: u64,
+    pub instances_completed: u64,
+    /// Instances whose creation failed with an error other than backpressure.
+    pub instances_failed: u64,
+    /// Instances still in flight when the grace period ended.
+    pub instances_unfinished: u64,
+    pub started_per_second: f64,
+    pub completed_per_second: f64,
+    pub jobs_completed: u64,
+    pub jobs_per_second: f64,
+    /// Create-to-complete latency; `None` if no instance completed.
+    pub latency: Option<LatencySummary>,
+    pub backpressure_rejections: u64,
+    /// Errors other than backpressure: RPC name, then gRPC code name, then count.
+    pub errors: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Highest resident memory of the broker seen on its metrics endpoint; `None` if unknown.
+    pub broker_peak_resident_memory_bytes: Option<u64>,
+    /// Where the memory figure came from, or why it is unknown.
+    pub broker_memory_source: String,
+}
+
+impl Summary {
+    /// The summary of a measured interval of length `measured` ending in `end`.
+    pub fn new(
+        config: RunConfig,
+        measured: Duration,
+        end: Snapshot,
+        errors: BTreeMap<String, BTreeMap<String, u64>>,
+        memory: MemoryReading,
+    ) -> Self {
+        let unfinished = end.started.saturating_sub(end.completed + end.failed);
+        let (broker_peak_resident_memory_bytes, broker_memory_source) = match memory {
+            MemoryReading::Known { peak_bytes, metric } => {
+                (Some(peak_bytes), format!("peak of `{metric}`"))
+            }
+            MemoryReading::Unknown(reason) => (None, reason),
+        };
+        Self {
+            config,
+            measured_seconds: measured.as_secs_f64(),
+            instances_started: end.started,
+            instances_completed: end.completed,
+            instances_failed: end.failed,
+            instances_unfinished: unfinished,
+            started_per_second: per_second(end.started, measured),
+            completed_per_second: per_second(end.completed, measured),
+            jobs_completed: end.jobs_completed,
+            jobs_per_second: per_second(end.jobs_completed, measured),
+            latency: end.latency,
+            backpressure_rejections: end.backpressure,
+            errors,
+            broker_peak_resident_memory_bytes,
+            broker_memory_source,
+        }
+    }
+}
+
+/// What the memory scraper learned over a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemoryReading {
+    Known {
+        peak_bytes: u64,
+        metric: &'static str,
+    },
+    /// Why no figure is available (endpoint unreachable, metric absent).
+    Unknown(String),
+}
+
+/// `bytes` in binary units with one decimal (e.g. `23.5 MiB`).
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.config;
+        let rate = if c.rate == 0 {
+            "max".to_owned()
+        } else {
+            format!("{}/s", c.rate)
+        };
+        writeln!(f, "Benchmark summary")?;
+        writeln!(
+            f,
+            "  setup        {} via {}, job type {}, rate {rate}, max in flight {}, {} {} workers, payload {} B",
+            c.process, c.address, c.job_type, c.max_in_flight, c.workers, c.worker_mode, c.payload_size
+        )?;
+        writeln!(
+            f,
+            "  measured     {:.1} s (after {:.1} s warm-up)",
+            self.measured_seconds, c.warmup_seconds
+        )?;
+        writeln!(
+            f,
+            "  instances    {} started ({:.1}/s), {} completed ({:.1}/s), {} failed, {} unfinished",
+            self.instances_started,
+            self.started_per_second,
+            self.instances_completed,
+            self.completed_per_second,
+            self.instances_failed,
+            self.instances_unfinished
+        )?;
+        writeln!(
+            f,
+            "  jobs         {} completed ({:.1}/s)",
+            self.jobs_completed, self.jobs_per_second
+        )?;
+        match &self.latency {
+            Some(l) => writeln!(
+                f,
+                "  latency      p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms, mean {:.2} ms",
+                l.p50_ms, l.p90_ms, l.p99_ms, l.max_ms, l.mean_ms
+            )?,
+            None => writeln!(f, "  latency      no instance completed")?,
+        }
+        writeln!(
+            f,
+            "  backpressure {} RESOURCE_EXHAUSTED rejections",
+            self.backpressure_rejections
+        )?;
+        if self.errors.is_empty() {
+            writeln!(f, "  errors       none")?;
+        } else {
+            for (rpc, codes) in &self.errors {
+                let codes: Vec<String> = codes
+                    .iter()
+                    .map(|(code, count)| format!("{code} x{count}"))
+                    .collect();
+                writeln!(f, "  errors       {rpc}: {}", codes.join(", "))?;
+            }
+        }
+        match self.broker_peak_resident_memory_bytes {
+            Some(bytes) => write!(
+                f,
+                "  broker RSS   {} peak ({})",
+                format_bytes(bytes),
+                self.broker_memory_source
+            ),
+            None => write!(f, "  broker RSS   unknown ({})", self.broker_memory_source),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> RunConfig {
+        RunConfig {
+            address: "127.0.0.1:26500".into(),
+            process: "benchmark".into(),
+            job_type: "benchmark-task".into(),
+            rate: 100,
+            max_in_flight: 10,
+            workers: 2,
+            worker_mode: crate::WorkerMode::Polling,
+            payload_size: 512,
+            warmup_seconds: 0.0,
+            duration_seconds: 10.0,
+        }
+    }
+
+    #[test]
+    fn percentiles_come_from_recorded_latencies() {
+        let stats = Stats::default();
+        // 1..=100 ms: p50 = 50 ms, p90 = 90 ms, p99 = 99 ms, max = 100 ms.
+        for ms in 1..=100 {
+            stats.instance_started();
+            stats.instance_completed(Duration::from_millis(ms));
+        }
+        let latency = stats.snapshot().latency.unwrap();
+        assert_eq!(latency.count, 100);
+        let close = |actual: f64, expected: f64| (actual - expected).abs() <= expected * 0.001;
+        assert!(close(latency.p50_ms, 50.0), "{latency:?}");
+        assert!(close(latency.p90_ms, 90.0), "{latency:?}");
+        assert!(close(latency.p99_ms, 99.0), "{latency:?}");
+        assert!(close(latency.max_ms, 100.0), "{latency:?}");
+        assert!(close(latency.mean_ms, 50.5), "{latency:?}");
+    }
+
+    #[test]
+    fn extreme_latencies_are_clamped_not_lost() {
+        let stats = Stats::default();
+        stats.instance_completed(Duration::ZERO);
+        stats.instance_completed(Duration::from_secs(10 * 3600));
+        let latency = stats.snapshot().latency.unwrap();
+        assert_eq!(latency.count, 2);
+        assert!(latency.max_ms >= 3_600_000.0 * 0.999);
+    }
+
+    #[test]
+    fn summary_rates_and_unfinished_count() {
+        let stats = Stats::default();
+        for _ in 0..300 {
+            stats.instance_started();
+        }
+        for _ in 0..250 {
+            stats.instance_completed(Duration::from_millis(5));
+            stats.job_completed();
+        }
+        for _ in 0..20 {
+            stats.instance_failed();
+        }
+        stats.backpressure();
+        stats.error("CreateProcessInstanceWithResult", "DEADLINE_EXCEEDED");
+        stats.error("CreateProcessInstanceWithResult", "DEADLINE_EXCEEDED");
+        stats.error("CompleteJob", "NOT_FOUND");
+        let summary = Summary::new(
+            config(),
+            Duration::from_secs(10),
+            stats.snapshot(),
+            stats.errors(),
+            MemoryReading::Known {
+                peak_bytes: 30 * 1024 * 1024,
+                metric: "hornet_process_resident_memory_bytes",
+            },
+        );
+        assert_eq!(summary.instances_unfinished, 30);
+        assert_eq!(summary.started_per_second, 30.0);
+        assert_eq!(summary.completed_per_second, 25.0);
+        assert_eq!(summary.jobs_per_second, 25.0);
+        assert_eq!(summary.backpressure_rejections, 1);
+        assert_eq!(
+            summary.errors["CreateProcessInstanceWithResult"]["DEADLINE_EXCEEDED"],
+            2
+        );
+        let text = summary.to_string();
+        assert!(text.contains("250 completed (25.0/s)"), "{text}");
+        assert!(text.contains("30.0 MiB peak"), "{text}");
+        assert!(text.contains("CompleteJob: NOT_FOUND x1"), "{text}");
+
+        let json = serde_json::to_value(&summary).unwrap();
+        assert_eq!(json["instances_completed"], 250);
+        assert_eq!(json["broker_peak_resident_memory_bytes"], 30 * 1024 * 1024);
+        assert_eq!(json["config"]["worker_mode"], "polling");
+        assert_eq!(json["latency"]["count"], 250);
+    }
+
+    #[test]
+    fn empty_run_has_no_latency_and_unknown_memory() {
+        let summary = Summary::new(
+            config(),
+            Duration::ZERO,
+            Snapshot::default(),
+            BTreeMap::new(),
+            MemoryReading::Unknown("metric absent".into()),
+        );
+        assert_eq!(summary.completed_per_second, 0.0);
+        assert!(summary.latency.is_none());
+        let json = serde_json::to_value(&summary).unwrap();
+        assert!(json["broker_peak_resident_memory_bytes"].is_null());
+        let text = summary.to_string();
+        assert!(
+            text.contains("broker RSS   unknown (metric absent)"),
+            "{text}"
+        );
+        assert!(text.contains("no instance completed"), "{text}");
+    }
+
+    #[test]
+    fn reset_forgets_the_warmup() {
+        let stats = Stats::default();
+        stats.instance_started();
+        stats.instance_completed(Duration::from_millis(3));
+        stats.error("ActivateJobs", "UNAVAILABLE");
+        stats.reset();
+        assert_eq!(stats.snapshot(), Snapshot::default());
+        assert!(stats.errors().is_empty());
+    }
+
+    #[test]
+    fn byte_formatting() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+        assert_eq!(format_bytes(23 * 1024 * 1024 + 512 * 1024), "23.5 MiB");
+    }
+}
