@@ -1,0 +1,63 @@
+//! Event appliers: the only code that changes state. One module per value type; each applier is a pure
+//! function of (state, event), so every replica that applies the same events ends with the same bytes.
+//!
+//! The leader runs them while processing (on the round's overlay) and every replica runs them on
+//! committed events through [`crate::Engine::apply`].
+
+mod incident;
+mod job;
+mod message;
+mod process;
+mod process_instance;
+mod timer;
+mod variable;
+
+use crate::error::EngineError;
+use crate::kv::KvWrite;
+use crate::process_cache::ProcessCache;
+use crate::state::keys;
+use hornet_protocol::{PartitionId, Record, RecordValue};
+
+/// Applies one event.
+pub(crate) fn apply(
+    partition: PartitionId,
+    processes: &mut ProcessCache,
+    state: &mut dyn KvWrite,
+    event: &Record,
+) -> Result<(), EngineError> {
+    keys::advance_past(state, partition, event.key)?;
+    match &event.value {
+        RecordValue::Process(intent, value) => process::apply(state, *intent, value),
+        RecordValue::ProcessInstance(intent, value) => {
+            process_instance::apply(processes, state, event.key, *intent, value)
+        }
+        RecordValue::ProcessInstanceCreation(intent, value) => {
+            process_instance::apply_creation(state, event, *intent, value)
+        }
+        RecordValue::Job(intent, value) => job::apply(state, event.key, *intent, value),
+        RecordValue::JobBatch(intent, value) => job::apply_batch(state, *intent, value),
+        RecordValue::Incident(intent, value) => incident::apply(state, event.key, *intent, value),
+        RecordValue::Variable(intent, value) => variable::apply(state, event.key, *intent, value),
+        RecordValue::Timer(intent, value) => timer::apply(state, event.key, *intent, value),
+        RecordValue::Message(intent, value) => message::apply(state, event.key, *intent, value),
+        RecordValue::ProcessMessageSubscription(intent, value) => {
+            message::apply_subscription(state, *intent, value)
+        }
+        RecordValue::ProcessEvent(intent, value) => {
+            process_instance::apply_process_event(state, event.key, *intent, value)
+        }
+        // Events of these types carry no state of their own here (the deployment's processes come with
+        // their own PROCESS CREATED events; variable documents with VARIABLE events).
+        RecordValue::Deployment(..)
+        | RecordValue::VariableDocument(..)
+        | RecordValue::ProcessInstanceResult(..)
+        | RecordValue::ProcessInstanceBatch(..)
+        | RecordValue::MessageSubscription(..)
+        | RecordValue::MessageStartEventSubscription(..)
+        | RecordValue::Signal(..)
+        | RecordValue::SignalSubscription(..)
+        | RecordValue::Escalation(..)
+        | RecordValue::Error(..)
+        | RecordValue::CommandDistribution(..) => Ok(()),
+    }
+}

@@ -1,0 +1,197 @@
+//! PROCESS_INSTANCE and PROCESS_INSTANCE_CREATION events: the element instance lifecycle.
+//!
+//! Token accounting follows Zeebe: taking a sequence flow adds a token to the flow scope
+//! (`active_flows`), activating an element reached by sequence flows consumes them (one, or one per
+//! incoming flow for a parallel join, whose taken flows are counted per flow id); a flow scope can
+//! complete when it has neither live children nor tokens.
+
+use crate::error::EngineError;
+use crate::kv::KvWrite;
+use crate::process_cache::ProcessCache;
+use crate::state::element_instances::{self, AwaitingResult, ElementInstance, ElementState, EventTrigger};
+use crate::state::{jobs, variables};
+use hornet_bpmn::ElementKind;
+use hornet_protocol::value::{ProcessEventRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord};
+use hornet_protocol::{
+    BpmnElementType, Key, ProcessEventIntent, ProcessInstanceCreationIntent, ProcessInstanceIntent,
+    Record,
+};
+
+pub(super) fn apply(
+    processes: &mut ProcessCache,
+    state: &mut dyn KvWrite,
+    key: Key,
+    intent: ProcessInstanceIntent,
+    value: &ProcessInstanceRecord,
+) -> Result<(), EngineError> {
+    match intent {
+        ProcessInstanceIntent::ElementActivating => activating(processes, state, key, value),
+        ProcessInstanceIntent::ElementActivated => set_state(state, key, ElementState::Activated),
+        ProcessInstanceIntent::ElementCompleting => set_state(state, key, ElementState::Completing),
+        ProcessInstanceIntent::ElementTerminating => set_state(state, key, ElementState::Terminating),
+        ProcessInstanceIntent::ElementCompleted | ProcessInstanceIntent::ElementTerminated => {
+            ended(state, key, value)
+        }
+        ProcessInstanceIntent::SequenceFlowTaken => flow_taken(processes, state, value),
+        ProcessInstanceIntent::Cancel
+        | ProcessInstanceIntent::ActivateElement
+        | ProcessInstanceIntent::CompleteElement
+        | ProcessInstanceIntent::TerminateElement
+        | ProcessInstanceIntent::SequenceFlowDeleted => Ok(()),
+    }
+}
+
+fn set_state(state: &mut dyn KvWrite, key: Key, new_state: ElementState) -> Result<(), EngineError> {
+    if let Some(mut instance) = element_instances::get_instance(state, key)? {
+        instance.state = new_state;
+        element_instances::put_instance(state, &instance)?;
+    }
+    Ok(())
+}
+
+fn activating(
+    processes: &mut ProcessCache,
+    state: &mut dyn KvWrite,
+    key: Key,
+    value: &ProcessInstanceRecord,
+) -> Result<(), EngineError> {
+    let instance = ElementInstance {
+        key,
+        state: ElementState::Activating,
+        record: value.clone(),
+        active_children: 0,
+        active_flows: 0,
+        job_key: Key::NONE,
+        trigger_variables: None,
+    };
+    element_instances::put_instance(state, &instance)?;
+    let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? else {
+        return Ok(());
+    };
+    element_instances::add_child(state, scope.key, key);
+    scope.active_children += 1;
+
+    // Consume the tokens that led here.
+    let process = processes.require(state, value.process_definition_key)?;
+    if let Some(idx) = process.find(&value.element_id) {
+        let element = process.model.element(idx);
+        if !element.incoming.is_empty()
+            && !matches!(
+                element.element_type,
+                BpmnElementType::StartEvent | BpmnElementType::BoundaryEvent
+            )
+        {
+            if matches!(element.kind, ElementKind::ParallelGateway) {
+                for flow in &element.incoming {
+                    let flow_id = &process.model.element(*flow).id;
+                    let count = element_instances::taken_flow_count(state, scope.key, &element.id, flow_id)?;
+                    element_instances::set_taken_flow_count(
+                        state,
+                        scope.key,
+                        &element.id,
+                        flow_id,
+                        count.saturating_sub(1),
+                    )?;
+                }
+                scope.active_flows = scope.active_flows.saturating_sub(element.incoming.len() as u32);
+            } else {
+                scope.active_flows = scope.active_flows.saturating_sub(1);
+            }
+        }
+    }
+    element_instances::put_instance(state, &scope)
+}
+
+fn ended(state: &mut dyn KvWrite, key: Key, value: &ProcessInstanceRecord) -> Result<(), EngineError> {
+    if let Some(instance) = element_instances::get_instance(state, key)? {
+        // A job left behind (an error was thrown from it) ends with its element.
+        if !instance.job_key.is_none() {
+            jobs::delete(state, instance.job_key)?;
+        }
+    }
+    element_instances::delete_instance(state, key);
+    element_instances::delete_event_trigger(state, key);
+    variables::delete_scope(state, key)?;
+    element_instances::clear_taken_flows(state, key)?;
+    if value.bpmn_element_type == BpmnElementType::Process {
+        element_instances::delete_awaiting_result(state, key);
+    }
+    if let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? {
+        element_instances::remove_child(state, scope.key, key);
+        scope.active_children = scope.active_children.saturating_sub(1);
+        element_instances::put_instance(state, &scope)?;
+    }
+    Ok(())
+}
+
+fn flow_taken(
+    processes: &mut ProcessCache,
+    state: &mut dyn KvWrite,
+    value: &ProcessInstanceRecord,
+) -> Result<(), EngineError> {
+    let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? else {
+        return Ok(());
+    };
+    scope.active_flows += 1;
+    element_instances::put_instance(state, &scope)?;
+    let process = processes.require(state, value.process_definition_key)?;
+    if let Some(flow) = process.find(&value.element_id) {
+        if let ElementKind::SequenceFlow { target, .. } = &process.model.element(flow).kind {
+            let target = process.model.element(*target);
+            if matches!(target.kind, ElementKind::ParallelGateway) {
+                let count = element_instances::taken_flow_count(state, scope.key, &target.id, &value.element_id)?;
+                element_instances::set_taken_flow_count(state, scope.key, &target.id, &value.element_id, count + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A creation awaiting its result carries the request on its CREATED event; the waiting client is kept
+/// in state so any replica that becomes leader knows about it.
+pub(super) fn apply_creation(
+    state: &mut dyn KvWrite,
+    event: &Record,
+    intent: ProcessInstanceCreationIntent,
+    value: &ProcessInstanceCreationRecord,
+) -> Result<(), EngineError> {
+    if intent != ProcessInstanceCreationIntent::Created {
+        return Ok(());
+    }
+    if let Some(request) = event.request {
+        element_instances::put_awaiting_result(
+            state,
+            value.process_instance_key,
+            &AwaitingResult {
+                request,
+                fetch_variables: value.fetch_variables.clone(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// PROCESS_EVENT: TRIGGERING keeps the trigger on the scope it interrupts; TRIGGERED moves it to the new
+/// catch element instance (the event's key).
+pub(super) fn apply_process_event(
+    state: &mut dyn KvWrite,
+    key: Key,
+    intent: ProcessEventIntent,
+    value: &ProcessEventRecord,
+) -> Result<(), EngineError> {
+    let trigger = EventTrigger {
+        element_id: value.target_element_id.clone(),
+        variables: (!value.variables.is_empty()).then(|| value.variables.as_str().to_string()),
+    };
+    match intent {
+        ProcessEventIntent::Triggering => element_instances::put_event_trigger(state, value.scope_key, &trigger),
+        ProcessEventIntent::Triggered => {
+            if let Some(pending) = element_instances::event_trigger(state, value.scope_key)? {
+                if pending.element_id == value.target_element_id {
+                    element_instances::delete_event_trigger(state, value.scope_key);
+                }
+            }
+            element_instances::put_event_trigger(state, key, &trigger)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Hornet's engine: the pure, deterministic stream processor of one partition, shaped like Zeebe's.
+//!
+//! * [`Engine::process`] takes one committed command and the current state, and returns what it caused:
+//!   events (each applied at once, through the same appliers replicas use, to an [`kv::Overlay`] so later
+//!   steps of the round see it), rejections, follow-up commands processed in the same round, responses to
+//!   clients and the state writes of the round. It never writes the state it is given.
+//! * [`Engine::apply`] is the event applier every replica runs on committed events, in log order.
+//! * [`Engine::due_commands`] / [`Engine::next_due`] expose scheduled work (job time-outs, retry back-offs,
+//!   timers, message expiry) as commands the broker writes to the log when due.
+//!
+//! Layout (as in Zeebe's engine): [`state`] is the schema over the [`kv`] trait, `appliers` turn events
+//! into state changes (one module per value type), `processing` holds one processor per value type and
+//! intent plus the BPMN element processors and behaviours under `processing::bpmn`.
+//!
+//! Determinism: time is the command's timestamp, keys come from a counter kept in state (advanced by the
+//! appliers for every event key of this partition), and every iteration runs over ordered structures, so
+//! two replicas that apply the same events hold byte-identical state.
+//!
+//! What is supported is listed in the crate's README.md.
+
+pub mod error;
+pub mod kv;
+pub mod state;
+
+mod appliers;
+mod processing;
+mod process_cache;
+
+pub use error::EngineError;
+
+use hornet_protocol::{PartitionId, Record, RequestRef};
+use kv::{KvRead, KvWrite, WriteSet};
+use process_cache::ProcessCache;
+
+/// The partition an engine instance serves.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub partition_id: PartitionId,
+    pub partition_count: u16,
+}
+
+/// How many follow-up commands one round processes at most (the original command not counted). Commands
+/// beyond this are handed back in [`Processed::follow_ups`] for the broker to write as a new commands
+/// entry, so a runaway process (e.g. a loop without wait states) cannot grow one round without bound.
+pub const MAX_FOLLOW_UPS_PER_ROUND: usize = 1024;
+
+/// What processing one command produced.
+#[derive(Debug, Default)]
+pub struct Processed {
+    /// In log order: events, rejections, and each processed follow-up command (placed right before its
+    /// outcome). Every event or rejection has `source_position` = the original command's position and
+    /// `timestamp` = its timestamp. Every command in here has been processed.
+    pub records: Vec<Record>,
+    /// What the appliers wrote; the leader keeps it as an uncommitted layer until the records commit.
+    pub writes: WriteSet,
+    /// To send after the records commit (only for commands that carried a `request`).
+    pub responses: Vec<Response>,
+    /// Job types that got activatable jobs in this round (long-poll / job-push wake-ups), sorted.
+    pub jobs_available: Vec<String>,
+    /// Follow-up commands the round did not reach because of [`MAX_FOLLOW_UPS_PER_ROUND`]; the broker
+    /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in
+    /// all but pathological cases.
+    pub follow_ups: Vec<Record>,
+}
+
+/// A response to a client request, sent after the records that justify it are committed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    pub request: RequestRef,
+    /// The event or rejection that answers the request. For `CREATE_WITH_AWAITING_RESULT` this is the
+    /// `ProcessInstanceResult COMPLETED` record built when the instance completes (it is not in the log).
+    pub record: Record,
+}
+
+/// The engine of one partition. Holds only caches derived from state (parsed process models), so it can
+/// be rebuilt at any time.
+pub struct Engine {
+    config: EngineConfig,
+    processes: ProcessCache,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Engine {
+        Engine {
+            config,
+            processes: ProcessCache::default(),
+        }
+    }
+
+    pub fn config(&self) -> EngineConfig {
+        self.config
+    }
+
+    /// Processes one committed command plus the follow-up commands it produces, in the same round (at
+    /// most [`MAX_FOLLOW_UPS_PER_ROUND`]). Reads `state` (committed state plus the leader's uncommitted
+    /// layers), applies the events to an overlay as it goes, and returns everything. Never writes `state`.
+    pub fn process(&mut self, state: &dyn KvRead, command: &Record) -> Result<Processed, EngineError> {
+        if !command.is_command() {
+            return Err(EngineError::NotACommand {
+                record_type: command.record_type().as_str(),
+                value_type: command.value_type().as_str(),
+                intent: command.intent_name(),
+            });
+        }
+        processing::process_round(self.config, &mut self.processes, state, command)
+    }
+
+    /// Applies one committed event (every replica, in log order). Commands and rejections change no
+    /// state; passing one is an error so that a broker bug does not go unnoticed.
+    pub fn apply(&mut self, state: &mut dyn KvWrite, event: &Record) -> Result<(), EngineError> {
+        if !matches!(event.kind, hornet_protocol::RecordKind::Event) {
+            return Err(EngineError::NotAnEvent {
+                record_type: event.record_type().as_str(),
+                value_type: event.value_type().as_str(),
+                intent: event.intent_name(),
+            });
+        }
+        appliers::apply(self.config.partition_id, &mut self.processes, state, event)
+    }
+
+    /// Commands for work that is due at `now` (job time-outs and retry back-offs, timers, message
+    /// expiry), at most `limit`, earliest first. Processing them is idempotent: a command for work that
+    /// was already done (or is no longer due) is rejected, so the broker may ask again before the first
+    /// batch is processed.
+    pub fn due_commands(
+        &mut self,
+        state: &dyn KvRead,
+        now: i64,
+        limit: usize,
+    ) -> Result<Vec<Record>, EngineError> {
+        processing::due::due_commands(state, now, limit)
+    }
+
+    /// When the next scheduled work falls due (epoch millis), if any.
+    pub fn next_due(&mut self, state: &dyn KvRead) -> Result<Option<i64>, EngineError> {
+        processing::due::next_due(state)
+    }
+
+    /// Forgets caches derived from state (after a snapshot install).
+    pub fn clear_caches(&mut self) {
+        self.processes.clear();
+    }
+}

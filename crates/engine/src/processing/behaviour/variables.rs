@@ -1,0 +1,94 @@
+//! Writing variables: one VARIABLE CREATED or UPDATED event per variable whose value changes, as Zeebe's
+//! `VariableBehavior` does.
+
+use crate::error::EngineError;
+use crate::processing::Ctx;
+use crate::state::variables;
+use hornet_protocol::value::VariableRecord;
+use hornet_protocol::{Key, RecordValue, VariableIntent};
+
+/// Which process instance the variables belong to (copied into every VARIABLE record).
+#[derive(Clone, Debug)]
+pub(crate) struct VariableOwner {
+    pub process_instance_key: Key,
+    pub process_definition_key: Key,
+    pub bpmn_process_id: String,
+    pub tenant_id: String,
+}
+
+/// Canonical JSON text of a value, so equal values compare equal.
+pub(crate) fn to_text(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// Sets `name` in exactly `scope`.
+pub(crate) fn set_local(
+    ctx: &mut Ctx<'_>,
+    owner: &VariableOwner,
+    scope: Key,
+    name: &str,
+    value: &serde_json::Value,
+) -> Result<(), EngineError> {
+    let text = to_text(value);
+    let existing = variables::get_local(&ctx.state, scope, name)?;
+    let (key, intent) = match existing {
+        Some(existing) if existing.value == text => return Ok(()),
+        Some(existing) => (existing.key, VariableIntent::Updated),
+        None => (ctx.next_key(), VariableIntent::Created),
+    };
+    ctx.event(
+        key,
+        RecordValue::Variable(
+            intent,
+            VariableRecord {
+                name: name.to_string(),
+                value: text,
+                scope_key: scope,
+                process_instance_key: owner.process_instance_key,
+                process_definition_key: owner.process_definition_key,
+                bpmn_process_id: owner.bpmn_process_id.clone(),
+                tenant_id: owner.tenant_id.clone(),
+            },
+        ),
+    )?;
+    Ok(())
+}
+
+/// Sets every entry of `document` in exactly `scope`.
+pub(crate) fn merge_local(
+    ctx: &mut Ctx<'_>,
+    owner: &VariableOwner,
+    scope: Key,
+    document: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), EngineError> {
+    for (name, value) in document {
+        set_local(ctx, owner, scope, name, value)?;
+    }
+    Ok(())
+}
+
+/// Sets every entry of `document` in the nearest scope from `scope` upwards that already has the
+/// variable, or else in the root scope (Zeebe's propagation).
+pub(crate) fn merge_propagate(
+    ctx: &mut Ctx<'_>,
+    owner: &VariableOwner,
+    scope: Key,
+    document: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), EngineError> {
+    if document.is_empty() {
+        return Ok(());
+    }
+    let chain = variables::scope_chain(&ctx.state, scope)?;
+    let root = *chain.last().unwrap_or(&scope);
+    for (name, value) in document {
+        let mut target = root;
+        for candidate in &chain {
+            if variables::get_local(&ctx.state, *candidate, name)?.is_some() {
+                target = *candidate;
+                break;
+            }
+        }
+        set_local(ctx, owner, target, name, value)?;
+    }
+    Ok(())
+}

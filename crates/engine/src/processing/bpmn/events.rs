@@ -1,0 +1,392 @@
+//! Catch events: timer and message intermediate catch events, boundary events (timer, message, error),
+//! their subscriptions, and the activation of a triggered boundary event or event sub-process.
+//!
+//! A catch event that interrupts (an interrupting boundary event, an interrupting event sub-process) is
+//! recorded with `PROCESS_EVENT TRIGGERING` on the scope it interrupts; when that scope (or, for an
+//! event sub-process, all children of the flow scope) has terminated, `PROCESS_EVENT TRIGGERED` moves the
+//! event's variables to the new catch element instance and the catch element is activated.
+
+use super::transitions::{activated, complete_element};
+use super::{child_record, ElementCtx};
+use crate::error::EngineError;
+use crate::processing::behaviour::expressions::{evaluate, evaluate_string};
+use crate::processing::behaviour::mappings::apply_inputs;
+use crate::processing::behaviour::{incidents, Failure};
+use crate::processing::Ctx;
+use crate::state::element_instances::{EventTrigger, ElementInstance};
+use crate::state::{messages, timers};
+use hornet_bpmn::{ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition};
+use hornet_feel::Value;
+use hornet_protocol::value::{ErrorType, ProcessEventRecord, ProcessMessageSubscriptionRecord, TimerRecord};
+use hornet_protocol::{
+    Document, Key, ProcessEventIntent, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
+    RecordValue, TimerIntent,
+};
+
+/// Parses an ISO 8601 duration with days, weeks and time parts (`P3D`, `PT1H30M`, `PT0.5S`, `P1W`) into
+/// milliseconds. Years and months have no fixed length and are not supported.
+pub(crate) fn parse_duration_millis(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let rest = rest.strip_prefix('P').or_else(|| rest.strip_prefix('p'))?;
+    if rest.is_empty() {
+        return None;
+    }
+    let mut millis: i64 = 0;
+    let mut in_time = false;
+    let mut number = String::new();
+    let mut any = false;
+    for c in rest.chars() {
+        match c {
+            'T' | 't' => {
+                if in_time || !number.is_empty() {
+                    return None;
+                }
+                in_time = true;
+            }
+            '0'..='9' | '.' | ',' => number.push(if c == ',' { '.' } else { c }),
+            unit => {
+                let value: f64 = number.parse().ok()?;
+                number.clear();
+                let factor = match (in_time, unit.to_ascii_uppercase()) {
+                    (false, 'W') => 7.0 * 86_400_000.0,
+                    (false, 'D') => 86_400_000.0,
+                    (true, 'H') => 3_600_000.0,
+                    (true, 'M') => 60_000.0,
+                    (true, 'S') => 1_000.0,
+                    _ => return None,
+                };
+                let part = (value * factor).round();
+                if !part.is_finite() || part > i64::MAX as f64 {
+                    return None;
+                }
+                millis = millis.checked_add(part as i64)?;
+                any = true;
+            }
+        }
+    }
+    if !number.is_empty() || !any {
+        return None;
+    }
+    Some(if negative { -millis } else { millis })
+}
+
+/// When a timer of `definition` falls due, evaluated in `scope`.
+fn timer_due_date(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    definition: &TimerDefinition,
+) -> Result<Result<i64, Failure>, EngineError> {
+    let TimerDefinition::Duration(duration) = definition else {
+        return Ok(Err(Failure::new(
+            ErrorType::ExtractValueError,
+            "Timer dates and cycles are not supported by Hornet yet; use a duration",
+        )));
+    };
+    let millis = match duration {
+        ExprOrStatic::Static(text) => parse_duration_millis(text).ok_or_else(|| text.clone()),
+        ExprOrStatic::Expression(expression) => {
+            match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
+                Err(failure) => return Ok(Err(failure)),
+                Ok(Value::DayTimeDuration(d)) => Ok((d.nanos() / 1_000_000) as i64),
+                Ok(Value::String(text)) => parse_duration_millis(&text).ok_or(text),
+                Ok(other) => Err(format!("{other:?}")),
+            }
+        }
+    };
+    Ok(match millis {
+        Ok(millis) => Ok(ctx.now.saturating_add(millis.max(0))),
+        Err(text) => Err(Failure::new(
+            ErrorType::ExtractValueError,
+            format!("Expected a valid timer duration (ISO 8601, days and time only), but found '{text}'"),
+        )),
+    })
+}
+
+/// The message name and correlation key a subscription waits for, evaluated in `scope`.
+fn message_subscription_target(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    element_id: &str,
+    definition: &MessageDefinition,
+) -> Result<Result<(String, String), Failure>, EngineError> {
+    let name = match evaluate_string(ctx, scope, &definition.name, ErrorType::ExtractValueError)? {
+        Ok(name) => name,
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let correlation_key = match &definition.correlation_key {
+        None => String::new(),
+        Some(expression) => {
+            match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
+                Err(failure) => return Ok(Err(failure)),
+                Ok(Value::String(key)) => key,
+                Ok(Value::Number(n)) => n.to_plain_string(),
+                Ok(other) => {
+                    return Ok(Err(Failure::new(
+                        ErrorType::ExtractValueError,
+                        format!(
+                            "Failed to extract the correlation key for '{}': The value must be either a string or a number, but was '{}'.",
+                            element_id,
+                            crate::processing::behaviour::expressions::result_type(&other)
+                        ),
+                    )))
+                }
+            }
+        }
+    };
+    Ok(Ok((name, correlation_key)))
+}
+
+/// Opens the subscription of a catch element (`waiting`: the element instance that waits; `catch_idx`:
+/// the event that fires, itself or one of its boundary events).
+fn subscribe(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    catch_idx: ElementIdx,
+) -> Result<Result<(), Failure>, EngineError> {
+    let catch = el.process.model.element(catch_idx);
+    let interrupting = match &catch.kind {
+        ElementKind::BoundaryEvent { cancel_activity, .. } => *cancel_activity,
+        _ => true,
+    };
+    match catch.event_definition() {
+        Some(EventDefinition::Timer(definition)) => {
+            let due_date = match timer_due_date(ctx, el.key, definition)? {
+                Ok(due) => due,
+                Err(failure) => return Ok(Err(failure)),
+            };
+            let key = ctx.next_key();
+            ctx.event(
+                key,
+                RecordValue::Timer(
+                    TimerIntent::Created,
+                    TimerRecord {
+                        element_instance_key: el.key,
+                        process_instance_key: el.record.process_instance_key,
+                        due_date,
+                        target_element_id: catch.id.clone(),
+                        repetitions: 1,
+                        process_definition_key: el.record.process_definition_key,
+                        tenant_id: el.record.tenant_id.clone(),
+                    },
+                ),
+            )?;
+        }
+        Some(EventDefinition::Message(definition)) => {
+            let (name, correlation_key) =
+                match message_subscription_target(ctx, el.key, &catch.id, definition)? {
+                    Ok(target) => target,
+                    Err(failure) => return Ok(Err(failure)),
+                };
+            let subscription = ProcessMessageSubscriptionRecord {
+                process_instance_key: el.record.process_instance_key,
+                element_instance_key: el.key,
+                message_key: Key::NONE,
+                message_name: name.clone(),
+                variables: Document::empty(),
+                correlation_key: correlation_key.clone(),
+                element_id: catch.id.clone(),
+                bpmn_process_id: el.record.bpmn_process_id.clone(),
+                is_interrupting: interrupting,
+                tenant_id: el.record.tenant_id.clone(),
+            };
+            ctx.event(
+                el.key,
+                RecordValue::ProcessMessageSubscription(
+                    ProcessMessageSubscriptionIntent::Created,
+                    subscription.clone(),
+                ),
+            )?;
+            // A buffered message that this process has not received yet correlates right away.
+            for message_key in messages::buffered(&ctx.state, &name, &correlation_key)? {
+                if messages::was_correlated(&ctx.state, message_key, &el.record.bpmn_process_id)? {
+                    continue;
+                }
+                if let Some(message) = messages::get_message(&ctx.state, message_key)? {
+                    let mut correlate = subscription;
+                    correlate.message_key = message_key;
+                    correlate.variables = message.variables;
+                    ctx.follow_up(
+                        el.key,
+                        RecordValue::ProcessMessageSubscription(
+                            ProcessMessageSubscriptionIntent::Correlate,
+                            correlate,
+                        ),
+                    );
+                }
+                break;
+            }
+        }
+        _ => {}
+    }
+    Ok(Ok(()))
+}
+
+/// Opens the timer and message subscriptions of the boundary events attached to an activity.
+pub(crate) fn subscribe_boundary_events(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Result<(), Failure>, EngineError> {
+    for boundary in el.element().boundary_events.clone() {
+        if let Err(failure) = subscribe(ctx, el, boundary)? {
+            return Ok(Err(failure));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Closes every timer and message subscription of an element instance.
+pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    for key in timers::of_element_instance(&ctx.state, el.key)? {
+        if let Some(timer) = timers::get_timer(&ctx.state, key)? {
+            ctx.event(key, RecordValue::Timer(TimerIntent::Canceled, timer))?;
+        }
+    }
+    for subscription in messages::subscriptions_of(&ctx.state, el.key)? {
+        ctx.event(
+            el.key,
+            RecordValue::ProcessMessageSubscription(ProcessMessageSubscriptionIntent::Deleted, subscription),
+        )?;
+    }
+    Ok(())
+}
+
+/// Intermediate catch events: subscribe and wait.
+pub(crate) fn catch_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &el.element().inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    if let Err(failure) = subscribe(ctx, el, el.idx)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    activated(ctx, el)
+}
+
+/// A boundary event was triggered before it was activated: it passes through.
+pub(crate) fn boundary_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    activated(ctx, el)?;
+    complete_element(ctx, el);
+    Ok(())
+}
+
+fn process_event(el_record: &hornet_protocol::value::ProcessInstanceRecord, scope_key: Key, target: &str, variables: Option<&str>) -> ProcessEventRecord {
+    ProcessEventRecord {
+        scope_key,
+        target_element_id: target.to_string(),
+        variables: variables
+            .and_then(|v| Document::parse(v).ok())
+            .unwrap_or_default(),
+        process_definition_key: el_record.process_definition_key,
+        process_instance_key: el_record.process_instance_key,
+        tenant_id: el_record.tenant_id.clone(),
+    }
+}
+
+/// A boundary event of `activity` fired: an interrupting one terminates the activity first (the event is
+/// activated once it has terminated), a non-interrupting one is activated at once.
+pub(crate) fn trigger_boundary(
+    ctx: &mut Ctx<'_>,
+    activity: &ElementInstance,
+    boundary_id: &str,
+    interrupting: bool,
+    variables: Option<&str>,
+) -> Result<(), EngineError> {
+    let Some(el) = ElementCtx::of_instance(ctx, activity)? else {
+        return Ok(());
+    };
+    if interrupting {
+        let key = ctx.next_key();
+        ctx.event(
+            key,
+            RecordValue::ProcessEvent(
+                ProcessEventIntent::Triggering,
+                process_event(&el.record, el.key, boundary_id, variables),
+            ),
+        )?;
+        ctx.follow_up(el.key, el.value(ProcessInstanceIntent::TerminateElement));
+        Ok(())
+    } else {
+        activate_catch_element(ctx, &el, boundary_id, el.key, el.record.flow_scope_key, variables)
+    }
+}
+
+/// `PROCESS_EVENT TRIGGERED` for a new instance of the catch element `catch_id` (in `flow_scope_key`),
+/// then its activation.
+fn activate_catch_element(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    catch_id: &str,
+    scope_key: Key,
+    flow_scope_key: Key,
+    variables: Option<&str>,
+) -> Result<(), EngineError> {
+    let Some(idx) = el.process.find(catch_id) else {
+        return Ok(());
+    };
+    let key = ctx.next_key();
+    ctx.event(
+        key,
+        RecordValue::ProcessEvent(
+            ProcessEventIntent::Triggered,
+            process_event(&el.record, scope_key, catch_id, variables),
+        ),
+    )?;
+    let record = child_record(&el.process, idx, flow_scope_key, &el.record);
+    ctx.follow_up(key, RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record));
+    Ok(())
+}
+
+/// The interrupted activity `el` has terminated: activate the boundary event that interrupted it.
+pub(crate) fn activate_triggered_boundary(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    trigger: &EventTrigger,
+) -> Result<(), EngineError> {
+    activate_catch_element(
+        ctx,
+        el,
+        &trigger.element_id,
+        el.key,
+        el.record.flow_scope_key,
+        trigger.variables.as_deref(),
+    )
+}
+
+/// Every child of `scope` has terminated: start the interrupting event sub-process waiting for it.
+pub(crate) fn activate_triggered_event_sub_process(
+    ctx: &mut Ctx<'_>,
+    scope: &ElementCtx,
+    trigger: &EventTrigger,
+) -> Result<(), EngineError> {
+    activate_catch_element(ctx, scope, &trigger.element_id, scope.key, scope.key, trigger.variables.as_deref())
+}
+
+/// Records that an interrupting event sub-process (`esp_id`) fired in `scope`: the scope's children are
+/// terminated first.
+pub(crate) fn trigger_event_sub_process(
+    ctx: &mut Ctx<'_>,
+    scope: &ElementCtx,
+    esp_id: &str,
+    variables: Option<&str>,
+) -> Result<(), EngineError> {
+    let key = ctx.next_key();
+    ctx.event(
+        key,
+        RecordValue::ProcessEvent(
+            ProcessEventIntent::Triggering,
+            process_event(&scope.record, scope.key, esp_id, variables),
+        ),
+    )?;
+    let had_children = super::container::terminate_children(ctx, scope.key)?;
+    if !had_children {
+        let trigger = EventTrigger {
+            element_id: esp_id.to_string(),
+            variables: variables.map(str::to_string),
+        };
+        activate_triggered_event_sub_process(ctx, scope, &trigger)?;
+    }
+    Ok(())
+}

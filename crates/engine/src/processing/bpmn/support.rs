@@ -1,0 +1,108 @@
+//! Which BPMN elements this engine executes. A deployment containing anything else is rejected with a
+//! message naming the element, so nothing is accepted that would later get stuck.
+
+use hornet_bpmn::{
+    BusinessRuleTask, Element, ElementKind, EventDefinition, Process, ScriptTask, TimerDefinition,
+    UserTaskImplementation,
+};
+
+fn event_supported(element: &Element, definition: &EventDefinition, in_event_sub_process: bool) -> Result<(), String> {
+    let kind = match &element.kind {
+        ElementKind::StartEvent { .. } => "start event",
+        ElementKind::IntermediateCatchEvent { .. } => "intermediate catch event",
+        ElementKind::IntermediateThrowEvent { .. } => "intermediate throw event",
+        ElementKind::EndEvent { .. } => "end event",
+        ElementKind::BoundaryEvent { .. } => "boundary event",
+        _ => "event",
+    };
+    let ok = match (&element.kind, definition) {
+        (ElementKind::StartEvent { .. }, EventDefinition::None) => !in_event_sub_process,
+        (ElementKind::StartEvent { interrupting, .. }, EventDefinition::Error { .. }) => {
+            in_event_sub_process && *interrupting
+        }
+        (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::None) => true,
+        (ElementKind::IntermediateThrowEvent { job: Some(_), .. }, _) => true,
+        (ElementKind::EndEvent { .. }, EventDefinition::None | EventDefinition::Error { .. }) => true,
+        (ElementKind::EndEvent { job: Some(_), .. }, _) => true,
+        (
+            ElementKind::IntermediateCatchEvent { .. } | ElementKind::BoundaryEvent { .. },
+            EventDefinition::Timer(TimerDefinition::Duration(_)) | EventDefinition::Message(_),
+        ) => true,
+        (ElementKind::BoundaryEvent { .. }, EventDefinition::Error { .. }) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let definition = match definition {
+            EventDefinition::None => "none",
+            EventDefinition::Message(_) => "message",
+            EventDefinition::Timer(TimerDefinition::Duration(_)) => "timer",
+            EventDefinition::Timer(TimerDefinition::Date(_)) => "timer date",
+            EventDefinition::Timer(TimerDefinition::Cycle(_)) => "timer cycle",
+            EventDefinition::Error { .. } => "error",
+            EventDefinition::Signal { .. } => "signal",
+            EventDefinition::Escalation { .. } => "escalation",
+            EventDefinition::Terminate => "terminate",
+            EventDefinition::Link { .. } => "link",
+            EventDefinition::Compensation { .. } => "compensation",
+        };
+        Err(format!("{definition} {kind}"))
+    }
+}
+
+fn element_supported(process: &Process, element: &Element) -> Result<(), String> {
+    let in_event_sub_process = element
+        .flow_scope
+        .map(|scope| matches!(process.element(scope).kind, ElementKind::EventSubProcess(_)))
+        .unwrap_or(false);
+    match &element.kind {
+        ElementKind::Process(_)
+        | ElementKind::SubProcess(_)
+        | ElementKind::SequenceFlow { .. }
+        | ElementKind::ExclusiveGateway { .. }
+        | ElementKind::ParallelGateway
+        | ElementKind::ServiceTask(_)
+        | ElementKind::SendTask(_)
+        | ElementKind::ManualTask
+        | ElementKind::Task
+        | ElementKind::ScriptTask(ScriptTask::Job(_))
+        | ElementKind::BusinessRuleTask(BusinessRuleTask::Job(_)) => Ok(()),
+        ElementKind::EventSubProcess(_) => Ok(()),
+        ElementKind::UserTask(task) => match task.implementation {
+            UserTaskImplementation::Job(_) => Ok(()),
+            UserTaskImplementation::Native => Err("Camunda user task (zeebe:userTask)".into()),
+        },
+        ElementKind::StartEvent { definition, .. }
+        | ElementKind::IntermediateCatchEvent { definition }
+        | ElementKind::IntermediateThrowEvent { definition, .. }
+        | ElementKind::EndEvent { definition, .. }
+        | ElementKind::BoundaryEvent { definition, .. } => {
+            event_supported(element, definition, in_event_sub_process)
+        }
+        ElementKind::MultiInstanceBody(_) => Err("multi-instance activity".into()),
+        ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
+        ElementKind::EventBasedGateway { .. } => Err("event-based gateway".into()),
+        ElementKind::ReceiveTask { .. } => Err("receive task".into()),
+        ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Err("script task with a FEEL expression".into()),
+        ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { .. }) => {
+            Err("business rule task calling a decision".into())
+        }
+        ElementKind::CallActivity(_) => Err("call activity".into()),
+    }
+}
+
+/// Every element Hornet cannot execute yet, Zeebe validation style.
+pub(crate) fn unsupported_elements(process: &Process) -> Vec<String> {
+    process
+        .elements()
+        .filter_map(|(_, element)| {
+            element_supported(process, element).err().map(|what| {
+                format!(
+                    "Element: {}\n    - ERROR: {} is not supported by Hornet yet",
+                    element.id, what
+                )
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,129 @@
+//! Activities and pass-through events: job worker elements (service, send, script and business rule
+//! tasks with a job, job based user tasks, throw and end events with a job), undefined and manual tasks,
+//! and none start, intermediate throw and end events.
+
+use super::transitions::{activated, complete_element, completed, take_outgoing};
+use super::{container, events, ElementCtx};
+use crate::error::EngineError;
+use crate::processing::behaviour::expressions::{evaluate_i32, evaluate_string};
+use crate::processing::behaviour::incidents;
+use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
+use crate::processing::Ctx;
+use crate::state::element_instances;
+use crate::state::jobs::{self, JobState};
+use hornet_bpmn::ElementKind;
+use hornet_protocol::value::{ErrorType, JobRecord};
+use hornet_protocol::{Document, JobIntent, Key, RecordValue};
+
+/// An element that creates a job and waits for it.
+pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    let Some(definition) = element.job() else {
+        return pass_through_on_activate(ctx, el);
+    };
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let job_type = match evaluate_string(ctx, el.key, &definition.job_type, ErrorType::ExtractValueError)? {
+        Ok(job_type) => job_type,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    let retries = match evaluate_i32(ctx, el.key, &definition.retries, ErrorType::ExtractValueError)? {
+        Ok(retries) => retries,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    activated(ctx, el)?;
+    let job = JobRecord {
+        job_type: job_type.clone(),
+        worker: String::new(),
+        retries,
+        retry_backoff: 0,
+        recurring_time: -1,
+        deadline: -1,
+        timeout: -1,
+        error_message: String::new(),
+        error_code: String::new(),
+        custom_headers: definition.headers.clone(),
+        variables: Document::empty(),
+        element_id: el.record.element_id.clone(),
+        element_instance_key: el.key,
+        bpmn_process_id: el.record.bpmn_process_id.clone(),
+        process_definition_version: el.record.version,
+        process_definition_key: el.record.process_definition_key,
+        process_instance_key: el.record.process_instance_key,
+        tenant_id: el.record.tenant_id.clone(),
+    };
+    let key = ctx.next_key();
+    ctx.event(key, RecordValue::Job(JobIntent::Created, job))?;
+    ctx.job_available(&job_type);
+    Ok(())
+}
+
+/// Elements without a wait state: activate and complete at once.
+pub(crate) fn pass_through_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    activated(ctx, el)?;
+    complete_element(ctx, el);
+    Ok(())
+}
+
+/// The variables delivered to a completing element: by its job, by the event that triggered it, or (for
+/// the start event of an event sub-process) by the event that started the sub-process.
+fn delivered_variables(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Option<String>, EngineError> {
+    if let Some(instance) = element_instances::get_instance(&ctx.state, el.key)? {
+        if instance.trigger_variables.is_some() {
+            return Ok(instance.trigger_variables);
+        }
+    }
+    if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.key)? {
+        return Ok(trigger.variables);
+    }
+    if matches!(el.element().kind, ElementKind::StartEvent { .. }) {
+        if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.record.flow_scope_key)? {
+            return Ok(trigger.variables);
+        }
+    }
+    Ok(None)
+}
+
+/// Completion of any non-container element (output mappings, then the outgoing flows).
+pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let delivered = delivered_variables(ctx, el)?;
+    let element = el.element();
+    if let Err(failure) = apply_outputs(
+        ctx,
+        &el.owner(),
+        el.key,
+        el.record.flow_scope_key,
+        &element.outputs,
+        delivered.as_deref(),
+    )? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    events::unsubscribe(ctx, el)?;
+    completed(ctx, el)?;
+    take_outgoing(ctx, el)
+}
+
+/// Termination of any non-container element: its job is canceled, its subscriptions closed and its
+/// incidents resolved.
+pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    if let Some(instance) = element_instances::get_instance(&ctx.state, el.key)? {
+        if !instance.job_key.is_none() {
+            if let Some(job) = jobs::get_job(&ctx.state, instance.job_key)? {
+                if job.state != JobState::ErrorThrown {
+                    ctx.event(instance.job_key, RecordValue::Job(JobIntent::Canceled, job.record))?;
+                }
+            }
+        }
+    }
+    events::unsubscribe(ctx, el)?;
+    incidents::resolve_all(ctx, el.key)?;
+    container::terminated(ctx, el)
+}

@@ -1,0 +1,197 @@
+//! Deployment CREATE: parses every BPMN resource, assigns versions and keys, and writes PROCESS CREATED
+//! per new version plus DEPLOYMENT CREATED.
+//!
+//! * Any invalid or unsupported resource rejects the whole deployment (INVALID_ARGUMENT), listing every
+//!   problem per resource as Zeebe does.
+//! * A process whose resource is byte-identical (same SHA-256 checksum, same resource name) to its latest
+//!   version is a duplicate: it keeps that version and key and is reported with `isDuplicate = true`.
+//!   (Zeebe uses MD5; any deterministic digest does, and SHA-256 is what we keep.)
+//! * A command whose record already carries `processesMetadata` is the copy of a deployment made on
+//!   another partition (distribution): its keys and versions are taken as they are.
+
+use crate::error::EngineError;
+use crate::processing::bpmn::support::unsupported_elements;
+use crate::processing::Ctx;
+use crate::state::processes;
+use bytes::Bytes;
+use hornet_protocol::value::{DeploymentRecord, ProcessMetadata, ProcessRecord};
+use hornet_protocol::{DeploymentIntent, ProcessIntent, Record, RecordValue, RejectionType};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+pub(crate) const DEFAULT_TENANT: &str = "<default>";
+
+fn tenant(value: &str) -> String {
+    if value.is_empty() {
+        DEFAULT_TENANT.to_string()
+    } else {
+        value.to_string()
+    }
+}
+
+fn is_bpmn(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".bpmn") || lower.ends_with(".xml")
+}
+
+pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRecord) -> Result<(), EngineError> {
+    if !value.processes_metadata.is_empty() && !value.deployment_key.is_none() {
+        return distributed(ctx, command, value);
+    }
+    if value.resources.is_empty() {
+        ctx.reject(command, RejectionType::InvalidArgument, "Expected to deploy at least one resource, but none given");
+        return Ok(());
+    }
+    let tenant_id = tenant(&value.tenant_id);
+
+    // 1. Parse and validate everything before writing anything.
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new(); // (resource index, process id, version tag)
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (index, resource) in value.resources.iter().enumerate() {
+        if !is_bpmn(&resource.resource_name) {
+            errors.push(format!(
+                "'{}': resource type is not supported by Hornet yet (supported: .bpmn, .xml)",
+                resource.resource_name
+            ));
+            continue;
+        }
+        match hornet_bpmn::parse_definitions(&resource.resource) {
+            Err(error) => errors.push(format!("'{}': {}", resource.resource_name, error)),
+            Ok(models) => {
+                let mut problems = Vec::new();
+                for model in &models {
+                    problems.extend(unsupported_elements(model));
+                }
+                if !problems.is_empty() {
+                    errors.push(format!("'{}': {}", resource.resource_name, problems.join("\n")));
+                    continue;
+                }
+                for model in models {
+                    if let Some(previous) = seen.get(&model.id) {
+                        errors.push(format!(
+                            "Duplicated process id in resources '{}' and '{}'",
+                            previous, resource.resource_name
+                        ));
+                        continue;
+                    }
+                    seen.insert(model.id.clone(), resource.resource_name.clone());
+                    parsed.push((index, model.id.clone(), model.version_tag.clone().unwrap_or_default()));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        ctx.reject(
+            command,
+            RejectionType::InvalidArgument,
+            format!(
+                "Expected to deploy new resources, but encountered the following errors:\n{}",
+                errors.join("\n")
+            ),
+        );
+        return Ok(());
+    }
+
+    // 2. Versions and keys.
+    let deployment_key = ctx.next_key();
+    let mut metadata = Vec::new();
+    for (index, bpmn_process_id, version_tag) in parsed {
+        let resource = &value.resources[index];
+        let checksum = Sha256::digest(&resource.resource).to_vec();
+        let latest = processes::latest(&ctx.state, &bpmn_process_id)?;
+        let duplicate = latest
+            .as_ref()
+            .filter(|l| l.checksum == checksum && l.resource_name == resource.resource_name);
+        let entry = match duplicate {
+            Some(latest) => ProcessMetadata {
+                bpmn_process_id,
+                version: latest.version,
+                process_definition_key: latest.process_definition_key,
+                resource_name: resource.resource_name.clone(),
+                checksum: Bytes::from(checksum),
+                is_duplicate: true,
+                tenant_id: tenant_id.clone(),
+                deployment_key,
+                version_tag,
+            },
+            None => {
+                let version = latest.map(|l| l.version + 1).unwrap_or(1);
+                let key = ctx.next_key();
+                let process = ProcessRecord {
+                    bpmn_process_id: bpmn_process_id.clone(),
+                    version,
+                    process_definition_key: key,
+                    resource_name: resource.resource_name.clone(),
+                    checksum: Bytes::from(checksum.clone()),
+                    resource: resource.resource.clone(),
+                    tenant_id: tenant_id.clone(),
+                    deployment_key,
+                    version_tag: version_tag.clone(),
+                };
+                ctx.event(key, RecordValue::Process(ProcessIntent::Created, process))?;
+                ProcessMetadata {
+                    bpmn_process_id,
+                    version,
+                    process_definition_key: key,
+                    resource_name: resource.resource_name.clone(),
+                    checksum: Bytes::from(checksum),
+                    is_duplicate: false,
+                    tenant_id: tenant_id.clone(),
+                    deployment_key,
+                    version_tag,
+                }
+            }
+        };
+        metadata.push(entry);
+    }
+    let deployment = DeploymentRecord {
+        resources: value.resources.clone(),
+        processes_metadata: metadata,
+        tenant_id,
+        deployment_key,
+    };
+    let event = ctx.event(deployment_key, RecordValue::Deployment(DeploymentIntent::Created, deployment))?;
+    ctx.respond(command, &event);
+    Ok(())
+}
+
+/// A deployment made on another partition: store its new versions under the same keys.
+fn distributed(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRecord) -> Result<(), EngineError> {
+    let resources: BTreeMap<&str, &Bytes> = value
+        .resources
+        .iter()
+        .map(|r| (r.resource_name.as_str(), &r.resource))
+        .collect();
+    for metadata in &value.processes_metadata {
+        if metadata.is_duplicate || processes::get_by_key(&ctx.state, metadata.process_definition_key)?.is_some() {
+            continue;
+        }
+        let Some(resource) = resources.get(metadata.resource_name.as_str()) else {
+            ctx.reject(
+                command,
+                RejectionType::InvalidArgument,
+                format!(
+                    "Expected the distributed deployment to contain resource '{}', but it does not",
+                    metadata.resource_name
+                ),
+            );
+            return Ok(());
+        };
+        let process = ProcessRecord {
+            bpmn_process_id: metadata.bpmn_process_id.clone(),
+            version: metadata.version,
+            process_definition_key: metadata.process_definition_key,
+            resource_name: metadata.resource_name.clone(),
+            checksum: metadata.checksum.clone(),
+            resource: (*resource).clone(),
+            tenant_id: tenant(&metadata.tenant_id),
+            deployment_key: value.deployment_key,
+            version_tag: metadata.version_tag.clone(),
+        };
+        ctx.event(metadata.process_definition_key, RecordValue::Process(ProcessIntent::Created, process))?;
+    }
+    let event = ctx.event(value.deployment_key, RecordValue::Deployment(DeploymentIntent::Created, value.clone()))?;
+    ctx.respond(command, &event);
+    Ok(())
+}

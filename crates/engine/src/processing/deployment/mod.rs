@@ -1,0 +1,3 @@
+//! DEPLOYMENT commands.
+
+pub(crate) mod create;

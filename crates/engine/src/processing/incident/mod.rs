@@ -1,0 +1,3 @@
+//! INCIDENT commands.
+
+pub(crate) mod resolve;

@@ -1,0 +1,3 @@
+//! JOB_BATCH commands.
+
+pub(crate) mod activate;

@@ -1,0 +1,266 @@
+//! Command processing: one processor per value type and intent, the BPMN element processors under
+//! [`bpmn`], and the shared behaviours (variables, mappings, expressions, incidents) under [`behaviour`].
+//!
+//! A round starts with one committed command. Processing it yields events (applied at once to the round's
+//! overlay through the appliers, so later steps see them), rejections, responses and follow-up commands;
+//! follow-ups are processed in the same round, first in first out, up to
+//! [`crate::MAX_FOLLOW_UPS_PER_ROUND`]. Follow-ups beyond the bound go back to the broker in
+//! [`crate::Processed::follow_ups`]; `ACTIVATE_ELEMENT` commands among them lose the key allocated for
+//! them (it was never recorded in state, so a later round could hand it out again) and get a fresh one
+//! when processed.
+
+pub(crate) mod behaviour;
+pub(crate) mod bpmn;
+pub(crate) mod deployment;
+pub(crate) mod due;
+pub(crate) mod incident;
+pub(crate) mod job;
+pub(crate) mod job_batch;
+pub(crate) mod message;
+pub(crate) mod process_instance;
+pub(crate) mod process_instance_creation;
+pub(crate) mod timer;
+pub(crate) mod variable_document;
+
+use crate::appliers;
+use crate::error::EngineError;
+use crate::kv::{KvRead, Overlay};
+use crate::process_cache::{DeployedProcess, ProcessCache};
+use crate::state::keys::KeyGenerator;
+use crate::{EngineConfig, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
+use hornet_protocol::{
+    Key, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection, RejectionType,
+    RequestRef,
+};
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+
+/// Everything one round works with and produces.
+pub(crate) struct Ctx<'a> {
+    pub config: EngineConfig,
+    pub processes: &'a mut ProcessCache,
+    pub state: Overlay<'a>,
+    pub keys: KeyGenerator,
+    /// The original command's timestamp: the only "now" of the round.
+    pub now: i64,
+    source_position: Position,
+    records: Vec<Record>,
+    responses: Vec<Response>,
+    jobs_available: BTreeSet<String>,
+    queue: VecDeque<Record>,
+}
+
+impl<'a> Ctx<'a> {
+    fn record(&self, key: Key, kind: RecordKind, value: RecordValue) -> Record {
+        Record {
+            position: Position::default(),
+            source_position: Some(self.source_position),
+            key,
+            timestamp: self.now,
+            kind,
+            request: None,
+            value,
+        }
+    }
+
+    /// Writes an event: applies it to the round's state and appends it to the output. Returns the
+    /// record (for responses).
+    pub fn event(&mut self, key: Key, value: RecordValue) -> Result<Record, EngineError> {
+        let record = self.record(key, RecordKind::Event, value);
+        self.append_event(record)
+    }
+
+    /// Writes an event that carries a client request (see the CREATE_WITH_AWAITING_RESULT applier).
+    pub fn event_with_request(
+        &mut self,
+        key: Key,
+        value: RecordValue,
+        request: Option<RequestRef>,
+    ) -> Result<Record, EngineError> {
+        let mut record = self.record(key, RecordKind::Event, value);
+        record.request = request;
+        self.append_event(record)
+    }
+
+    fn append_event(&mut self, record: Record) -> Result<Record, EngineError> {
+        appliers::apply(self.config.partition_id, self.processes, &mut self.state, &record)?;
+        self.records.push(record.clone());
+        Ok(record)
+    }
+
+    /// Rejects `command`, answering its request if it has one.
+    pub fn reject(&mut self, command: &Record, kind: RejectionType, reason: impl Into<String>) {
+        let mut record = self.record(
+            command.key,
+            RecordKind::Rejection(Rejection {
+                kind,
+                reason: reason.into(),
+            }),
+            command.value.clone(),
+        );
+        record.request = command.request;
+        if let Some(request) = command.request {
+            self.responses.push(Response {
+                request,
+                record: record.clone(),
+            });
+        }
+        record.request = None;
+        self.records.push(record);
+    }
+
+    /// Answers `command`'s request (if it has one) with `record`.
+    pub fn respond(&mut self, command: &Record, record: &Record) {
+        if let Some(request) = command.request {
+            self.respond_to(request, record.clone());
+        }
+    }
+
+    pub fn respond_to(&mut self, request: RequestRef, record: Record) {
+        self.responses.push(Response { request, record });
+    }
+
+    /// A record that answers a request without being written to the log (e.g. a process instance result).
+    pub fn response_record(&self, key: Key, kind: RecordKind, value: RecordValue) -> Record {
+        self.record(key, kind, value)
+    }
+
+    /// Queues a follow-up command for this round.
+    pub fn follow_up(&mut self, key: Key, value: RecordValue) {
+        let command = self.record(key, RecordKind::Command, value);
+        self.queue.push_back(command);
+    }
+
+    pub fn job_available(&mut self, job_type: &str) {
+        if !self.jobs_available.contains(job_type) {
+            self.jobs_available.insert(job_type.to_string());
+        }
+    }
+
+    pub fn next_key(&mut self) -> Key {
+        self.keys.next_key()
+    }
+
+    pub fn process(&mut self, key: Key) -> Result<Arc<DeployedProcess>, EngineError> {
+        self.processes.require(&self.state, key)
+    }
+
+    pub fn try_process(&mut self, key: Key) -> Result<Option<Arc<DeployedProcess>>, EngineError> {
+        self.processes.get(&self.state, key)
+    }
+}
+
+pub(crate) fn process_round(
+    config: EngineConfig,
+    processes: &mut ProcessCache,
+    state: &dyn KvRead,
+    command: &Record,
+) -> Result<Processed, EngineError> {
+    let keys = KeyGenerator::seeded(state, config.partition_id)?;
+    let mut ctx = Ctx {
+        config,
+        processes,
+        state: Overlay::new(state),
+        keys,
+        now: command.timestamp,
+        source_position: command.position,
+        records: Vec::new(),
+        responses: Vec::new(),
+        jobs_available: BTreeSet::new(),
+        queue: VecDeque::new(),
+    };
+    dispatch(&mut ctx, command)?;
+    let mut processed = 0;
+    let mut follow_ups = Vec::new();
+    while let Some(next) = ctx.queue.pop_front() {
+        if processed == MAX_FOLLOW_UPS_PER_ROUND {
+            follow_ups.push(next);
+            follow_ups.extend(ctx.queue.drain(..));
+            break;
+        }
+        processed += 1;
+        ctx.records.push(next.clone());
+        dispatch(&mut ctx, &next)?;
+    }
+    for command in &mut follow_ups {
+        command.source_position = None;
+        if matches!(
+            command.value,
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, _)
+        ) {
+            command.key = Key::NONE;
+        }
+    }
+    Ok(Processed {
+        records: ctx.records,
+        writes: ctx.state.into_writes(),
+        responses: ctx.responses,
+        jobs_available: ctx.jobs_available.into_iter().collect(),
+        follow_ups,
+    })
+}
+
+fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
+    use hornet_protocol::*;
+    match &command.value {
+        RecordValue::Deployment(DeploymentIntent::Create, value) => {
+            deployment::create::process(ctx, command, value)
+        }
+        RecordValue::ProcessInstanceCreation(
+            intent @ (ProcessInstanceCreationIntent::Create
+            | ProcessInstanceCreationIntent::CreateWithAwaitingResult),
+            value,
+        ) => process_instance_creation::create::process(ctx, command, *intent, value),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, _) => {
+            process_instance::cancel::process(ctx, command)
+        }
+        RecordValue::ProcessInstance(
+            intent @ (ProcessInstanceIntent::ActivateElement
+            | ProcessInstanceIntent::CompleteElement
+            | ProcessInstanceIntent::TerminateElement),
+            value,
+        ) => bpmn::process_command(ctx, command, *intent, value),
+        RecordValue::JobBatch(JobBatchIntent::Activate, value) => {
+            job_batch::activate::process(ctx, command, value)
+        }
+        RecordValue::Job(JobIntent::Complete, value) => job::complete::process(ctx, command, value),
+        RecordValue::Job(JobIntent::Fail, value) => job::fail::process(ctx, command, value),
+        RecordValue::Job(JobIntent::ThrowError, value) => {
+            job::throw_error::process(ctx, command, value)
+        }
+        RecordValue::Job(JobIntent::TimeOut, _) => job::time_out::process(ctx, command),
+        RecordValue::Job(JobIntent::UpdateRetries, value) => {
+            job::update_retries::process(ctx, command, value)
+        }
+        RecordValue::Job(JobIntent::UpdateTimeout, value) => {
+            job::update_timeout::process(ctx, command, value)
+        }
+        RecordValue::Job(JobIntent::RecurAfterBackoff, _) => {
+            job::recur_after_backoff::process(ctx, command)
+        }
+        RecordValue::Incident(IncidentIntent::Resolve, _) => incident::resolve::process(ctx, command),
+        RecordValue::VariableDocument(VariableDocumentIntent::Update, value) => {
+            variable_document::update::process(ctx, command, value)
+        }
+        RecordValue::Timer(TimerIntent::Trigger, _) => timer::trigger::process(ctx, command),
+        RecordValue::Message(MessageIntent::Publish, value) => {
+            message::publish::process(ctx, command, value)
+        }
+        RecordValue::Message(MessageIntent::Expire, _) => message::expire::process(ctx, command),
+        RecordValue::ProcessMessageSubscription(ProcessMessageSubscriptionIntent::Correlate, value) => {
+            message::correlate::process(ctx, command, value)
+        }
+        other => {
+            ctx.reject(
+                command,
+                RejectionType::ProcessingError,
+                format!(
+                    "Expected to process a {} command with intent {}, but Hornet does not support it yet",
+                    other.value_type().as_str(),
+                    other.intent_name()
+                ),
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! PROCESS_INSTANCE_CREATION commands.
+
+pub(crate) mod create;

@@ -1,0 +1,3 @@
+//! TIMER commands.
+
+pub(crate) mod trigger;

@@ -1,0 +1,3 @@
+//! VARIABLE_DOCUMENT commands.
+
+pub(crate) mod update;

@@ -1,0 +1,215 @@
+//! Buffered messages and message subscriptions of this partition (single-partition correlation: the
+//! subscription and the message live on the same partition).
+//!
+//! * `60 message-key` → [`MessageRecord`].
+//! * `61 str(name) str(correlation-key) message-key` → (empty): buffered messages, oldest first.
+//! * `62 str(name) str(correlation-key) str(message-id)` → message key: message id uniqueness while
+//!   the message is buffered.
+//! * `63 time(deadline) message-key` → (empty): expiry order.
+//! * `64 element-instance-key str(message-name)` → [`ProcessMessageSubscriptionRecord`]: open
+//!   subscriptions of an element instance.
+//! * `65 str(name) str(correlation-key) element-instance-key` → (empty): subscriptions by what they wait
+//!   for, in element instance key order.
+//! * `66 message-key str(bpmn-process-id)` → (empty): a buffered message was correlated to an instance of
+//!   that process (a message correlates at most once per process id, as in Zeebe).
+
+use super::{column, get, i64_at, key_at, put, KeyBuf, PRESENT};
+use crate::error::EngineError;
+use crate::kv::{KvRead, KvWrite};
+use hornet_protocol::value::{MessageRecord, ProcessMessageSubscriptionRecord};
+use hornet_protocol::Key;
+
+fn message_key(key: Key) -> Vec<u8> {
+    KeyBuf::new(column::MESSAGE).key(key).build()
+}
+
+fn by_name_prefix(name: &str, correlation_key: &str) -> Vec<u8> {
+    KeyBuf::new(column::MESSAGE_BY_NAME)
+        .str(name)
+        .str(correlation_key)
+        .build()
+}
+
+fn id_key(name: &str, correlation_key: &str, message_id: &str) -> Vec<u8> {
+    KeyBuf::new(column::MESSAGE_ID)
+        .str(name)
+        .str(correlation_key)
+        .str(message_id)
+        .build()
+}
+
+fn deadline_key(deadline: i64, key: Key) -> Vec<u8> {
+    KeyBuf::new(column::MESSAGE_DEADLINE).i64(deadline).key(key).build()
+}
+
+fn subscription_key(element_instance: Key, message_name: &str) -> Vec<u8> {
+    KeyBuf::new(column::SUBSCRIPTION)
+        .key(element_instance)
+        .str(message_name)
+        .build()
+}
+
+fn subscription_by_name_prefix(name: &str, correlation_key: &str) -> Vec<u8> {
+    KeyBuf::new(column::SUBSCRIPTION_BY_NAME)
+        .str(name)
+        .str(correlation_key)
+        .build()
+}
+
+fn correlated_key(message: Key, bpmn_process_id: &str) -> Vec<u8> {
+    KeyBuf::new(column::MESSAGE_CORRELATED)
+        .key(message)
+        .str(bpmn_process_id)
+        .build()
+}
+
+pub fn get_message(kv: &dyn KvRead, key: Key) -> Result<Option<MessageRecord>, EngineError> {
+    get(kv, "message", &message_key(key))
+}
+
+pub fn insert_message(kv: &mut dyn KvWrite, key: Key, message: &MessageRecord) -> Result<(), EngineError> {
+    put(kv, "message", &message_key(key), message)?;
+    let mut index = by_name_prefix(&message.name, &message.correlation_key);
+    index.extend_from_slice(&key.to_be_bytes());
+    kv.put(&index, PRESENT);
+    if !message.message_id.is_empty() {
+        kv.put(
+            &id_key(&message.name, &message.correlation_key, &message.message_id),
+            &key.to_be_bytes(),
+        );
+    }
+    kv.put(&deadline_key(message.deadline, key), PRESENT);
+    Ok(())
+}
+
+pub fn remove_message(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError> {
+    if let Some(message) = get_message(kv, key)? {
+        let mut index = by_name_prefix(&message.name, &message.correlation_key);
+        index.extend_from_slice(&key.to_be_bytes());
+        kv.delete(&index);
+        if !message.message_id.is_empty() {
+            kv.delete(&id_key(&message.name, &message.correlation_key, &message.message_id));
+        }
+        kv.delete(&deadline_key(message.deadline, key));
+        let prefix = KeyBuf::new(column::MESSAGE_CORRELATED).key(key).build();
+        for entry in super::keys_with_prefix(kv, &prefix)? {
+            kv.delete(&entry);
+        }
+        kv.delete(&message_key(key));
+    }
+    Ok(())
+}
+
+/// Whether a buffered message with this id exists for the name and correlation key.
+pub fn id_exists(kv: &dyn KvRead, name: &str, correlation_key: &str, message_id: &str) -> Result<bool, EngineError> {
+    Ok(kv.get(&id_key(name, correlation_key, message_id))?.is_some())
+}
+
+/// Buffered messages for a name and correlation key, oldest first.
+pub fn buffered(kv: &dyn KvRead, name: &str, correlation_key: &str) -> Result<Vec<Key>, EngineError> {
+    let prefix = by_name_prefix(name, correlation_key);
+    let mut keys = Vec::new();
+    kv.scan_prefix(&prefix, &mut |key, _| {
+        if let Some(message) = key_at(key, prefix.len()) {
+            keys.push(message);
+        }
+        true
+    })?;
+    Ok(keys)
+}
+
+pub fn expired(kv: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<(i64, Key)>, EngineError> {
+    let mut due = Vec::new();
+    if limit == 0 {
+        return Ok(due);
+    }
+    kv.scan_prefix(&[column::MESSAGE_DEADLINE], &mut |key, _| {
+        match (i64_at(key, 1), key_at(key, 9)) {
+            (Some(time), Some(message)) if time <= now => {
+                due.push((time, message));
+                due.len() < limit
+            }
+            _ => false,
+        }
+    })?;
+    Ok(due)
+}
+
+pub fn earliest_deadline(kv: &dyn KvRead) -> Result<Option<i64>, EngineError> {
+    let mut earliest = None;
+    kv.scan_prefix(&[column::MESSAGE_DEADLINE], &mut |key, _| {
+        earliest = i64_at(key, 1);
+        false
+    })?;
+    Ok(earliest)
+}
+
+pub fn mark_correlated(kv: &mut dyn KvWrite, message: Key, bpmn_process_id: &str) {
+    kv.put(&correlated_key(message, bpmn_process_id), PRESENT);
+}
+
+pub fn was_correlated(kv: &dyn KvRead, message: Key, bpmn_process_id: &str) -> Result<bool, EngineError> {
+    Ok(kv.get(&correlated_key(message, bpmn_process_id))?.is_some())
+}
+
+pub fn get_subscription(
+    kv: &dyn KvRead,
+    element_instance: Key,
+    message_name: &str,
+) -> Result<Option<ProcessMessageSubscriptionRecord>, EngineError> {
+    get(kv, "message subscription", &subscription_key(element_instance, message_name))
+}
+
+pub fn insert_subscription(
+    kv: &mut dyn KvWrite,
+    subscription: &ProcessMessageSubscriptionRecord,
+) -> Result<(), EngineError> {
+    put(
+        kv,
+        "message subscription",
+        &subscription_key(subscription.element_instance_key, &subscription.message_name),
+        subscription,
+    )?;
+    let mut index = subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
+    index.extend_from_slice(&subscription.element_instance_key.to_be_bytes());
+    kv.put(&index, PRESENT);
+    Ok(())
+}
+
+pub fn remove_subscription(kv: &mut dyn KvWrite, element_instance: Key, message_name: &str) -> Result<(), EngineError> {
+    if let Some(subscription) = get_subscription(kv, element_instance, message_name)? {
+        let mut index =
+            subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
+        index.extend_from_slice(&element_instance.to_be_bytes());
+        kv.delete(&index);
+        kv.delete(&subscription_key(element_instance, message_name));
+    }
+    Ok(())
+}
+
+/// Open subscriptions of an element instance, in message name order.
+pub fn subscriptions_of(
+    kv: &dyn KvRead,
+    element_instance: Key,
+) -> Result<Vec<ProcessMessageSubscriptionRecord>, EngineError> {
+    let prefix = KeyBuf::new(column::SUBSCRIPTION).key(element_instance).build();
+    let mut raw = Vec::new();
+    kv.scan_prefix(&prefix, &mut |_, value| {
+        raw.push(value.to_vec());
+        true
+    })?;
+    raw.iter().map(|v| super::decode("message subscription", v)).collect()
+}
+
+/// Element instances subscribed to a name and correlation key, in key order.
+pub fn subscribers(kv: &dyn KvRead, name: &str, correlation_key: &str) -> Result<Vec<Key>, EngineError> {
+    let prefix = subscription_by_name_prefix(name, correlation_key);
+    let mut keys = Vec::new();
+    kv.scan_prefix(&prefix, &mut |key, _| {
+        if let Some(instance) = key_at(key, prefix.len()) {
+            keys.push(instance);
+        }
+        true
+    })?;
+    Ok(keys)
+}

@@ -1,0 +1,173 @@
+//! The engine's state schema over the [`KvRead`]/[`KvWrite`] trait.
+//!
+//! Every entry's key starts with one byte naming its "column" (the table below), followed by big-endian
+//! numeric parts (keys, times: so prefix scans come out in numeric order) and length-prefixed strings
+//! (`u32` big-endian length, then the UTF-8 bytes: unambiguous whatever the string holds). Values are
+//! postcard-encoded structs. Each submodule documents its own layouts.
+//!
+//! | column | module | key | value |
+//! | --- | --- | --- | --- |
+//! | `0x01` | [`keys`] | `01` | next local key counter (`u64` BE) |
+//! | `0x02`-`0x04` | [`processes`] | definitions, versions, latest version per id | |
+//! | `0x10`-`0x14` | [`element_instances`] | instances, children, taken joins, awaited results, event triggers | |
+//! | `0x20` | [`variables`] | `20 scope name` | variable |
+//! | `0x30`-`0x33` | [`jobs`] | jobs, activatable index, deadlines, back-offs | |
+//! | `0x40`-`0x42` | [`incidents`] | incidents and their indexes | |
+//! | `0x50`-`0x52` | [`timers`] | timers, due dates, per element instance | |
+//! | `0x60`-`0x65` | [`messages`] | messages, subscriptions and their indexes | |
+//!
+//! Only event appliers write state; processors read it.
+
+pub mod element_instances;
+pub mod incidents;
+pub mod jobs;
+pub mod keys;
+pub mod messages;
+pub mod processes;
+pub mod timers;
+pub mod variables;
+
+use crate::error::EngineError;
+use crate::kv::{KvRead, KvWrite};
+use hornet_protocol::Key;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Column bytes (see the module table).
+pub(crate) mod column {
+    pub const META: u8 = 0x01;
+    pub const PROCESS: u8 = 0x02;
+    pub const PROCESS_VERSION: u8 = 0x03;
+    pub const PROCESS_LATEST: u8 = 0x04;
+    pub const ELEMENT_INSTANCE: u8 = 0x10;
+    pub const CHILD: u8 = 0x11;
+    pub const TAKEN_FLOW: u8 = 0x12;
+    pub const AWAITING_RESULT: u8 = 0x13;
+    pub const EVENT_TRIGGER: u8 = 0x14;
+    pub const VARIABLE: u8 = 0x20;
+    pub const JOB: u8 = 0x30;
+    pub const JOB_ACTIVATABLE: u8 = 0x31;
+    pub const JOB_DEADLINE: u8 = 0x32;
+    pub const JOB_BACKOFF: u8 = 0x33;
+    pub const INCIDENT: u8 = 0x40;
+    pub const INCIDENT_BY_ELEMENT: u8 = 0x41;
+    pub const INCIDENT_BY_JOB: u8 = 0x42;
+    pub const TIMER: u8 = 0x50;
+    pub const TIMER_DUE: u8 = 0x51;
+    pub const TIMER_BY_ELEMENT: u8 = 0x52;
+    pub const MESSAGE: u8 = 0x60;
+    pub const MESSAGE_BY_NAME: u8 = 0x61;
+    pub const MESSAGE_ID: u8 = 0x62;
+    pub const MESSAGE_DEADLINE: u8 = 0x63;
+    pub const SUBSCRIPTION: u8 = 0x64;
+    pub const SUBSCRIPTION_BY_NAME: u8 = 0x65;
+    pub const MESSAGE_CORRELATED: u8 = 0x66;
+}
+
+/// Builds a state key: a column byte then fixed-width or length-prefixed parts.
+#[derive(Clone, Debug)]
+pub(crate) struct KeyBuf(Vec<u8>);
+
+impl KeyBuf {
+    pub fn new(column: u8) -> KeyBuf {
+        let mut bytes = Vec::with_capacity(24);
+        bytes.push(column);
+        KeyBuf(bytes)
+    }
+
+    pub fn key(mut self, key: Key) -> KeyBuf {
+        self.0.extend_from_slice(&key.to_be_bytes());
+        self
+    }
+
+    /// A signed time or number, sign bit flipped so negative values sort before positive ones.
+    pub fn i64(mut self, value: i64) -> KeyBuf {
+        self.0
+            .extend_from_slice(&((value as u64) ^ (1 << 63)).to_be_bytes());
+        self
+    }
+
+    pub fn u32(mut self, value: u32) -> KeyBuf {
+        self.0.extend_from_slice(&value.to_be_bytes());
+        self
+    }
+
+    /// A length-prefixed string.
+    pub fn str(mut self, value: &str) -> KeyBuf {
+        self.0
+            .extend_from_slice(&(value.len() as u32).to_be_bytes());
+        self.0.extend_from_slice(value.as_bytes());
+        self
+    }
+
+    /// Raw bytes, unprefixed: only as the last part of a key.
+    pub fn raw(mut self, value: &[u8]) -> KeyBuf {
+        self.0.extend_from_slice(value);
+        self
+    }
+
+    pub fn build(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Reads a big-endian key from `bytes[at..at+8]`.
+pub(crate) fn key_at(bytes: &[u8], at: usize) -> Option<Key> {
+    let part: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some(Key::from_be_bytes(part))
+}
+
+/// Reverses [`KeyBuf::i64`].
+pub(crate) fn i64_at(bytes: &[u8], at: usize) -> Option<i64> {
+    let part: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;
+    Some((u64::from_be_bytes(part) ^ (1 << 63)) as i64)
+}
+
+pub(crate) fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, EngineError> {
+    postcard::to_allocvec(value).map_err(|e| EngineError::Encode {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, EngineError> {
+    postcard::from_bytes(bytes).map_err(|e| EngineError::CorruptState {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+pub(crate) fn get<T: DeserializeOwned>(
+    kv: &dyn KvRead,
+    what: &'static str,
+    key: &[u8],
+) -> Result<Option<T>, EngineError> {
+    match kv.get(key)? {
+        Some(bytes) => decode(what, &bytes).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn put<T: Serialize>(
+    kv: &mut dyn KvWrite,
+    what: &'static str,
+    key: &[u8],
+    value: &T,
+) -> Result<(), EngineError> {
+    let bytes = encode(what, value)?;
+    kv.put(key, &bytes);
+    Ok(())
+}
+
+/// Collects the keys under `prefix` (for deleting or iterating while mutating).
+pub(crate) fn keys_with_prefix(kv: &dyn KvRead, prefix: &[u8]) -> Result<Vec<Vec<u8>>, EngineError> {
+    let mut keys = Vec::new();
+    kv.scan_prefix(prefix, &mut |key, _| {
+        keys.push(key.to_vec());
+        true
+    })?;
+    Ok(keys)
+}
+
+/// An empty marker value for index entries.
+pub(crate) const PRESENT: &[u8] = &[];

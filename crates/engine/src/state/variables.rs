@@ -1,0 +1,179 @@
+//! Variables, per scope (an element instance key; the process instance key for the root scope).
+//!
+//! * `20 scope-key name` → [`StoredVariable`] (the name is the rest of the key, so a scope's variables
+//!   scan in name order).
+//!
+//! A name resolves by walking from a scope up through the flow scopes (element instances' `flow_scope_key`)
+//! to the process instance: the nearest scope holding the name wins, as in Zeebe.
+
+use super::{column, element_instances, get, put, KeyBuf};
+use crate::error::EngineError;
+use crate::kv::{KvRead, KvWrite};
+use hornet_protocol::Key;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// One variable: its key (from its CREATED event) and its value as JSON text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredVariable {
+    pub key: Key,
+    pub value: String,
+}
+
+fn variable_key(scope: Key, name: &str) -> Vec<u8> {
+    KeyBuf::new(column::VARIABLE).key(scope).raw(name.as_bytes()).build()
+}
+
+pub fn get_local(kv: &dyn KvRead, scope: Key, name: &str) -> Result<Option<StoredVariable>, EngineError> {
+    get(kv, "variable", &variable_key(scope, name))
+}
+
+pub fn put_local(
+    kv: &mut dyn KvWrite,
+    scope: Key,
+    name: &str,
+    variable: &StoredVariable,
+) -> Result<(), EngineError> {
+    put(kv, "variable", &variable_key(scope, name), variable)
+}
+
+/// The variables of one scope, in name order.
+pub fn scope_variables(kv: &dyn KvRead, scope: Key) -> Result<Vec<(String, StoredVariable)>, EngineError> {
+    let prefix = KeyBuf::new(column::VARIABLE).key(scope).build();
+    let mut raw = Vec::new();
+    kv.scan_prefix(&prefix, &mut |key, value| {
+        raw.push((key[prefix.len()..].to_vec(), value.to_vec()));
+        true
+    })?;
+    raw.into_iter()
+        .map(|(name, value)| {
+            let name = String::from_utf8(name).map_err(|e| EngineError::CorruptState {
+                what: "variable name",
+                reason: e.to_string(),
+            })?;
+            Ok((name, super::decode("variable", &value)?))
+        })
+        .collect()
+}
+
+/// Removes every variable of a scope (when its element instance ends).
+pub fn delete_scope(kv: &mut dyn KvWrite, scope: Key) -> Result<(), EngineError> {
+    let prefix = KeyBuf::new(column::VARIABLE).key(scope).build();
+    for key in super::keys_with_prefix(kv, &prefix)? {
+        kv.delete(&key);
+    }
+    Ok(())
+}
+
+/// The parent scope of `scope`, if any.
+pub fn parent_scope(kv: &dyn KvRead, scope: Key) -> Result<Option<Key>, EngineError> {
+    Ok(element_instances::get_instance(kv, scope)?
+        .map(|instance| instance.record.flow_scope_key)
+        .filter(|parent| !parent.is_none()))
+}
+
+/// The scope chain from `scope` up to the root, nearest first.
+pub fn scope_chain(kv: &dyn KvRead, scope: Key) -> Result<Vec<Key>, EngineError> {
+    let mut chain = vec![scope];
+    let mut current = scope;
+    while let Some(parent) = parent_scope(kv, current)? {
+        if chain.contains(&parent) {
+            break; // defensive: a cycle would be corrupt state; never loop forever
+        }
+        chain.push(parent);
+        current = parent;
+    }
+    Ok(chain)
+}
+
+/// Resolves `name` from `scope` upwards: the scope that holds it and the variable.
+pub fn resolve(
+    kv: &dyn KvRead,
+    scope: Key,
+    name: &str,
+) -> Result<Option<(Key, StoredVariable)>, EngineError> {
+    for scope in scope_chain(kv, scope)? {
+        if let Some(variable) = get_local(kv, scope, name)? {
+            return Ok(Some((scope, variable)));
+        }
+    }
+    Ok(None)
+}
+
+/// Every variable visible from `scope` (nearest scope wins), as JSON values in name order.
+pub fn visible(kv: &dyn KvRead, scope: Key) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
+    let mut out = BTreeMap::new();
+    for scope in scope_chain(kv, scope)? {
+        for (name, variable) in scope_variables(kv, scope)? {
+            if !out.contains_key(&name) {
+                out.insert(name, parse_json(&variable.value));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The given names as visible from `scope` (missing names are left out), in name order.
+pub fn visible_named(
+    kv: &dyn KvRead,
+    scope: Key,
+    names: &[String],
+) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
+    let mut out = BTreeMap::new();
+    for name in names {
+        if out.contains_key(name) {
+            continue;
+        }
+        if let Some((_, variable)) = resolve(kv, scope, name)? {
+            out.insert(name.clone(), parse_json(&variable.value));
+        }
+    }
+    Ok(out)
+}
+
+/// Stored values are JSON written by the engine; anything unparsable reads as null rather than failing.
+pub fn parse_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+/// The variables visible from one scope, as FEEL sees them. Storage errors cannot travel through FEEL's
+/// `Variables` trait, so the first one is kept and must be checked with [`ScopeVariables::take_error`]
+/// after evaluating.
+pub struct ScopeVariables<'a> {
+    kv: &'a dyn KvRead,
+    scope: Key,
+    error: RefCell<Option<EngineError>>,
+}
+
+impl<'a> ScopeVariables<'a> {
+    pub fn new(kv: &'a dyn KvRead, scope: Key) -> ScopeVariables<'a> {
+        ScopeVariables {
+            kv,
+            scope,
+            error: RefCell::new(None),
+        }
+    }
+
+    pub fn take_error(&self) -> Result<(), EngineError> {
+        match self.error.borrow_mut().take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+impl hornet_feel::Variables for ScopeVariables<'_> {
+    fn get(&self, name: &str) -> Option<hornet_feel::Value> {
+        match resolve(self.kv, self.scope, name) {
+            Ok(found) => found.map(|(_, v)| hornet_feel::Value::from_json(&parse_json(&v.value))),
+            Err(error) => {
+                let mut slot = self.error.borrow_mut();
+                if slot.is_none() {
+                    *slot = Some(error);
+                }
+                None
+            }
+        }
+    }
+}
