@@ -1,0 +1,160 @@
+//! Truncated and garbled versions of the fixtures never panic: they parse or yield errors.
+
+use hornet_bpmn::{parse_definitions, BpmnError};
+
+const FIXTURES: [&str; 5] = [
+    "order-process.bpmn",
+    "message-timer-boundary.bpmn",
+    "multi-instance.bpmn",
+    "event-subprocess.bpmn",
+    "call-activity.bpmn",
+];
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// A small deterministic generator (xorshift64*), so failures are reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Parses `xml`; an error must describe itself (and a validation error must list problems).
+fn check(xml: &[u8]) {
+    match parse_definitions(xml) {
+        Ok(processes) => {
+            for process in &processes {
+                for (idx, element) in process.elements() {
+                    assert_eq!(process.element(idx).id, element.id);
+                }
+            }
+        }
+        Err(BpmnError::Invalid(errors)) => assert!(!errors.0.is_empty()),
+        Err(error) => assert!(!error.to_string().is_empty()),
+    }
+}
+
+#[test]
+fn truncated_fixtures_do_not_panic() {
+    for name in FIXTURES {
+        let xml = fixture(name);
+        let step = (xml.len() / 400).max(1);
+        for end in (0..xml.len()).step_by(step) {
+            let truncated = &xml[..end];
+            let result = parse_definitions(truncated);
+            if end < xml.len() / 2 {
+                assert!(
+                    result.is_err(),
+                    "{name} truncated at {end} should not parse"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn garbled_fixtures_do_not_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    const NOISE: &[&[u8]] = &[
+        b"<",
+        b">",
+        b"/>",
+        b"&",
+        b"&#0;",
+        b"&#x110000;",
+        b"&bogus;",
+        b"\"",
+        b"'",
+        b"=",
+        b"]]>",
+        b"<![CDATA[",
+        b"<!--",
+        b"\xff",
+        b"\xc3",
+        b"xmlns:bpmn=\"urn:x\"",
+        b"id=\"Flow_1\"",
+        b"<bpmn:subProcess>",
+        b"</bpmn:process>",
+        b"=(",
+        b"=a +",
+        b"\0",
+    ];
+    for name in FIXTURES {
+        let original = fixture(name);
+        for _ in 0..300 {
+            let mut xml = original.clone();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(xml.len());
+                match rng.below(4) {
+                    0 => xml[at] = rng.next() as u8,
+                    1 => {
+                        let len = rng.below(64).min(xml.len() - at);
+                        xml.drain(at..at + len);
+                    }
+                    2 => {
+                        let noise = NOISE[rng.below(NOISE.len())];
+                        xml.splice(at..at, noise.iter().copied());
+                    }
+                    _ => {
+                        // Duplicate a random slice elsewhere (repeated ids, nested elements).
+                        let from = rng.below(xml.len());
+                        let len = rng.below(200).min(xml.len() - from);
+                        let slice = xml[from..from + len].to_vec();
+                        xml.splice(at..at, slice);
+                    }
+                }
+                if xml.is_empty() {
+                    break;
+                }
+            }
+            check(&xml);
+        }
+    }
+}
+
+#[test]
+fn attribute_values_replaced_with_garbage_do_not_panic() {
+    let garbage = [
+        "",
+        " ",
+        "=",
+        "= ",
+        "=)",
+        "=\"unterminated",
+        "-1",
+        "99999999999999999999",
+        "true false",
+        "a.b.",
+        ".a",
+        "Flow_1",
+        "OrderReceived",
+    ];
+    for name in FIXTURES {
+        let original = String::from_utf8(fixture(name)).unwrap();
+        let values: Vec<(usize, usize)> = original
+            .match_indices("=\"")
+            .filter_map(|(start, _)| {
+                let value_start = start + 2;
+                let len = original[value_start..].find('"')?;
+                Some((value_start, value_start + len))
+            })
+            .collect();
+        for (i, &(start, end)) in values.iter().enumerate() {
+            let replacement = garbage[i % garbage.len()];
+            let xml = format!("{}{}{}", &original[..start], replacement, &original[end..]);
+            check(xml.as_bytes());
+        }
+    }
+}
