@@ -67,6 +67,14 @@ impl<'d> Evaluator<'d> {
                 functions.insert(bkm.name.clone(), value);
             }
         }
+        for service in &self.defs.decision_services {
+            let Some(feel) = &service.as_feel else {
+                continue;
+            };
+            if let Ok(value) = feel.evaluate(&hornet_feel::EmptyVariables, self.settings) {
+                functions.insert(service.name.clone(), value);
+            }
+        }
         self.functions = Some(functions.clone());
         functions
     }

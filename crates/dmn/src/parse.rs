@@ -77,6 +77,15 @@ pub(crate) fn parse(src: &[u8]) -> Result<Definitions, DmnError> {
         }
     }
     builder.check_references(&defs);
+    for i in 0..defs.decision_services.len() {
+        let service = &defs.decision_services[i];
+        // Backticks in generated text already quote names, so compile without re-quoting
+        // those; other names in the decisions' own text still need quoting.
+        let as_feel = translate::decision_service(&defs, service)
+            .map(|src| FeelExpr::compile(&src, &builder.names, &service.id, 0))
+            .filter(|f| f.error().is_none());
+        defs.decision_services[i].as_feel = as_feel;
+    }
     defs.compile_errors = builder.errors;
     Ok(defs)
 }
@@ -225,6 +234,7 @@ impl Builder {
             encapsulated_decisions: refs("encapsulatedDecision"),
             input_decisions: refs("inputDecision"),
             input_data: refs("inputData"),
+            as_feel: None,
             name,
         })
     }

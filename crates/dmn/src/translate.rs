@@ -7,7 +7,8 @@
 //! boxed invocations, which the DMN evaluator handles itself.
 
 use crate::model::{
-    Aggregation, BoxedExpression, DecisionTable, HitPolicy, IteratorKind, Parameter,
+    Aggregation, BoxedExpression, DecisionService, DecisionTable, Definitions, HitPolicy,
+    IteratorKind, Parameter,
 };
 
 /// `function(a, b) body`, with the names as they appear in the model (quoting is applied when
@@ -224,3 +225,85 @@ const RESULT_KEY: &str = "__dmn_context_result__";
 const INPUT_PREFIX: &str = "__dmn_input_";
 /// Context key holding the hits of a translated decision table.
 const HITS: &str = "__dmn_hits__";
+
+/// A decision service as `function(input data..., input decisions...) ...`: a FEEL context
+/// evaluating the service's decisions in requirement order and returning the single output
+/// decision's value, or a context of all output decisions.
+pub(crate) fn decision_service(defs: &Definitions, service: &DecisionService) -> Option<String> {
+    let name_of = |id: &String| {
+        defs.decisions
+            .iter()
+            .find(|d| &d.id == id)
+            .map(|d| d.name.clone())
+    };
+    // DMN orders the parameters: input data first, then input decisions.
+    let mut params = Vec::new();
+    for id in &service.input_data {
+        params.push(defs.input_data.iter().find(|i| &i.id == id)?.name.clone());
+    }
+    for id in &service.input_decisions {
+        params.push(name_of(id)?);
+    }
+    // Depth-first over requirements, stopping at input decisions.
+    let mut order: Vec<usize> = Vec::new();
+    let mut visiting = Vec::new();
+    for id in &service.output_decisions {
+        visit(defs, service, id, &mut order, &mut visiting)?;
+    }
+    let mut entries = Vec::new();
+    for index in &order {
+        let d = &defs.decisions[*index];
+        entries.push(format!(
+            "{}: {}",
+            string_literal(&d.name),
+            expr(d.logic.as_ref()?)?
+        ));
+    }
+    let outputs: Vec<String> = service
+        .output_decisions
+        .iter()
+        .map(name_of)
+        .collect::<Option<_>>()?;
+    let result = match outputs.as_slice() {
+        [single] => format!("`{single}`"),
+        several => {
+            let cells: Vec<String> = several
+                .iter()
+                .map(|n| format!("{}: `{n}`", string_literal(n)))
+                .collect();
+            format!("{{{}}}", cells.join(", "))
+        }
+    };
+    entries.push(format!("{RESULT_KEY}: {result}"));
+    Some(format!(
+        "function({}) ({{{}}}.{RESULT_KEY})",
+        params.join(", "),
+        entries.join(", ")
+    ))
+}
+
+fn visit(
+    defs: &Definitions,
+    service: &DecisionService,
+    id: &String,
+    order: &mut Vec<usize>,
+    visiting: &mut Vec<usize>,
+) -> Option<()> {
+    if service.input_decisions.contains(id) {
+        return Some(());
+    }
+    let index = defs.decisions.iter().position(|d| &d.id == id)?;
+    if order.contains(&index) {
+        return Some(());
+    }
+    if visiting.contains(&index) {
+        return None;
+    }
+    visiting.push(index);
+    for required in &defs.decisions[index].required_decisions {
+        visit(defs, service, required, order, visiting)?;
+    }
+    visiting.pop();
+    order.push(index);
+    Some(())
+}
