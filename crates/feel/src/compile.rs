@@ -57,7 +57,16 @@ impl Compiler {
             }
             ExprKind::Name(name) => self.name(name),
             ExprKind::Input => Node::Input,
-            ExprKind::Path(target, key) => Node::Path(self.boxed(target), key.clone()),
+            ExprKind::Path(target, key) => match self.expr(target) {
+                // `order.items.price` on a variable: let the variable source navigate, so only
+                // the selected part is converted to a FEEL value.
+                Node::Global(name) => Node::GlobalPath(name, vec![key.clone()]),
+                Node::GlobalPath(name, mut keys) => {
+                    keys.push(key.clone());
+                    Node::GlobalPath(name, keys)
+                }
+                other => Node::Path(Box::new(other), key.clone()),
+            },
             ExprKind::Filter(target, filter) => {
                 let target = self.boxed(target);
                 self.locals.push("item".into());

@@ -7,6 +7,17 @@ use std::collections::BTreeMap;
 /// A source of variables. A missing variable is FEEL `null`, never an error.
 pub trait Variables {
     fn get(&self, name: &str) -> Option<Value>;
+
+    /// `name.path[0].path[1]...` with FEEL path semantics (missing entries are null, paths
+    /// over lists apply to each element). Sources can override this to avoid converting the
+    /// whole variable when only a part is read.
+    fn get_path(&self, name: &str, path: &[String]) -> Option<Value> {
+        let mut value = self.get(name)?;
+        for key in path {
+            value = crate::eval::path(value, key);
+        }
+        Some(value)
+    }
 }
 
 /// No variables at all.
@@ -22,6 +33,27 @@ impl Variables for EmptyVariables {
 impl Variables for serde_json::Map<String, serde_json::Value> {
     fn get(&self, name: &str) -> Option<Value> {
         serde_json::Map::get(self, name).map(Value::from_json)
+    }
+
+    fn get_path(&self, name: &str, path: &[String]) -> Option<Value> {
+        let mut json = serde_json::Map::get(self, name)?;
+        for (i, key) in path.iter().enumerate() {
+            match json {
+                serde_json::Value::Object(map) => match map.get(key) {
+                    Some(next) => json = next,
+                    None => return Some(Value::Null),
+                },
+                // Lists, scalars and null: continue on FEEL values.
+                _ => {
+                    let mut value = Value::from_json(json);
+                    for key in &path[i..] {
+                        value = crate::eval::path(value, key);
+                    }
+                    return Some(value);
+                }
+            }
+        }
+        Some(Value::from_json(json))
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) enum Node {
     Const(Value),
     /// A name known not to be bound locally: read from the variables only.
     Global(String),
+    /// `name.key1.key2...` on a variable known not to be local.
+    GlobalPath(String, Vec<String>),
     /// Like `Global`, but the name is also a built-in function: a missing variable yields the
     /// function itself (so `sort(xs, my_precedes)`-style references work).
     GlobalOrBuiltin(String),
@@ -197,6 +199,11 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                     crate::builtins::find(name).first().map_or("", |b| b.name),
                 )))),
             },
+            Node::GlobalPath(name, keys) => self
+                .ctx
+                .variables
+                .get_path(name, keys)
+                .unwrap_or(Value::Null),
             Node::Name(name) => self.lookup(name),
             Node::Input => self.input.clone().unwrap_or(Value::Null),
             Node::Path(target, key) => {

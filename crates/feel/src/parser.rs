@@ -561,8 +561,17 @@ impl<'s> Parser<'s> {
 
     /// Length (in tokens) of a multi-word name from `candidates` starting here.
     fn multi_word_ahead(&self, candidates: &[&str], require_paren: bool) -> Option<usize> {
+        let TokenKind::Ident(first) = self.peek() else {
+            return None;
+        };
         let mut best: Option<usize> = None;
         for candidate in candidates {
+            // Cheap pre-check on the first word before splitting.
+            if !candidate.starts_with(first.as_str())
+                || candidate.as_bytes().get(first.len()) != Some(&b' ')
+            {
+                continue;
+            }
             let words: Vec<&str> = candidate.split(' ').collect();
             let matches = words.iter().enumerate().all(|(i, w)| self.is_word_at(i, w));
             if matches
@@ -843,16 +852,29 @@ impl<'s> Parser<'s> {
                     s
                 }
                 TokenKind::Ident(_) => {
-                    // Keys may contain spaces and keywords: `{first name: "x"}`.
+                    // DMN names may contain spaces, keywords and `+ - * / . '`:
+                    // `{first name: "x"}`, `{foo+bar: 1}`. The key is the source text.
                     let mut n = 0;
-                    while matches!(self.peek_at(n), TokenKind::Ident(_)) {
+                    while matches!(
+                        self.peek_at(n),
+                        TokenKind::Ident(_)
+                            | TokenKind::Plus
+                            | TokenKind::Minus
+                            | TokenKind::Star
+                            | TokenKind::Slash
+                            | TokenKind::Dot
+                    ) {
                         n += 1;
                     }
                     if !matches!(self.peek_at(n), TokenKind::Colon) {
                         self.pos += n;
                         return Err(self.error("':'"));
                     }
-                    self.join_words(n)
+                    let first = self.span();
+                    self.pos += n;
+                    let last = self.prev_span();
+                    let raw = &self.source[first.start..last.end];
+                    raw.split_whitespace().collect::<Vec<_>>().join(" ")
                 }
                 _ => return Err(self.error("a context entry name")),
             };

@@ -266,3 +266,10 @@ fn names_beyond_ascii() {
     check("{🐎: \"bar\"}.🐎", "\"bar\"");
     check("{größe: 1}.größe", "1");
 }
+
+#[test]
+fn context_keys_with_symbols() {
+    check("{foo+bar: \"foo\"}", "{\"foo+bar\": \"foo\"}");
+    check("{a.b: 1}", "{\"a.b\": 1}");
+    check("{first  name: 1}", "{\"first name\": 1}");
+}
