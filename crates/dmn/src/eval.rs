@@ -440,7 +440,7 @@ impl Definitions {
                 .position(|d| &d.id == id)
                 .ok_or_else(|| DmnError::Model {
                     element_id: service.id.clone(),
-                    line: 0,
+                    line: service.line,
                     message: format!("output decision '{id}' does not exist"),
                 })?;
             let value = ev.decision(index, &inputs).map_err(|(_, e)| e)?;

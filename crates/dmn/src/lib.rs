@@ -16,9 +16,11 @@
 //! assert_eq!(result.output, hornet_feel::Value::string("Hello Ada"));
 //! ```
 //!
-//! Modules: [`xml`](crate) tree building, `parse` (model building and FEEL compilation),
-//! `eval` (DRG and boxed expressions), `decision_table` (hit policies), `types` (typeRef
-//! conformance), [`tck`] (the DMN TCK runner).
+//! Internals: `xml` (XML tree with line numbers), `parse` (model building and FEEL
+//! compilation), `feel_text` (quoting of DMN names with spaces for FEEL), `translate` (boxed
+//! expressions as FEEL text, for BKMs and decision services called from FEEL), `eval` (DRG and
+//! boxed expressions), `decision_table` (hit policies), `types` (typeRef conformance). The
+//! public [`tck`] module is the DMN TCK runner.
 
 mod decision_table;
 mod error;

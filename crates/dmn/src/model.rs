@@ -168,6 +168,7 @@ pub struct DecisionService {
     pub(crate) encapsulated_decisions: Vec<String>,
     pub(crate) input_decisions: Vec<String>,
     pub(crate) input_data: Vec<String>,
+    pub line: usize,
     /// The service as a FEEL function value, when all its decisions have a FEEL form.
     pub(crate) as_feel: Option<FeelExpr>,
 }

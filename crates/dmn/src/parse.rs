@@ -82,7 +82,7 @@ pub(crate) fn parse(src: &[u8]) -> Result<Definitions, DmnError> {
         // Backticks in generated text already quote names, so compile without re-quoting
         // those; other names in the decisions' own text still need quoting.
         let as_feel = translate::decision_service(&defs, service)
-            .map(|src| FeelExpr::compile(&src, &builder.names, &service.id, 0))
+            .map(|src| FeelExpr::compile(&src, &builder.names, &service.id, service.line))
             .filter(|f| f.error().is_none());
         defs.decision_services[i].as_feel = as_feel;
     }
@@ -235,6 +235,7 @@ impl Builder {
             input_decisions: refs("inputDecision"),
             input_data: refs("inputData"),
             as_feel: None,
+            line: e.line,
             name,
         })
     }
