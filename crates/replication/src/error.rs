@@ -42,6 +42,9 @@ pub enum ReplicationError {
         node: NodeId,
         leader: Option<NodeId>,
     },
+    /// A membership change was refused.
+    #[error("membership change refused: {0}")]
+    Membership(String),
     /// The requested log position was compacted away behind a snapshot.
     #[error("log index {requested} was purged; the log starts after index {purged_up_to}")]
     LogPurged { requested: u64, purged_up_to: u64 },

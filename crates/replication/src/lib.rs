@@ -28,7 +28,9 @@ pub use error::{ApplyError, ReplicationError};
 pub use hornet_storage::{StateBatch, StateStore, StateView};
 pub use log_storage::{LogReader, RaftLog};
 pub use network::{NoPeers, NoPeersClient};
-pub use replica::{AppendReceipt, PartitionReplica, ReplicaConfig, Role, RoleState};
+pub use replica::{
+    AppendReceipt, GroupMembership, PartitionReplica, ReplicaConfig, Role, RoleState,
+};
 pub use state_machine::{
     applied_position, Applier, CommittedEntry, SnapshotBuilder, StateMachine, StateWrites,
 };

@@ -1,6 +1,6 @@
 //! [`PartitionReplica`]: one member of a partition's Raft group.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -165,6 +165,17 @@ fn role_state(metrics: &openraft::metrics::RaftServerMetrics<NodeId, BasicNode>)
         term: metrics.vote.leader_id().term,
         leader: metrics.current_leader,
     }
+}
+
+/// Members of a group as this replica currently knows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupMembership {
+    /// Members that vote (and can lead).
+    pub voters: BTreeSet<NodeId>,
+    /// Members that receive the log without voting.
+    pub learners: BTreeSet<NodeId>,
+    /// Transport address of every member.
+    pub addresses: BTreeMap<NodeId, String>,
 }
 
 /// Resolves once the appended entry is committed and applied on this replica, with its position.
@@ -393,6 +404,65 @@ impl PartitionReplica {
                 purged_up_to: purged.index,
             },
             _ => ReplicationError::Raft(format!("committed log entry {missing} is missing")),
+        }
+    }
+
+    fn membership_write_error(
+        &self,
+        err: RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>,
+    ) -> ReplicationError {
+        match err {
+            RaftError::APIError(ClientWriteError::ForwardToLeader(forward)) => {
+                ReplicationError::NotLeader {
+                    node: self.node_id,
+                    leader: forward.leader_id,
+                }
+            }
+            RaftError::APIError(ClientWriteError::ChangeMembershipError(err)) => {
+                ReplicationError::Membership(err.to_string())
+            }
+            RaftError::Fatal(fatal) => ReplicationError::Stopped(fatal.to_string()),
+        }
+    }
+
+    /// Adds `node` (reachable at `address`) as a learner and returns once it has caught up with
+    /// the log. Only the leader can do this.
+    pub async fn add_learner(
+        &self,
+        node: NodeId,
+        address: impl Into<String>,
+    ) -> Result<(), ReplicationError> {
+        self.raft
+            .add_learner(node, BasicNode::new(address.into()), true)
+            .await
+            .map_err(|err| self.membership_write_error(err))?;
+        Ok(())
+    }
+
+    /// Makes exactly `voters` the voting members. New voters must already be members (added with
+    /// [`PartitionReplica::add_learner`]); voters left out are removed from the group. Returns
+    /// once the new membership is committed. Only the leader can do this; elsewhere the call
+    /// fails with [`ReplicationError::NotLeader`], or with [`ReplicationError::Membership`] when
+    /// this replica still sees an earlier change in progress.
+    pub async fn change_voters(&self, voters: BTreeSet<NodeId>) -> Result<(), ReplicationError> {
+        self.raft
+            .change_membership(voters, false)
+            .await
+            .map_err(|err| self.membership_write_error(err))?;
+        Ok(())
+    }
+
+    /// The group's current (possibly not yet committed) membership.
+    pub fn membership(&self) -> GroupMembership {
+        let metrics = self.server_metrics.borrow();
+        let membership = metrics.membership_config.membership();
+        GroupMembership {
+            voters: membership.voter_ids().collect(),
+            learners: membership.learner_ids().collect(),
+            addresses: membership
+                .nodes()
+                .map(|(id, node)| (*id, node.addr.clone()))
+                .collect(),
         }
     }
 

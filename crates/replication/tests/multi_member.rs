@@ -189,3 +189,78 @@ async fn lagging_member_catches_up_by_snapshot_after_compaction() {
         member.replica.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_can_be_added_and_removed() {
+    let root = tempfile::tempdir().unwrap();
+    let router = InProcessRouter::new();
+    let mut members = Vec::new();
+    for id in 1..=3 {
+        members.push(start(&router, root.path(), id, None).await);
+    }
+    let leader = leader_of(&members.iter().collect::<Vec<_>>()).await;
+    let first = append_values(&members[leader].replica, 1..=50).await;
+    for member in &members {
+        wait_applied(&member.replica, *first.last().unwrap(), TIMEOUT).await;
+    }
+
+    // A follower cannot change membership.
+    let follower = (leader + 2) % 3;
+    let err = members[follower]
+        .replica
+        .change_voters([1, 2].into())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ReplicationError::NotLeader { .. }), "{err}");
+
+    // A new, empty node joins as a learner and catches up before add_learner returns.
+    let applier = Arc::new(SumApplier::default());
+    let joining = PartitionReplica::start(
+        ReplicaConfig::new(root.path().join("node-4"), 4, BTreeMap::new()),
+        Arc::clone(&applier),
+        router.network(4),
+    )
+    .await
+    .unwrap();
+    router.register(4, joining.raft().clone());
+    members[leader]
+        .replica
+        .add_learner(4, "node-4")
+        .await
+        .unwrap();
+    wait_applied(&joining, *first.last().unwrap(), TIMEOUT).await;
+    assert_eq!(read_sum(joining.state()), 50 * 51 / 2);
+    let membership = members[leader].replica.membership();
+    assert_eq!(membership.learners, [4].into());
+    assert_eq!(
+        membership.addresses.get(&4).map(String::as_str),
+        Some("node-4")
+    );
+
+    // Swap a follower for the new node.
+    let removed = (leader + 1) % 3;
+    let removed_id = members[removed].replica.node_id();
+    let voters: std::collections::BTreeSet<u64> = [1, 2, 3, 4]
+        .into_iter()
+        .filter(|id| *id != removed_id)
+        .collect();
+    members[leader]
+        .replica
+        .change_voters(voters.clone())
+        .await
+        .unwrap();
+    let membership = members[leader].replica.membership();
+    assert_eq!(membership.voters, voters);
+    assert!(membership.learners.is_empty());
+
+    let second = append_values(&members[leader].replica, 51..=60).await;
+    let last = *second.last().unwrap();
+    wait_applied(&joining, last, TIMEOUT).await;
+    assert_eq!(read_sum(joining.state()), 60 * 61 / 2);
+    assert!(members[removed].replica.last_applied() < last);
+
+    joining.shutdown().await.unwrap();
+    for member in members {
+        member.replica.shutdown().await.unwrap();
+    }
+}
