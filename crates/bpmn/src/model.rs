@@ -168,6 +168,9 @@ pub struct Element {
     pub boundary_events: Vec<ElementIdx>,
     /// `zeebe:properties`, in document order.
     pub properties: Vec<(String, String)>,
+    /// `isForCompensation="true"`: a compensation handler, started only by compensation
+    /// (through the association of a compensation boundary event), never by a sequence flow.
+    pub is_for_compensation: bool,
     /// The 1-based line of the element's start tag in the XML.
     pub line: u32,
     /// The type-specific part.

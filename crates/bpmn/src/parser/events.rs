@@ -7,6 +7,7 @@ use crate::model::{
     EventDefinition, ExprOrStatic, JobDefinition, MessageDefinition, TimerDefinition,
 };
 use crate::xml::{Node, Ns};
+use hornet_feel::{EmptyVariables, EvalContext, Value};
 use hornet_protocol::BpmnEventType;
 
 /// Where an event sits; decides which definitions it may have and how they are checked.
@@ -137,24 +138,37 @@ pub(crate) fn definition(
         }
     }
     match kind {
-        "message" => EventDefinition::Message(message(
-            builder,
-            node,
-            first.attr("messageRef"),
-            matches!(
-                context,
-                EventContext::IntermediateCatch
-                    | EventContext::Boundary
-                    | EventContext::EventSubProcessStart
-            ),
-        )),
+        "message" => {
+            let mut message = message(
+                builder,
+                node,
+                first.attr("messageRef"),
+                matches!(
+                    context,
+                    EventContext::IntermediateCatch
+                        | EventContext::Boundary
+                        | EventContext::EventSubProcessStart
+                ),
+            );
+            if context == EventContext::ProcessStart {
+                message.name = constant_name(builder, node, "message", message.name);
+            }
+            EventDefinition::Message(message)
+        }
         "timer" => timer(builder, node, first),
         "error" => EventDefinition::Error {
             code: code(builder, node, first, context, CodeKind::Error),
         },
-        "signal" => EventDefinition::Signal {
-            name: signal(builder, node, first),
-        },
+        "signal" => {
+            let name = signal(builder, node, first);
+            EventDefinition::Signal {
+                name: if context == EventContext::ProcessStart {
+                    constant_name(builder, node, "signal", name)
+                } else {
+                    name
+                },
+            }
+        }
         "escalation" => EventDefinition::Escalation {
             code: code(builder, node, first, context, CodeKind::Escalation),
         },
@@ -181,6 +195,43 @@ pub(crate) fn definition(
                 wait_for_completion,
                 handler: None,
             }
+        }
+    }
+}
+
+/// The name of a process-level message or signal start event: the subscription is opened at
+/// deployment, before any variable exists, so an expression is evaluated now without variables
+/// (as Zeebe does) and must yield a string.
+fn constant_name(
+    builder: &mut Builder<'_, '_, '_>,
+    node: &Node,
+    kind: &str,
+    name: ExprOrStatic<String>,
+) -> ExprOrStatic<String> {
+    let ExprOrStatic::Expression(expression) = &name else {
+        return name;
+    };
+    match expression.evaluate(&EvalContext::new(&EmptyVariables)) {
+        Ok(Value::String(value)) if !value.is_empty() => ExprOrStatic::Static(value),
+        Ok(other) => {
+            builder.diag.error(
+                node,
+                &format!(
+                    "Expected the {kind} name expression '={}' of a start event to evaluate to a non-empty string without variables, but it evaluated to {other:?}",
+                    expression.source()
+                ),
+            );
+            name
+        }
+        Err(error) => {
+            builder.diag.error(
+                node,
+                &format!(
+                    "Expected the {kind} name expression '={}' of a start event to evaluate without variables, but: {error}",
+                    expression.source()
+                ),
+            );
+            name
         }
     }
 }

@@ -58,6 +58,23 @@ fn required_attr<'x>(
     }
 }
 
+/// Zeebe extensions whose behaviour Hornet does not implement yet: accepting them silently
+/// would run the process differently than modeled, so they are rejected.
+pub(crate) fn reject_unsupported(node: &Node, diag: &mut Diagnostics<'_>) {
+    for (name, what) in [
+        ("executionListeners", "Execution listeners"),
+        ("taskListeners", "Task listeners"),
+        ("adHoc", "Ad-hoc sub-processes"),
+    ] {
+        if node.zeebe_extensions(name).next().is_some() {
+            diag.error(
+                node,
+                &format!("{what} ('zeebe:{name}') are not supported yet"),
+            );
+        }
+    }
+}
+
 /// `zeebe:versionTag value` of a process.
 pub(crate) fn version_tag(process: &Node, diag: &mut Diagnostics<'_>) -> Option<String> {
     let tag = single(process, "versionTag", diag)?;

@@ -338,6 +338,15 @@ impl Builder<'_, '_, '_> {
                 .find(|(source, _)| source.trim() == id)
                 .and_then(|(_, target)| self.lookup(Some(target)))
                 .filter(|&idx| is_activity(self.elements[idx.index()].element_type));
+            if let Some(handler) = handler {
+                if !self.elements[handler.index()].is_for_compensation {
+                    let handler_id = self.elements[handler.index()].id.clone();
+                    self.diag.error(
+                        self.nodes[boundary],
+                        &format!("The compensation handler '{handler_id}' must be marked with isForCompensation=\"true\""),
+                    );
+                }
+            }
             if handler.is_none() || !self.elements[boundary].outgoing.is_empty() {
                 self.diag.error(
                     self.nodes[boundary],
@@ -371,6 +380,11 @@ impl Builder<'_, '_, '_> {
                     if !element.incoming.is_empty() || !element.outgoing.is_empty() =>
                 {
                     "Event subprocesses cannot have incoming or outgoing sequence flows"
+                }
+                _ if element.is_for_compensation
+                    && (!element.incoming.is_empty() || !element.outgoing.is_empty()) =>
+                {
+                    "A compensation handler must not have incoming or outgoing sequence flows"
                 }
                 _ => continue,
             };

@@ -140,6 +140,7 @@ impl<'x> Builder<'_, '_, 'x> {
         kind: ElementKind,
     ) -> ElementIdx {
         let idx = ElementIdx(u32::try_from(self.elements.len()).unwrap_or(u32::MAX));
+        extensions::reject_unsupported(node, self.diag);
         let (inputs, outputs) = extensions::io_mappings(node, self.diag);
         let properties = extensions::properties(node, self.diag);
         self.elements.push(Element {
@@ -154,6 +155,7 @@ impl<'x> Builder<'_, '_, 'x> {
             outputs,
             boundary_events: Vec::new(),
             properties,
+            is_for_compensation: is_true(node.attr("isForCompensation")),
             line: self.diag.line(node.offset),
             kind,
         });
@@ -435,6 +437,7 @@ impl<'x> Builder<'_, '_, 'x> {
             outputs: Vec::new(),
             boundary_events: Vec::new(),
             properties: Vec::new(),
+            is_for_compensation: is_true(node.attr("isForCompensation")),
             line: self.diag.line(node.offset),
             kind: ElementKind::ParallelGateway,
         });
@@ -483,7 +486,13 @@ impl<'x> Builder<'_, '_, 'x> {
             }
             name => {
                 let (element_type, kind) = self.task_kind(node, name);
-                self.push_unregistered(node, Some(flow_scope), element_type, unspecified, kind)
+                // Zeebe reports receive tasks with the event type of what they wait for.
+                let event_type = if element_type == BpmnElementType::ReceiveTask {
+                    BpmnEventType::Message
+                } else {
+                    unspecified
+                };
+                self.push_unregistered(node, Some(flow_scope), element_type, event_type, kind)
             }
         }
     }
