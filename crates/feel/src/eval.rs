@@ -510,10 +510,18 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         if !ok? {
             return Ok(Value::Null);
         }
-        Ok(Value::Bool(match q {
-            Quantifier::Some => outcomes.iter().any(|v| *v == Value::Bool(true)),
-            Quantifier::Every => outcomes.iter().all(|v| *v == Value::Bool(true)),
-        }))
+        // As feel-scala: a decisive answer wins, otherwise a non-boolean outcome makes it null.
+        let (decisive, fallback) = match q {
+            Quantifier::Some => (true, false),
+            Quantifier::Every => (false, true),
+        };
+        if outcomes.contains(&Value::Bool(decisive)) {
+            return Ok(Value::Bool(decisive));
+        }
+        if outcomes.iter().any(|v| !matches!(v, Value::Bool(_))) {
+            return Ok(Value::Null);
+        }
+        Ok(Value::Bool(fallback))
     }
 
     fn quantified_level(
@@ -738,17 +746,19 @@ pub(crate) fn instance_of(value: &Value, ty: &TypeRef) -> bool {
     match ty {
         TypeRef::Named(name) => match name.as_str() {
             "Any" => !value.is_null(),
-            "Null" => value.is_null(),
+            "Null" | "null" => value.is_null(),
             "number" => matches!(value, Value::Number(_)),
             "string" => matches!(value, Value::String(_)),
             "boolean" => matches!(value, Value::Bool(_)),
             "date" => matches!(value, Value::Date(_)),
             "time" => matches!(value, Value::Time(_) | Value::LocalTime(_)),
-            "date and time" => matches!(value, Value::DateTime(_) | Value::LocalDateTime(_)),
-            "days and time duration" | "dayTimeDuration" => {
+            "date and time" | "date time" => {
+                matches!(value, Value::DateTime(_) | Value::LocalDateTime(_))
+            }
+            "days and time duration" | "day-time-duration" | "dayTimeDuration" => {
                 matches!(value, Value::DayTimeDuration(_))
             }
-            "years and months duration" | "yearMonthDuration" => {
+            "years and months duration" | "year-month-duration" | "yearMonthDuration" => {
                 matches!(value, Value::YearMonthDuration(_))
             }
             "list" => matches!(value, Value::List(_)),

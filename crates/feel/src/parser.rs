@@ -20,6 +20,7 @@ fn multi_word_functions() -> &'static [&'static str] {
 /// Type names made of several words (for `instance of` and parameter annotations).
 const MULTI_WORD_TYPES: &[&str] = &[
     "date and time",
+    "date time",
     "days and time duration",
     "years and months duration",
 ];
@@ -607,16 +608,8 @@ impl<'s> Parser<'s> {
             TokenKind::At => {
                 self.advance();
                 match self.peek().clone() {
+                    // feel-scala turns an invalid temporal literal into null, not an error.
                     TokenKind::Str(s) => {
-                        if crate::temporal::parse_literal(&s).is_none() {
-                            return Err(ParseError::new(
-                                self.source,
-                                self.span().start,
-                                "a date, time, date and time or duration",
-                                format!("'\"{s}\"'"),
-                                None,
-                            ));
-                        }
                         let end = self.advance().span;
                         Ok(Expr::new(ExprKind::Temporal(s), span.to(end)))
                     }

@@ -155,6 +155,11 @@ fn for_some_every() {
     check("some x in [1, 2, 3] satisfies x > 2", "true");
     check("every x in [1, 2, 3] satisfies x > 2", "false");
     check("every x in [] satisfies x > 2", "true");
+    check("some x in [1, 2] satisfies x > \"a\"", "null");
+    check("some x in [1, \"a\"] satisfies x = 1", "true");
+    check("every x in [1, \"a\"] satisfies x = 2", "false");
+    check("every x in [1, \"a\"] satisfies x = 1", "null");
+    check("some x in [1, 2], y in [3, 4] satisfies x + y = 6", "true");
 }
 
 #[test]
@@ -192,6 +197,13 @@ fn instance_of() {
     check("{a: 1} instance of context", "true");
     check("null instance of Any", "false");
     check("1 instance of string", "false");
+    check("@\"P1D\" instance of days and time duration", "true");
+    check("@\"P1Y\" instance of years and months duration", "true");
+    check("@\"2020-01-01T00:00:00\" instance of date and time", "true");
+    check("(function(x) x) instance of function", "true");
+    check("[1..2] instance of range<number>", "true");
+    check("{a: 1} instance of context<a: number>", "true");
+    check("null instance of Null", "true");
 }
 
 #[test]
