@@ -46,7 +46,7 @@ pub(crate) fn evaluate(
             error_type,
             format!(
                 "Expected to evaluate expression '{}', but failed: {}",
-                expression.source(),
+                expression.source().trim(),
                 e.message()
             ),
         )
@@ -58,7 +58,7 @@ fn unexpected(expression: &Expression, expected: &str, actual: &Value, error_typ
         error_type,
         format!(
             "Expected result of the expression '{}' to be '{}', but was '{}'.",
-            expression.source(),
+            expression.source().trim(),
             expected,
             result_type(actual)
         ),

@@ -76,7 +76,7 @@ fn evaluate_mappings(
                             ErrorType::IoMappingError,
                             format!(
                                 "Failed to evaluate expression '{}' of the mapping to '{}': {}",
-                                expression.source(),
+                                expression.source().trim(),
                                 mapping.target,
                                 e.message()
                             ),
