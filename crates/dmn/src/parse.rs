@@ -49,6 +49,7 @@ pub(crate) fn parse(src: &[u8]) -> Result<Definitions, DmnError> {
     let mut builder = Builder {
         names: Names::new(all_names.iter().map(String::as_str)),
         errors: Vec::new(),
+        depth: 0,
     };
     let mut defs = Definitions {
         id: root.attr("id").map(str::to_string),
@@ -112,9 +113,15 @@ fn href_id(element: &Element) -> Option<String> {
     })
 }
 
+/// Deepest nesting of boxed expressions accepted; bounds the recursion of parsing and
+/// evaluation so that a hostile model cannot overflow the stack.
+const MAX_NESTING: usize = 64;
+
 struct Builder {
     names: Names,
     errors: Vec<DmnError>,
+    /// Current nesting of boxed expressions.
+    depth: usize,
 }
 
 impl Builder {
@@ -264,6 +271,20 @@ impl Builder {
     }
 
     fn boxed(&mut self, e: &Element, parent_id: &str) -> Result<BoxedExpression, DmnError> {
+        if self.depth >= MAX_NESTING {
+            return Err(DmnError::Model {
+                element_id: describe(e),
+                line: e.line,
+                message: format!("boxed expressions are nested deeper than {MAX_NESTING} levels"),
+            });
+        }
+        self.depth += 1;
+        let result = self.boxed_inner(e, parent_id);
+        self.depth -= 1;
+        result
+    }
+
+    fn boxed_inner(&mut self, e: &Element, parent_id: &str) -> Result<BoxedExpression, DmnError> {
         let info = self.info(e, parent_id);
         Ok(match e.name.as_str() {
             "literalExpression" => {

@@ -71,6 +71,10 @@ impl Lines<'_> {
     }
 }
 
+/// Deepest element nesting accepted. The tree is recursive (building names, dropping), so
+/// unbounded nesting could overflow the stack; real DMN models stay far below this.
+const MAX_DEPTH: usize = 256;
+
 /// Parses a whole document into its root element.
 pub(crate) fn parse(src: &[u8]) -> Result<Element, XmlError> {
     let mut reader = Reader::from_reader(src);
@@ -91,6 +95,12 @@ pub(crate) fn parse(src: &[u8]) -> Result<Element, XmlError> {
         match event {
             Event::Start(e) => {
                 let element = start_element(&e, lines.line_at(start))?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(XmlError {
+                        line: element.line,
+                        message: format!("elements are nested deeper than {MAX_DEPTH} levels"),
+                    });
+                }
                 stack.push(element);
             }
             Event::Empty(e) => {
@@ -250,6 +260,15 @@ mod tests {
         assert_eq!(child.text, "x & yA");
         assert_eq!(child.line, 3);
         assert_eq!(root.child("empty").unwrap().line, 4);
+    }
+
+    #[test]
+    fn rejects_excessive_nesting() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert!(err.message.contains("nested deeper"), "{err:?}");
+        let ok = "<a>".repeat(MAX_DEPTH) + &"</a>".repeat(MAX_DEPTH);
+        assert!(parse(ok.as_bytes()).is_ok());
     }
 
     #[test]
