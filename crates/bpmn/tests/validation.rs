@@ -579,3 +579,54 @@ fn not_bpmn_at_all() {
         "{error}"
     );
 }
+
+#[test]
+fn duplicate_boundary_message_names_and_error_codes() {
+    let body = format!(
+        "{START_TO_END}<bpmn:task id=\"t\" />\
+         <bpmn:boundaryEvent id=\"m1\" attachedToRef=\"t\"><bpmn:messageEventDefinition messageRef=\"msg\" /></bpmn:boundaryEvent>\
+         <bpmn:boundaryEvent id=\"m2\" attachedToRef=\"t\"><bpmn:messageEventDefinition messageRef=\"msg\" /></bpmn:boundaryEvent>\
+         <bpmn:boundaryEvent id=\"e1\" attachedToRef=\"t\"><bpmn:errorEventDefinition errorRef=\"err\" /></bpmn:boundaryEvent>\
+         <bpmn:boundaryEvent id=\"e2\" attachedToRef=\"t\"><bpmn:errorEventDefinition errorRef=\"err\" /></bpmn:boundaryEvent>\
+         <bpmn:boundaryEvent id=\"e3\" attachedToRef=\"t\"><bpmn:errorEventDefinition /></bpmn:boundaryEvent>\
+         <bpmn:boundaryEvent id=\"e4\" attachedToRef=\"t\"><bpmn:errorEventDefinition /></bpmn:boundaryEvent>"
+    );
+    let roots = r#"<bpmn:message id="msg" name="cancel"><bpmn:extensionElements><zeebe:subscription correlationKey="=id" /></bpmn:extensionElements></bpmn:message>
+<bpmn:error id="err" errorCode="E1" />"#;
+    let xml = resource(&body, roots);
+    assert_error(
+        &xml,
+        "t",
+        "Multiple message event definitions with the same name 'cancel' are not allowed.",
+    );
+    assert_error(
+        &xml,
+        "t",
+        "Multiple error event definitions with the same errorCode 'E1' are not allowed.",
+    );
+    assert_error(
+        &xml,
+        "t",
+        "Multiple error catch events without a code are not allowed.",
+    );
+}
+
+#[test]
+fn duplicate_message_start_events() {
+    let body = r#"<bpmn:startEvent id="s1"><bpmn:messageEventDefinition messageRef="m1" /></bpmn:startEvent>
+<bpmn:startEvent id="s2"><bpmn:messageEventDefinition messageRef="m2" /></bpmn:startEvent>"#;
+    let roots = r#"<bpmn:message id="m1" name="go" /><bpmn:message id="m2" name="go" />"#;
+    assert_error(
+        &resource(body, roots),
+        "p",
+        "Multiple message event definitions with the same name 'go' are not allowed.",
+    );
+}
+
+#[test]
+fn non_interrupting_error_start_event() {
+    let body = format!(
+        "{START_TO_END}<bpmn:subProcess id=\"esp\" triggeredByEvent=\"true\"><bpmn:startEvent id=\"es\" isInterrupting=\"false\"><bpmn:errorEventDefinition /></bpmn:startEvent></bpmn:subProcess>"
+    );
+    assert_error(&resource(&body, ""), "es", "must be interrupting");
+}

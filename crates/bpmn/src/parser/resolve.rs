@@ -17,6 +17,7 @@ impl Builder<'_, '_, '_> {
         self.resolve_links();
         self.resolve_compensation();
         self.check_flow_ends();
+        self.check_duplicate_catch_events();
     }
 
     fn lookup(&self, id: Option<&str>) -> Option<ElementIdx> {
@@ -390,6 +391,104 @@ impl Builder<'_, '_, '_> {
             };
             self.diag.error(self.nodes[i], message);
         }
+    }
+}
+
+impl Builder<'_, '_, '_> {
+    /// Events that wait together (the boundary events of an activity, the start events of a
+    /// process, the event sub-process start events of a scope, the events after an event-based
+    /// gateway) must be distinguishable, as Zeebe requires: no two with the same message name,
+    /// signal name, error code or escalation code.
+    fn check_duplicate_catch_events(&mut self) {
+        let mut groups: Vec<(usize, Vec<ElementIdx>)> = Vec::new();
+        for (i, element) in self.elements.iter().enumerate() {
+            if !element.boundary_events.is_empty() {
+                groups.push((i, element.boundary_events.clone()));
+            }
+            if let ElementKind::EventBasedGateway { events } = &element.kind {
+                groups.push((i, events.clone()));
+            }
+            if let Some(scope) = element.flow_scope_data() {
+                if matches!(element.kind, ElementKind::Process(_)) {
+                    groups.push((i, scope.start_events.clone()));
+                }
+                let starts: Vec<ElementIdx> = scope
+                    .event_sub_processes
+                    .iter()
+                    .filter_map(|&esp| {
+                        self.elements[esp.index()]
+                            .flow_scope_data()
+                            .and_then(|data| data.start_events.first().copied())
+                    })
+                    .collect();
+                if !starts.is_empty() {
+                    groups.push((i, starts));
+                }
+            }
+        }
+        for (owner, events) in groups {
+            let mut seen: Vec<(&'static str, String)> = Vec::new();
+            let mut duplicates: Vec<String> = Vec::new();
+            for event in events {
+                let key = match catch_key(&self.elements[event.index()]) {
+                    Some(key) => key,
+                    None => continue,
+                };
+                if seen.contains(&key) {
+                    let (kind, value) = &key;
+                    let message = match value.as_str() {
+                        "" => format!("Multiple {kind} catch events without a code are not allowed."),
+                        value => format!("Multiple {kind} event definitions with the same {} '{value}' are not allowed.", key_attribute(kind)),
+                    };
+                    if !duplicates.contains(&message) {
+                        duplicates.push(message);
+                    }
+                } else {
+                    seen.push(key);
+                }
+            }
+            for message in duplicates {
+                self.diag.error(self.nodes[owner], &message);
+            }
+        }
+    }
+}
+
+/// What distinguishes a catch event within its group; `None` if it cannot clash (timers,
+/// expressions only known at runtime, receive tasks without a static name).
+fn catch_key(element: &crate::model::Element) -> Option<(&'static str, String)> {
+    let definition = match &element.kind {
+        ElementKind::ReceiveTask { message } => {
+            return message
+                .name
+                .as_static()
+                .map(|name| ("message", name.clone()))
+        }
+        _ => element.event_definition()?,
+    };
+    match definition {
+        EventDefinition::Message(message) => message
+            .name
+            .as_static()
+            .map(|name| ("message", name.clone())),
+        EventDefinition::Signal { name } => name.as_static().map(|name| ("signal", name.clone())),
+        EventDefinition::Error { code } => match code {
+            None => Some(("error", String::new())),
+            Some(code) => code.as_static().map(|code| ("error", code.clone())),
+        },
+        EventDefinition::Escalation { code } => match code {
+            None => Some(("escalation", String::new())),
+            Some(code) => code.as_static().map(|code| ("escalation", code.clone())),
+        },
+        _ => None,
+    }
+}
+
+fn key_attribute(kind: &str) -> &'static str {
+    match kind {
+        "error" => "errorCode",
+        "escalation" => "escalationCode",
+        _ => "name",
     }
 }
 

@@ -284,6 +284,14 @@ impl<'x> Builder<'_, '_, 'x> {
             Some(value) => self.boolean(node, "isInterrupting", value),
         };
         let event_type = events::event_type(&definition);
+        if event_type == BpmnEventType::Error && !interrupting {
+            // BPMN: an error ends the scope that raised it, so it cannot be caught without
+            // interrupting.
+            self.diag.error(
+                node,
+                "Error start events of event subprocesses must be interrupting",
+            );
+        }
         self.push(
             node,
             Some(scope),
