@@ -14,6 +14,7 @@
 mod error;
 mod log_store;
 mod state_store;
+mod tuning;
 
 pub use error::StorageError;
 pub use log_store::{LogBatch, LogStore};

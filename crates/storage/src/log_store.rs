@@ -105,13 +105,11 @@ impl LogStore {
         let path = partition_dir.join(crate::LOG_DIR);
         std::fs::create_dir_all(&path).map_err(StorageError::io("create log directory", &path))?;
 
-        let mut options = Options::default();
-        options.create_if_missing(true);
-        options.create_missing_column_families(true);
+        let mut options = crate::tuning::base_options();
+        options.set_block_based_table_factory(&crate::tuning::table_options(false));
         // Entries are written once in key order and read mostly near the tail; a larger memtable
         // keeps recent entries in memory and reduces flushes on the hot append path.
-        options.set_write_buffer_size(32 * 1024 * 1024);
-        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        options.set_write_buffer_size(16 * 1024 * 1024);
         let cfs = [
             ColumnFamilyDescriptor::new(rocksdb::DEFAULT_COLUMN_FAMILY_NAME, options.clone()),
             ColumnFamilyDescriptor::new(META_CF, Options::default()),

@@ -257,10 +257,8 @@ impl std::fmt::Debug for StateStore {
 }
 
 fn db_options() -> Options {
-    let mut options = Options::default();
-    options.create_if_missing(true);
-    options.create_missing_column_families(true);
-    options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    let mut options = crate::tuning::base_options();
+    options.set_block_based_table_factory(&crate::tuning::table_options(true));
     options
 }
 

@@ -1,0 +1,37 @@
+//! RocksDB options shared by the log and state stores.
+//!
+//! A node hosts several partitions, each with two RocksDB instances; they share one block cache
+//! so memory does not grow with the partition count.
+
+use std::sync::OnceLock;
+
+use rocksdb::{BlockBasedOptions, Cache, Options};
+
+/// Size of the block cache shared by every store in the process.
+const SHARED_BLOCK_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
+fn shared_block_cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    CACHE.get_or_init(|| Cache::new_lru_cache(SHARED_BLOCK_CACHE_BYTES))
+}
+
+/// Options common to both stores.
+pub(crate) fn base_options() -> Options {
+    let mut options = Options::default();
+    options.create_if_missing(true);
+    options.create_missing_column_families(true);
+    options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    options.set_max_background_jobs(2);
+    options
+}
+
+/// Table options: shared cache, plus bloom filters when the workload does point lookups of keys
+/// that may be absent (the engine's state does, the log does not).
+pub(crate) fn table_options(bloom_filter: bool) -> BlockBasedOptions {
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(shared_block_cache());
+    if bloom_filter {
+        table.set_bloom_filter(10.0, false);
+    }
+    table
+}
