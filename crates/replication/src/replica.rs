@@ -266,8 +266,18 @@ impl PartitionReplica {
     {
         let raft_config = Arc::new(config.raft_config()?);
         let dir = &config.partition_dir;
-        let log = Arc::new(LogStore::open(dir)?);
-        let state = Arc::new(StateStore::open(dir)?);
+        // Opening replays each database's write-ahead log: blocking work, done for both at once.
+        let (log, state) = {
+            let (log_dir, state_dir) = (dir.clone(), dir.clone());
+            let log = tokio::task::spawn_blocking(move || LogStore::open(&log_dir));
+            let state = tokio::task::spawn_blocking(move || StateStore::open(&state_dir));
+            let joined = |err: tokio::task::JoinError| {
+                ReplicationError::Stopped(format!("opening storage failed: {err}"))
+            };
+            let log = log.await.map_err(joined)?;
+            let state = state.await.map_err(joined)?;
+            (Arc::new(log?), Arc::new(state?))
+        };
         let (applied_tx, applied) = watch::channel(0);
         let alive = Arc::new(());
         let state_machine_alive = Arc::downgrade(&alive);

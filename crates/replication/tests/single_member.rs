@@ -59,10 +59,13 @@ async fn appends_commit_apply_in_order_and_survive_restart() {
 
     // Restart from disk with a fresh applier: state is recovered, leadership is quick.
     let applier = Arc::new(SumApplier::default());
+    let restarted = Instant::now();
     let replica = PartitionReplica::start(config(dir.path()), Arc::clone(&applier), NoPeers)
         .await
         .unwrap();
-    let elapsed = wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    let elapsed = restarted.elapsed();
+    eprintln!("restarted single member leads again {elapsed:?} after start");
     assert!(
         elapsed < Duration::from_millis(500),
         "leader again after {elapsed:?}"
@@ -300,4 +303,33 @@ fn raw_log_sync_rate() {
         "raw: {n} synced appends in {elapsed:?} = {:.0}/s",
         n as f64 / elapsed.as_secs_f64()
     );
+}
+
+/// Where restart time goes; run with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn restart_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica = PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+        .await
+        .unwrap();
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    append_values(&replica, 1..=100).await;
+    replica.shutdown().await.unwrap();
+
+    let t = Instant::now();
+    drop(hornet_storage::LogStore::open(dir.path()).unwrap());
+    let log_open = t.elapsed();
+    let t = Instant::now();
+    drop(StateStore::open(dir.path()).unwrap());
+    let state_open = t.elapsed();
+    let t = Instant::now();
+    let replica = PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+        .await
+        .unwrap();
+    let started = t.elapsed();
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    let leading = t.elapsed();
+    eprintln!("log open {log_open:?}, state open {state_open:?}, start {started:?}, leader {leading:?}");
+    replica.shutdown().await.unwrap();
 }
