@@ -407,8 +407,8 @@ pub struct MultiInstanceBody {
 pub struct LoopCharacteristics {
     /// `isSequential`.
     pub sequential: bool,
-    /// The collection to iterate over.
-    pub input_collection: ExprOrStatic<String>,
+    /// The collection to iterate over (always an expression, as Zeebe requires).
+    pub input_collection: Expression,
     /// The variable that holds the current item in each inner instance.
     pub input_element: Option<String>,
     /// The variable that collects the results (created on the body's scope).

@@ -338,10 +338,7 @@ fn multi_instance_activities_get_a_body() {
     assert_eq!(inner.outputs.len(), 1);
     let characteristics = &multi_instance.loop_characteristics;
     assert!(!characteristics.sequential);
-    assert_eq!(
-        expression_source(&characteristics.input_collection),
-        "customers"
-    );
+    assert_eq!(characteristics.input_collection.source(), "customers");
     assert_eq!(characteristics.input_element.as_deref(), Some("customer"));
     assert_eq!(
         characteristics.output_collection.as_deref(),

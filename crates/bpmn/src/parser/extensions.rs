@@ -296,9 +296,8 @@ pub(crate) fn loop_characteristics(
         );
         return None;
     };
-    let input_collection = diag
-        .expression(owner, "the inputCollection", zeebe.attr("inputCollection"))
-        .map(ExprOrStatic::Expression);
+    let input_collection =
+        diag.expression(owner, "the inputCollection", zeebe.attr("inputCollection"));
     let non_empty = |name: &str| {
         zeebe
             .attr(name)

@@ -5,9 +5,7 @@
 use super::events::{self, EventContext};
 use super::extensions;
 use super::{element_label, Diagnostics, RootElements};
-use crate::model::{
-    Element, ElementIdx, ElementKind, FlowScope, LoopCharacteristics, MultiInstanceBody, Process,
-};
+use crate::model::{Element, ElementIdx, ElementKind, FlowScope, MultiInstanceBody, Process};
 use crate::xml::{Node, Ns};
 use hornet_protocol::{BpmnElementType, BpmnEventType};
 use std::collections::HashMap;
@@ -427,7 +425,12 @@ impl<'x> Builder<'_, '_, 'x> {
                 "Standard loop characteristics are not supported; use multi-instance instead",
             );
         }
-        let Some(loop_node) = node.bpmn_child("multiInstanceLoopCharacteristics") else {
+        // Invalid loop characteristics are reported and the activity is kept plain: the
+        // resource is rejected anyway, and the rest of it is still checked.
+        let loop_characteristics = node
+            .bpmn_child("multiInstanceLoopCharacteristics")
+            .and_then(|loop_node| extensions::loop_characteristics(node, loop_node, self.diag));
+        let Some(loop_characteristics) = loop_characteristics else {
             let idx = self.activity_element(node, scope);
             self.register(node, idx);
             return idx;
@@ -447,23 +450,16 @@ impl<'x> Builder<'_, '_, 'x> {
             properties: Vec::new(),
             is_for_compensation: is_true(node.attr("isForCompensation")),
             line: self.diag.line(node.offset),
-            kind: ElementKind::ParallelGateway,
+            // Replaced below, once the inner activity has its index.
+            kind: ElementKind::Task,
         });
         self.nodes.push(node);
         self.register(node, body);
-        let loop_characteristics = extensions::loop_characteristics(node, loop_node, self.diag);
         let inner = self.activity_element(node, body);
-        self.elements[body.index()].kind = match loop_characteristics {
-            Some(loop_characteristics) => ElementKind::MultiInstanceBody(MultiInstanceBody {
-                inner,
-                loop_characteristics,
-            }),
-            // Already reported; keep a well-formed model so that later checks can run.
-            None => ElementKind::MultiInstanceBody(MultiInstanceBody {
-                inner,
-                loop_characteristics: LoopCharacteristics::placeholder(),
-            }),
-        };
+        self.elements[body.index()].kind = ElementKind::MultiInstanceBody(MultiInstanceBody {
+            inner,
+            loop_characteristics,
+        });
         body
     }
 
@@ -573,21 +569,6 @@ impl<'x> Builder<'_, '_, 'x> {
                 );
                 true
             }
-        }
-    }
-}
-
-impl LoopCharacteristics {
-    /// Stands in for loop characteristics that failed validation (the resource is rejected, so
-    /// this never reaches the engine).
-    fn placeholder() -> Self {
-        LoopCharacteristics {
-            sequential: false,
-            input_collection: crate::model::ExprOrStatic::Static(String::new()),
-            input_element: None,
-            output_collection: None,
-            output_element: None,
-            completion_condition: None,
         }
     }
 }
