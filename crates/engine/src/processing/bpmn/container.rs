@@ -16,9 +16,14 @@ use hornet_protocol::{
     RecordKind, RecordValue, Rejection, RejectionType,
 };
 
-/// An interrupting event waiting for the element instance `key` (or its children) to terminate.
-pub(crate) fn pending_interruption(ctx: &Ctx<'_>, key: Key) -> Result<Option<EventTrigger>, EngineError> {
-    element_instances::event_trigger(&ctx.state, key)
+/// An interrupting event waiting for the element instance `key` (of element `element_id`), or its
+/// children, to terminate. (A trigger naming the element itself holds the variables that started it.)
+pub(crate) fn pending_interruption(
+    ctx: &Ctx<'_>,
+    key: Key,
+    element_id: &str,
+) -> Result<Option<EventTrigger>, EngineError> {
+    Ok(element_instances::event_trigger(&ctx.state, key)?.filter(|t| t.element_id != element_id))
 }
 
 pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
@@ -121,7 +126,7 @@ pub(crate) fn terminate_children(ctx: &mut Ctx<'_>, scope_key: Key) -> Result<bo
 /// boundary event of the element, or its flow scope (terminating, or starting an interrupting event
 /// sub-process, or completing).
 pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
-    let interruption = pending_interruption(ctx, el.key)?;
+    let interruption = pending_interruption(ctx, el.key, &el.record.element_id)?;
     let awaiting = if matches!(el.element().kind, ElementKind::Process(_)) {
         element_instances::awaiting_result(&ctx.state, el.key)?
     } else {
@@ -168,7 +173,7 @@ pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engin
             }
         }
         ElementState::Activated if scope.active_children == 0 => {
-            if let Some(trigger) = pending_interruption(ctx, scope.key)? {
+            if let Some(trigger) = pending_interruption(ctx, scope.key, &scope.record.element_id)? {
                 if let Some(scope_el) = ElementCtx::of_instance(ctx, &scope)? {
                     events::activate_triggered_event_sub_process(ctx, &scope_el, &trigger)?;
                 }

@@ -99,7 +99,7 @@ pub(crate) fn end_of_path(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     if scope.state == ElementState::Activated
         && scope.active_children == 0
         && scope.active_flows == 0
-        && container::pending_interruption(ctx, scope.key)?.is_none()
+        && container::pending_interruption(ctx, scope.key, &scope.record.element_id)?.is_none()
     {
         ctx.follow_up(
             scope.key,
