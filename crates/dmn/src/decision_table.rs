@@ -25,17 +25,6 @@ pub(crate) fn evaluate(
     for input in &table.inputs {
         let value = input.expr.evaluate(vars, settings)?;
         let value = defs.coerce(value, input.type_ref.as_ref(), settings);
-        if let Some(allowed) = &input.input_values {
-            if !value.is_null() && !allowed.test(&value, vars, settings)? {
-                return Err(DmnError::Evaluation {
-                    element_id: input.id.clone(),
-                    message: format!(
-                        "input value {value} is not one of the input values '{}'",
-                        allowed.source
-                    ),
-                });
-            }
-        }
         details.inputs.push(EvaluatedInput {
             input_id: input.id.clone(),
             input_name: input
@@ -86,6 +75,10 @@ pub(crate) fn evaluate(
                 .collect(),
         });
         hits.push(Hit { index, values });
+        // Like Zeebe (dmn-scala), FIRST reports and evaluates only the first matching rule.
+        if table.hit_policy == HitPolicy::First {
+            break;
+        }
     }
     apply_hit_policy(ev, table, vars, hits)
 }
@@ -127,29 +120,25 @@ fn apply_hit_policy(
         hit_policy: policy_name(table.hit_policy),
         message,
     };
-    let single_hit = matches!(
-        table.hit_policy,
-        HitPolicy::Unique | HitPolicy::First | HitPolicy::Priority | HitPolicy::Any
-    );
     if hits.is_empty() {
-        let has_default = table.outputs.iter().any(|o| o.default_output.is_some());
-        if has_default || single_hit {
-            let mut defaults = Vec::with_capacity(table.outputs.len());
-            for o in &table.outputs {
-                defaults.push(match &o.default_output {
-                    Some(d) => d.evaluate(vars, ev.settings)?,
-                    None => Value::Null,
-                });
+        // As in Zeebe (dmn-scala), for every hit policy: the default output entries (only the
+        // outputs that have one), else null.
+        let mut defaults = Context::new();
+        for o in &table.outputs {
+            if let Some(d) = &o.default_output {
+                defaults.insert(
+                    o.name.clone().unwrap_or_default(),
+                    d.evaluate(vars, ev.settings)?,
+                );
             }
-            if !has_default {
-                return Ok(Value::Null);
-            }
-            return Ok(row_value(table, defaults));
         }
-        return Ok(match table.hit_policy {
-            HitPolicy::Collect(Some(Aggregation::Count)) => Value::number(0),
-            HitPolicy::Collect(Some(_)) => Value::Null,
-            _ => Value::List(Vec::new()),
+        return Ok(match defaults.len() {
+            0 => Value::Null,
+            1 if table.outputs.len() == 1 => defaults
+                .into_entries()
+                .next()
+                .map_or(Value::Null, |(_, v)| v),
+            _ => Value::Context(defaults),
         });
     }
     match table.hit_policy {

@@ -331,7 +331,6 @@ pub(crate) struct TableInput {
     pub label: Option<String>,
     pub expr: FeelExpr,
     pub type_ref: Option<TypeRef>,
-    pub input_values: Option<FeelTests>,
 }
 
 #[derive(Debug, Clone)]

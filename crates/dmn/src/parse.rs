@@ -521,15 +521,18 @@ impl Builder {
                 })?;
             let text = ie.child_text("text").unwrap_or("");
             let expr = self.expr(text, &id, ie.line);
-            let input_values = input.child("inputValues").and_then(|v| {
+            // Input values must be valid unary tests, but like Zeebe (dmn-scala) evaluation
+            // does not reject inputs outside them.
+            if let Some(v) = input.child("inputValues") {
                 let text = v.child_text("text").unwrap_or("").trim().to_string();
-                (!text.is_empty()).then(|| self.tests(&text, &id, v.line))
-            });
+                if !text.is_empty() {
+                    self.tests(&text, &id, v.line);
+                }
+            }
             inputs.push(TableInput {
                 label: input.attr("label").map(str::to_string),
                 expr,
                 type_ref: ie.attr("typeRef").and_then(TypeRef::parse),
-                input_values,
                 id,
             });
         }

@@ -180,27 +180,27 @@ fn decision_table(t: &DecisionTable) -> Option<String> {
             None => "null".into(),
         })
         .collect();
-    let default = row(defaults);
+    let default = if t.outputs.iter().any(|o| o.default_output.is_some()) {
+        row(defaults)
+    } else {
+        "null".to_string()
+    };
     let all = format!("(for h in {HITS} return h.hit)");
     let result = match t.hit_policy {
-        HitPolicy::Unique => format!(
-            "if count({HITS}) = 1 then {HITS}[1].hit else if count({HITS}) = 0 then {default} else null"
-        ),
-        HitPolicy::First => {
-            format!("if count({HITS}) > 0 then {HITS}[1].hit else {default}")
+        HitPolicy::Unique => format!("if count({HITS}) = 1 then {HITS}[1].hit else null"),
+        HitPolicy::First => format!("{HITS}[1].hit"),
+        HitPolicy::Any => {
+            format!("if count(distinct values({all})) = 1 then {HITS}[1].hit else null")
         }
-        HitPolicy::Any => format!(
-            "if count({HITS}) = 0 then {default} else if count(distinct values({all})) = 1 then {HITS}[1].hit else null"
-        ),
         HitPolicy::RuleOrder | HitPolicy::Collect(None) => all,
         HitPolicy::Collect(Some(Aggregation::Count)) => format!("count({HITS})"),
-        HitPolicy::Collect(Some(Aggregation::Sum)) => {
-            format!("if count({HITS}) = 0 then null else sum({all})")
-        }
+        HitPolicy::Collect(Some(Aggregation::Sum)) => format!("sum({all})"),
         HitPolicy::Collect(Some(Aggregation::Min)) => format!("min({all})"),
         HitPolicy::Collect(Some(Aggregation::Max)) => format!("max({all})"),
         HitPolicy::Priority | HitPolicy::OutputOrder => return None,
     };
+    // No match: the default outputs (or null) whatever the hit policy, as evaluated natively.
+    let result = format!("if count({HITS}) = 0 then {default} else {result}");
     entries.push(format!("{RESULT_KEY}: {result}"));
     Some(format!("({{{}}}.{RESULT_KEY})", entries.join(", ")))
 }

@@ -80,6 +80,29 @@ fn first_returns_the_first_match_in_rule_order() {
     let xml = model("FIRST", WORDS, None);
     assert_eq!(eval(&xml, 12).unwrap(), Value::string("low"));
     assert_eq!(eval(&xml, -1).unwrap(), Value::Null);
+    // Only the first matching rule is reported (and its outputs evaluated), as in Zeebe.
+    let defs = parse_definitions(xml.as_bytes()).unwrap();
+    let mut vars = BTreeMap::new();
+    vars.insert("x".to_string(), Value::number(12));
+    let result = defs
+        .evaluate_decision("d", &vars, EvalSettings::default())
+        .unwrap();
+    let rules: Vec<&str> = result.evaluated_decisions[0]
+        .matched_rules
+        .iter()
+        .map(|r| r.rule_id.as_str())
+        .collect();
+    assert_eq!(rules, ["r1"]);
+}
+
+#[test]
+fn inputs_outside_the_input_values_are_still_evaluated() {
+    let xml = model("FIRST", WORDS, None).replace(
+        "<inputExpression typeRef=\"number\"><text>x</text></inputExpression>",
+        "<inputExpression typeRef=\"number\"><text>x</text></inputExpression><inputValues><text>[0..3]</text></inputValues>",
+    );
+    assert!(xml.contains("inputValues"));
+    assert_eq!(eval(&xml, 7).unwrap(), Value::string("low"));
 }
 
 #[test]
@@ -116,10 +139,14 @@ fn rule_order_output_order_and_collect_return_lists() {
         eval(&model("COLLECT", WORDS, None), 7).unwrap(),
         strings(&["low", "mid"])
     );
-    // No match: an empty list.
+    // No match and no default output: null for every hit policy, as in Zeebe (dmn-scala).
     assert_eq!(
         eval(&model("RULE ORDER", WORDS, None), -1).unwrap(),
-        Value::List(vec![])
+        Value::Null
+    );
+    assert_eq!(
+        eval(&model("COLLECT", WORDS, None), -1).unwrap(),
+        Value::Null
     );
 }
 
@@ -144,6 +171,10 @@ fn collect_aggregations() {
     );
     assert_eq!(
         eval(&model("COLLECT COUNT", numbers, None), -1).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        eval(&model("COLLECT COUNT", numbers, Some("0")), -1).unwrap(),
         Value::number(0)
     );
     assert_eq!(
