@@ -273,8 +273,8 @@ pub enum ElementKind {
 
     /// An exclusive gateway; `default_flow` is one of its outgoing flows.
     ExclusiveGateway { default_flow: Option<ElementIdx> },
-    /// An inclusive gateway; `default_flow` is one of its outgoing flows. As a join it waits
-    /// for `incoming.len()` flows (Zeebe's simplified join semantics).
+    /// An inclusive gateway; `default_flow` is one of its outgoing flows. Which incoming flows a
+    /// join waits for is the engine's decision (`incoming` lists them all).
     InclusiveGateway { default_flow: Option<ElementIdx> },
     /// A parallel gateway; as a join it waits for `incoming.len()` flows.
     ParallelGateway,

@@ -222,10 +222,7 @@ impl<'a> Diagnostics<'a> {
         match Expression::parse(source) {
             Ok(expression) => Some(expression),
             Err(error) => {
-                self.error(
-                    node,
-                    &format!("Invalid FEEL expression in {what} '={source}': {error}"),
-                );
+                self.error(node, &format!("Invalid FEEL expression in {what}: {error}"));
                 None
             }
         }
