@@ -7,6 +7,10 @@ use crate::result::{EvaluatedInput, EvaluatedOutput, MatchedRule};
 use hornet_feel::{Context, Number, Value, Variables};
 use std::cmp::Ordering;
 
+/// Zeebe truncates an input's expression text to this many characters when it names an input
+/// without label.
+const INPUT_NAME_CHARS: usize = 30;
+
 /// The outputs of one matched rule.
 struct Hit {
     index: usize,
@@ -27,10 +31,16 @@ pub(crate) fn evaluate(
         let value = defs.coerce(value, input.type_ref.as_ref(), settings);
         details.inputs.push(EvaluatedInput {
             input_id: input.id.clone(),
-            input_name: input
-                .label
-                .clone()
-                .unwrap_or_else(|| input.expr.source.trim().to_string()),
+            // As Zeebe reports it: the label, else the expression text cut to 30 characters.
+            input_name: input.label.clone().unwrap_or_else(|| {
+                input
+                    .expr
+                    .source
+                    .trim()
+                    .chars()
+                    .take(INPUT_NAME_CHARS)
+                    .collect()
+            }),
             value: value.clone(),
         });
         inputs.push(value);
@@ -65,10 +75,11 @@ pub(crate) fn evaluate(
                 .zip(&values)
                 .map(|(o, v)| EvaluatedOutput {
                     output_id: o.id.clone(),
+                    // Zeebe (like the Modeler) favours the label over the name.
                     output_name: o
-                        .name
+                        .label
                         .clone()
-                        .or_else(|| o.label.clone())
+                        .or_else(|| o.name.clone())
                         .unwrap_or_default(),
                     value: v.clone(),
                 })

@@ -31,7 +31,7 @@ pub struct EvaluatedDecision {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluatedInput {
     pub input_id: String,
-    /// The input's label, or its expression text if it has none.
+    /// The input's label, or else its expression text cut to 30 characters (as Zeebe does).
     pub input_name: String,
     pub value: Value,
 }
@@ -49,7 +49,7 @@ pub struct MatchedRule {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluatedOutput {
     pub output_id: String,
-    /// The output's name, or its label if it has no name.
+    /// The output's label, or else its name (Zeebe favours the label).
     pub output_name: String,
     pub value: Value,
 }

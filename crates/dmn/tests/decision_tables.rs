@@ -21,7 +21,7 @@ fn model(hit_policy: &str, outputs: [&str; 3], default: Option<&str>) -> String 
     <informationRequirement><requiredInput href="#in_x"/></informationRequirement>
     <decisionTable id="table" hitPolicy="{policy}"{aggregation}>
       <input id="input1" label="X"><inputExpression typeRef="number"><text>x</text></inputExpression></input>
-      <output id="out1" name="out"><outputValues><text>"high","mid","low"</text></outputValues>{default}</output>
+      <output id="out1" name="out" label="Out Label"><outputValues><text>"high","mid","low"</text></outputValues>{default}</output>
       <rule id="r1"><inputEntry><text>&gt;= 0</text></inputEntry><outputEntry><text>{}</text></outputEntry></rule>
       <rule id="r2"><inputEntry><text>&gt;= 5</text></inputEntry><outputEntry><text>{}</text></outputEntry></rule>
       <rule id="r3"><inputEntry><text>&gt;= 10</text></inputEntry><outputEntry><text>{}</text></outputEntry></rule>
@@ -209,7 +209,11 @@ fn reports_inputs_and_matched_rules() {
         .collect();
     assert_eq!(rules, [("r1", 1), ("r2", 2)]);
     assert_eq!(evaluated.matched_rules[1].outputs[0].output_id, "out1");
-    assert_eq!(evaluated.matched_rules[1].outputs[0].output_name, "out");
+    // Zeebe names outputs by label first.
+    assert_eq!(
+        evaluated.matched_rules[1].outputs[0].output_name,
+        "Out Label"
+    );
     assert_eq!(
         evaluated.matched_rules[1].outputs[0].value,
         Value::string("mid")
@@ -221,7 +225,7 @@ fn several_outputs_make_a_context() {
     let xml = r#"<definitions xmlns="https://www.omg.org/spec/DMN/20230324/MODEL/" id="defs" name="t" namespace="t">
   <decision id="d" name="d">
     <decisionTable id="t" hitPolicy="UNIQUE">
-      <input id="i"><inputExpression><text>x</text></inputExpression></input>
+      <input id="i"><inputExpression><text>x + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0 + 0</text></inputExpression></input>
       <output id="o1" name="a"/><output id="o2" name="b"/>
       <rule id="r"><inputEntry><text>-</text></inputEntry><outputEntry><text>1</text></outputEntry><outputEntry><text>x + 1</text></outputEntry></rule>
     </decisionTable>
@@ -232,11 +236,15 @@ fn several_outputs_make_a_context() {
     vars.insert("x".to_string(), Value::number(41));
     let out = defs
         .evaluate_decision("d", &vars, EvalSettings::default())
-        .unwrap()
-        .output;
-    let Value::Context(ctx) = out else {
-        panic!("expected a context, got {out:?}")
+        .unwrap();
+    let Value::Context(ctx) = out.output else {
+        panic!("expected a context, got {:?}", out.output)
     };
+    // Without label an input is named by its expression, cut to 30 characters as in Zeebe.
+    assert_eq!(
+        out.evaluated_decisions[0].inputs[0].input_name,
+        "x + 0 + 0 + 0 + 0 + 0 + 0 + 0 "
+    );
     assert_eq!(ctx.get("a"), Some(&Value::number(1)));
     assert_eq!(ctx.get("b"), Some(&Value::number(42)));
 }
