@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// A line and column in the XML resource (both 1-based; the column counts characters).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TextPosition {
     /// 1-based line.
     pub line: u32,
@@ -60,7 +60,7 @@ impl fmt::Display for ValidationErrors {
 }
 
 /// One validation problem, Zeebe style: `Element: <id>\n    - ERROR: <message>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ValidationError {
     /// The id of the offending element (the `definitions` id, or `definitions` if it has none,
     /// for resource-wide problems).

@@ -158,3 +158,41 @@ fn attribute_values_replaced_with_garbage_do_not_panic() {
         }
     }
 }
+
+/// Large resources stay linear: a long valid chain and a resource full of errors.
+#[test]
+fn large_resources_parse_in_linear_time() {
+    const N: usize = 2_000;
+    let mut body = String::from(
+        r#"<startEvent id="s" /><sequenceFlow id="f0" sourceRef="s" targetRef="t0" />"#,
+    );
+    for i in 0..N {
+        body.push_str(&format!(
+            r#"<serviceTask id="t{i}"><extensionElements><zeebe:taskDefinition type="work" /><zeebe:ioMapping><zeebe:input source="=x + {i}" target="v{i}" /></zeebe:ioMapping></extensionElements></serviceTask>
+<boundaryEvent id="b{i}" attachedToRef="t{i}"><compensateEventDefinition /></boundaryEvent>
+<task id="h{i}" isForCompensation="true" /><association id="a{i}" sourceRef="b{i}" targetRef="h{i}" />
+<sequenceFlow id="f{}" sourceRef="t{i}" targetRef="t{}" />"#,
+            i + 1,
+            i + 1
+        ));
+    }
+    body.push_str(&format!(r#"<endEvent id="t{N}" />"#));
+    let xml = format!(
+        r#"<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d"><process id="p" isExecutable="true">{body}</process></definitions>"#
+    );
+    let processes = parse_definitions(xml.as_bytes()).expect("valid");
+    // The process, start event, first flow, 4 elements per step and the end event.
+    assert_eq!(processes[0].len(), 4 * N + 4);
+
+    // Every task invalid and every id duplicated: all errors are still listed, once each.
+    let invalid = xml
+        .replace("</process>", &format!("{body}</process>"))
+        .replace(r#"<zeebe:taskDefinition type="work" />"#, "");
+    let error = parse_definitions(invalid.as_bytes()).unwrap_err();
+    let missing = error
+        .problems()
+        .iter()
+        .filter(|p| p.message.contains("zeebe:taskDefinition"))
+        .count();
+    assert_eq!(missing, 2 * N);
+}

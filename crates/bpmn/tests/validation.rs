@@ -292,7 +292,11 @@ fn invalid_feel_names_element_attribute_and_error() {
         .expect("error on task");
     assert!(error.message.contains("job type"), "{}", error.message);
     assert!(error.message.contains("'a +'"), "{}", error.message);
-    assert!(error.message.contains("expected an expression"), "{}", error.message);
+    assert!(
+        error.message.contains("expected an expression"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]

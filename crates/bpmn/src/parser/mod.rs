@@ -13,7 +13,7 @@ use crate::error::{BpmnError, ValidationError, ValidationErrors};
 use crate::model::{ExprOrStatic, Process};
 use crate::xml::{self, LineIndex, Node, Ns};
 use hornet_feel::Expression;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Parses one BPMN resource and returns its executable processes, in document order.
 ///
@@ -161,9 +161,10 @@ impl<'a> Diagnostics<'a> {
             return Ok(());
         }
         self.errors.sort_by_key(|(offset, _)| *offset);
+        let mut seen = HashSet::with_capacity(self.errors.len());
         let mut errors: Vec<ValidationError> = Vec::with_capacity(self.errors.len());
         for (_, error) in self.errors {
-            if !errors.contains(&error) {
+            if seen.insert(error.clone()) {
                 errors.push(error);
             }
         }

@@ -5,7 +5,7 @@
 use super::scope::Builder;
 use crate::model::{ElementIdx, ElementKind, EventDefinition};
 use hornet_protocol::{BpmnElementType, BpmnEventType};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 impl Builder<'_, '_, '_> {
     pub(crate) fn resolve(&mut self) {
@@ -325,6 +325,11 @@ impl Builder<'_, '_, '_> {
         }
         self.compensation_throws = throws;
 
+        // The first association from a boundary event names its handler.
+        let mut handlers: HashMap<&str, &str> = HashMap::new();
+        for (source, target) in &self.associations {
+            handlers.entry(source.trim()).or_insert(target.trim());
+        }
         for boundary in 0..self.elements.len() {
             let is_compensation_boundary = self.elements[boundary].element_type
                 == BpmnElementType::BoundaryEvent
@@ -333,11 +338,9 @@ impl Builder<'_, '_, '_> {
                 continue;
             }
             let id = self.elements[boundary].id.clone();
-            let handler = self
-                .associations
-                .iter()
-                .find(|(source, _)| source.trim() == id)
-                .and_then(|(_, target)| self.lookup(Some(target)))
+            let handler = handlers
+                .get(id.as_str())
+                .and_then(|target| self.lookup(Some(target)))
                 .filter(|&idx| is_activity(self.elements[idx.index()].element_type));
             if let Some(handler) = handler {
                 if !self.elements[handler.index()].is_for_compensation {
@@ -427,14 +430,14 @@ impl Builder<'_, '_, '_> {
             }
         }
         for (owner, events) in groups {
-            let mut seen: Vec<(&'static str, String)> = Vec::new();
+            let mut seen: HashSet<(&'static str, String)> = HashSet::new();
             let mut duplicates: Vec<String> = Vec::new();
             for event in events {
                 let key = match catch_key(&self.elements[event.index()]) {
                     Some(key) => key,
                     None => continue,
                 };
-                if seen.contains(&key) {
+                if !seen.insert(key.clone()) {
                     let (kind, value) = &key;
                     let message = match value.as_str() {
                         "" => format!("Multiple {kind} catch events without a code are not allowed."),
@@ -443,8 +446,6 @@ impl Builder<'_, '_, '_> {
                     if !duplicates.contains(&message) {
                         duplicates.push(message);
                     }
-                } else {
-                    seen.push(key);
                 }
             }
             for message in duplicates {
