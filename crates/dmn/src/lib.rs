@@ -183,3 +183,16 @@ impl Definitions {
         eval::Evaluator::new(self, settings).invoke_bkm(bkm, &args, &hornet_feel::EmptyVariables)
     }
 }
+
+/// The engine shares parsed models between threads.
+#[cfg(test)]
+mod thread_safety {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn models_and_results_are_send_and_sync() {
+        assert_send_sync::<super::Definitions>();
+        assert_send_sync::<super::DecisionResult>();
+        assert_send_sync::<super::EvaluationFailure>();
+    }
+}

@@ -74,6 +74,19 @@ pub(crate) fn parse(src: &[u8]) -> Result<Definitions, DmnError> {
             "decisionService" => defs
                 .decision_services
                 .push(builder.decision_service(child)?),
+            // Elements of imported models cannot be resolved from one document.
+            "import" => builder.errors.push(DmnError::Unsupported {
+                element_id: child
+                    .attr("name")
+                    .or_else(|| child.attr("namespace"))
+                    .unwrap_or("import")
+                    .to_string(),
+                feature: format!(
+                    "imports (<import> of '{}' at line {})",
+                    child.attr("namespace").unwrap_or(""),
+                    child.line
+                ),
+            }),
             _ => {}
         }
     }

@@ -121,3 +121,27 @@ fn malformed_xml_and_wrong_roots_are_rejected() {
     ));
     assert!(matches!(parse_definitions(b""), Err(DmnError::Xml { .. })));
 }
+
+#[test]
+fn imports_are_reported_as_unsupported() {
+    let xml = doc(
+        r#"<import name="other" namespace="urn:other" importType="https://www.omg.org/spec/DMN/20230324/MODEL/"/>
+<decision id="d" name="d"><literalExpression><text>other.x</text></literalExpression></decision>"#,
+    );
+    match parse_definitions(xml.as_bytes()) {
+        Err(DmnError::Unsupported {
+            element_id,
+            feature,
+        }) => {
+            assert_eq!(element_id, "other");
+            assert!(feature.contains("urn:other"), "{feature}");
+        }
+        other => panic!("expected an unsupported error, got {other:?}"),
+    }
+    // Leniently parsed, the rest of the model still evaluates.
+    let defs = parse_definitions_lenient(xml.as_bytes()).unwrap();
+    assert_eq!(defs.compile_errors().len(), 1);
+    assert!(defs
+        .evaluate_decision("d", &hornet_feel::EmptyVariables, Default::default())
+        .is_ok());
+}
