@@ -7,6 +7,7 @@
 //! that validation errors can name a line and column.
 
 use crate::error::{BpmnError, TextPosition};
+use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
@@ -188,7 +189,8 @@ pub(crate) fn parse(source: &str) -> Result<Document<'_>, BpmnError> {
                 let offset = tag_offset(before);
                 let parent_kept = stack.last().is_none_or(|parent| parent.is_some());
                 let node = if parent_kept {
-                    element(&reader, start, offset).map_err(|message| malformed(message, offset))?
+                    element(&reader, start, offset)
+                        .map_err(|(message, at)| malformed(message, at))?
                 } else {
                     None
                 };
@@ -313,39 +315,56 @@ fn close(stack: &mut [Option<Node>], root: &mut Option<Node>, node: Option<Node>
 }
 
 /// Builds a kept element from a start tag, or `None` if it is in a foreign namespace.
+///
+/// Errors carry the byte offset they refer to.
 fn element(
     reader: &NsReader<&[u8]>,
     start: &BytesStart<'_>,
     offset: usize,
-) -> Result<Option<Node>, String> {
+) -> Result<Option<Node>, (String, usize)> {
     let (resolved, local) = reader.resolve_element(start.name());
     let ns = match resolved {
         ResolveResult::Bound(ns) if ns.as_ref() == BPMN_NS => Ns::Bpmn,
         ResolveResult::Bound(ns) if ns.as_ref() == ZEEBE_NS => Ns::Zeebe,
         ResolveResult::Bound(_) | ResolveResult::Unbound => return Ok(None),
         ResolveResult::Unknown(prefix) => {
-            return Err(format!(
-                "unknown namespace prefix '{}' of element '{}'",
-                String::from_utf8_lossy(&prefix),
-                qname(start.name())
+            return Err((
+                format!(
+                    "unknown namespace prefix '{}' of element '{}'",
+                    String::from_utf8_lossy(&prefix),
+                    qname(start.name())
+                ),
+                offset,
             ))
         }
     };
     let name = std::str::from_utf8(local.as_ref())
-        .map_err(|_| "element name is not valid UTF-8".to_string())?
+        .map_err(|_| ("element name is not valid UTF-8".to_string(), offset))?
         .to_string();
     let mut attrs = Vec::new();
     for attribute in start.attributes().with_checks(true) {
-        let attribute = attribute.map_err(|error| format!("in element '{name}': {error}"))?;
+        let attribute = attribute.map_err(|error| {
+            (
+                format!("in element '{name}': {}", describe_attr_error(&error)),
+                offset + 1 + attr_error_position(&error),
+            )
+        })?;
         let (resolved, local) = reader.resolve_attribute(attribute.key);
         if !matches!(resolved, ResolveResult::Unbound) {
             continue;
         }
-        let key = std::str::from_utf8(local.as_ref())
-            .map_err(|_| format!("an attribute name of element '{name}' is not valid UTF-8"))?;
-        let value = attribute
-            .unescape_value()
-            .map_err(|error| format!("attribute '{key}' of element '{name}': {error}"))?;
+        let key = std::str::from_utf8(local.as_ref()).map_err(|_| {
+            (
+                format!("an attribute name of element '{name}' is not valid UTF-8"),
+                offset,
+            )
+        })?;
+        let value = attribute.unescape_value().map_err(|error| {
+            (
+                format!("attribute '{key}' of element '{name}': {error}"),
+                offset,
+            )
+        })?;
         attrs.push((key.to_string(), value.into_owned()));
     }
     Ok(Some(Node {
@@ -356,6 +375,29 @@ fn element(
         text: String::new(),
         offset,
     }))
+}
+
+/// Where an attribute error is, relative to the character after the tag's `<`.
+fn attr_error_position(error: &AttrError) -> usize {
+    match *error {
+        AttrError::ExpectedEq(at)
+        | AttrError::ExpectedValue(at)
+        | AttrError::UnquotedValue(at)
+        | AttrError::ExpectedQuote(at, _)
+        | AttrError::Duplicated(at, _) => at,
+    }
+}
+
+/// The attribute error without its relative position (the caller reports an absolute one).
+fn describe_attr_error(error: &AttrError) -> String {
+    match error {
+        AttrError::ExpectedEq(_) => "an attribute name must be followed by '='".to_string(),
+        AttrError::ExpectedValue(_) => "an attribute value is missing after '='".to_string(),
+        AttrError::UnquotedValue(_) | AttrError::ExpectedQuote(..) => {
+            "an attribute value must be enclosed in quotes".to_string()
+        }
+        AttrError::Duplicated(..) => "an attribute is given twice".to_string(),
+    }
 }
 
 fn qname(name: QName<'_>) -> String {
@@ -425,6 +467,26 @@ mod tests {
             panic!("expected malformed XML");
         };
         assert_eq!(position.line, 3, "{message}");
+    }
+
+    #[test]
+    fn attribute_errors_point_at_the_attribute() {
+        let xml = "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n  <process id=\"a\"\n    name=x/>\n</definitions>";
+        let Err(BpmnError::MalformedXml { position, message }) = parse(xml) else {
+            panic!("expected malformed XML");
+        };
+        assert_eq!(
+            position,
+            TextPosition {
+                line: 3,
+                column: 10
+            },
+            "{message}"
+        );
+        assert_eq!(
+            message,
+            "in element 'process': an attribute value must be enclosed in quotes"
+        );
     }
 
     #[test]
