@@ -7,6 +7,9 @@ use crate::span::Span;
 pub(crate) struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// Height of this subtree (a leaf is 1). Computed on construction from the direct
+    /// children, so the parser can bound it without walking (and recursing into) the tree.
+    pub depth: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +128,76 @@ pub(crate) enum ExprKind {
 
 impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Self {
-        Expr { kind, span }
+        let depth = 1 + children_depth(&kind);
+        Expr { kind, span, depth }
+    }
+}
+
+fn max_depth<'a>(exprs: impl IntoIterator<Item = &'a Expr>) -> u32 {
+    exprs.into_iter().map(|e| e.depth).max().unwrap_or(0)
+}
+
+fn tests_depth(tests: &[UnaryTest]) -> u32 {
+    tests
+        .iter()
+        .map(|t| match t {
+            UnaryTest::Compare(_, e) | UnaryTest::Expr(e) => e.depth,
+            // `not(...)` only appears at the top of a cell and cannot nest.
+            UnaryTest::Not(inner) => inner
+                .iter()
+                .map(|t| match t {
+                    UnaryTest::Compare(_, e) | UnaryTest::Expr(e) => e.depth,
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0),
+            UnaryTest::Any => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn iterations_depth(iterations: &[Iteration]) -> u32 {
+    iterations
+        .iter()
+        .map(|it| match &it.source {
+            IterationSource::Expr(e) => e.depth,
+            IterationSource::Range(a, b) => a.depth.max(b.depth),
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The largest depth among the direct children (not recursive).
+fn children_depth(kind: &ExprKind) -> u32 {
+    match kind {
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::Str(_)
+        | ExprKind::Temporal(_)
+        | ExprKind::Name(_)
+        | ExprKind::Input => 0,
+        ExprKind::Path(e, _)
+        | ExprKind::Neg(e)
+        | ExprKind::InstanceOf(e, _)
+        | ExprKind::UnaryRange(_, e) => e.depth,
+        ExprKind::Filter(a, b)
+        | ExprKind::Binary(_, a, b)
+        | ExprKind::Compare(_, a, b)
+        | ExprKind::And(a, b)
+        | ExprKind::Or(a, b) => a.depth.max(b.depth),
+        ExprKind::Between(a, b, c) | ExprKind::If(a, b, c) => max_depth([&**a, &**b, &**c]),
+        ExprKind::Call(callee, args) => callee.depth.max(match args {
+            Args::Positional(items) => max_depth(items),
+            Args::Named(items) => max_depth(items.iter().map(|(_, e)| e)),
+        }),
+        ExprKind::In(x, tests) => x.depth.max(tests_depth(tests)),
+        ExprKind::For(iterations, body) => body.depth.max(iterations_depth(iterations)),
+        ExprKind::Quantified(_, iterations, cond) => cond.depth.max(iterations_depth(iterations)),
+        ExprKind::List(items) => max_depth(items),
+        ExprKind::Context(entries) => max_depth(entries.iter().map(|(_, e)| e)),
+        ExprKind::Range { start, end, .. } => start.depth.max(end.depth),
+        ExprKind::FunctionDef { body, .. } => body.depth,
     }
 }

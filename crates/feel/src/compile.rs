@@ -17,6 +17,8 @@ pub(crate) struct Compiler {
     /// Depth of enclosing filters: inside one, any name may be an entry of the current item.
     dynamic_scopes: usize,
     free: BTreeSet<String>,
+    /// How many times `partial` was resolved as a local; lets `for` skip binding it.
+    partial_refs: usize,
 }
 
 impl Compiler {
@@ -25,6 +27,7 @@ impl Compiler {
             locals: Vec::new(),
             dynamic_scopes: 0,
             free: BTreeSet::new(),
+            partial_refs: 0,
         }
     }
 
@@ -105,9 +108,11 @@ impl Compiler {
                 let base = self.locals.len();
                 let sources = self.iterations(iterations);
                 self.locals.push("partial".into());
+                let refs_before = self.partial_refs;
                 let body = self.boxed(body);
+                let uses_partial = self.partial_refs > refs_before;
                 self.locals.truncate(base);
-                Node::For(sources, body)
+                Node::For(sources, body, uses_partial)
             }
             ExprKind::Quantified(q, iterations, cond) => {
                 let base = self.locals.len();
@@ -165,6 +170,9 @@ impl Compiler {
 
     fn name(&mut self, name: &str) -> Node {
         if self.is_local(name) {
+            if name == "partial" {
+                self.partial_refs += 1;
+            }
             return Node::Name(name.to_string());
         }
         if self.dynamic_scopes > 0 {

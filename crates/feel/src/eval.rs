@@ -11,6 +11,19 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
+/// Upper bound on the work of one evaluation (iterations, filter items, function calls,
+/// elements copied for `partial`), so that a hostile expression cannot hang the engine.
+const MAX_STEPS: u64 = 1_000_000;
+
+/// Upper bound on the recursion depth of the evaluator (tree depth plus nested function
+/// bodies), protecting the stack; larger than the parser's tree-depth limit so any single
+/// expression that parses can be evaluated.
+const MAX_EVAL_DEPTH: usize = 300;
+
+/// Upper bound on nested function calls (user functions can call themselves through
+/// arguments, e.g. `f(f)`), protecting the stack.
+const MAX_CALL_DEPTH: usize = 64;
+
 /// Upper bound on the number of elements a `for` over a numeric range may produce; protects the
 /// engine from expressions such as `for i in 1..1000000000 return i`.
 const MAX_RANGE_ITERATION: i64 = 1_000_000;
@@ -48,7 +61,8 @@ pub(crate) enum Node {
     In(Box<Node>, Vec<Test>),
     InstanceOf(Box<Node>, TypeRef),
     If(Box<Node>, Box<Node>, Box<Node>),
-    For(Vec<(String, Source)>, Box<Node>),
+    /// The flag says whether the body reads `partial` (binding it copies the results so far).
+    For(Vec<(String, Source)>, Box<Node>, bool),
     Quantified(Quantifier, Vec<(String, Source)>, Box<Node>),
     List(Vec<Node>),
     Context(Vec<(String, Node)>),
@@ -154,6 +168,9 @@ pub(crate) struct Evaluator<'c, 'v> {
     input: Option<Value>,
     /// Counter for deterministic `uuid()` / `random number()` within one evaluation.
     pub draws: u64,
+    steps: u64,
+    call_depth: usize,
+    eval_depth: usize,
 }
 
 type Eval = Result<Value, EvalErrorKind>;
@@ -165,6 +182,9 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             scopes: Vec::new(),
             input: None,
             draws: 0,
+            steps: 0,
+            call_depth: 0,
+            eval_depth: 0,
         }
     }
 
@@ -189,9 +209,67 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         self.ctx.variables.get(name).unwrap_or(Value::Null)
     }
 
+    /// Evaluates a node. This is a thin dispatcher: the work happens in small helpers that are
+    /// never inlined, so the stack frame per nesting level stays small (deeply nested input
+    /// must not overflow the stack, even in unoptimized builds).
     pub fn eval(&mut self, node: &Node) -> Eval {
-        Ok(match node {
-            Node::Const(v) => v.clone(),
+        if self.eval_depth >= MAX_EVAL_DEPTH {
+            return Err(EvalErrorKind::LimitExceeded(format!(
+                "the evaluation nested deeper than {MAX_EVAL_DEPTH} levels"
+            )));
+        }
+        self.eval_depth += 1;
+        let result = self.eval_node(node);
+        self.eval_depth -= 1;
+        result
+    }
+
+    fn eval_node(&mut self, node: &Node) -> Eval {
+        match node {
+            Node::Const(v) => Ok(v.clone()),
+            Node::Global(_)
+            | Node::GlobalOrBuiltin(_)
+            | Node::GlobalPath(..)
+            | Node::Name(_)
+            | Node::Input => Ok(self.eval_name(node)),
+            Node::Path(target, key) => self.eval_path(target, key),
+            Node::Filter(target, filter) => self.eval_filter(target, filter),
+            Node::CallBuiltin(builtin, args) => self.eval_call_builtin(builtin, args),
+            Node::CallValue(callee, args) => self.call_value(callee, args),
+            Node::Neg(a) => self.eval_neg(a),
+            Node::Add(a, b) => self.eval_binary(ops::add, a, b),
+            Node::Sub(a, b) => self.eval_binary(ops::sub, a, b),
+            Node::Mul(a, b) => self.eval_binary(ops::mul, a, b),
+            Node::Div(a, b) => self.eval_binary(ops::div, a, b),
+            Node::Pow(a, b) => self.eval_binary(ops::pow, a, b),
+            Node::Compare(op, a, b) => self.eval_compare(*op, a, b),
+            Node::And(a, b) => self.eval_and(a, b),
+            Node::Or(a, b) => self.eval_or(a, b),
+            Node::Between(x, low, high) => self.eval_between(x, low, high),
+            Node::In(x, tests) => self.eval_in(x, tests),
+            Node::InstanceOf(x, ty) => self.eval_instance_of(x, ty),
+            Node::If(cond, then, otherwise) => self.eval_if(cond, then, otherwise),
+            Node::For(iterations, body, uses_partial) => {
+                self.for_loop(iterations, body, *uses_partial)
+            }
+            Node::Quantified(q, iterations, cond) => self.quantified(*q, iterations, cond),
+            Node::List(items) => self.eval_list(items),
+            Node::Context(entries) => self.eval_context(entries),
+            Node::Range {
+                start,
+                start_closed,
+                end,
+                end_closed,
+            } => self.eval_range(start, *start_closed, end, *end_closed),
+            Node::UnaryRange(op, bound) => self.eval_unary_range(*op, bound),
+            Node::Lambda(def) => Ok(self.make_lambda(def)),
+            Node::Fail(kind) => Err(kind.clone()),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_name(&mut self, node: &Node) -> Value {
+        match node {
             Node::Global(name) => self.ctx.variables.get(name).unwrap_or(Value::Null),
             Node::GlobalOrBuiltin(name) => match self.ctx.variables.get(name) {
                 Some(v) => v,
@@ -206,130 +284,167 @@ impl<'c, 'v> Evaluator<'c, 'v> {
                 .unwrap_or(Value::Null),
             Node::Name(name) => self.lookup(name),
             Node::Input => self.input.clone().unwrap_or(Value::Null),
-            Node::Path(target, key) => {
-                let value = self.eval(target)?;
-                path(value, key)
-            }
-            Node::Filter(target, filter) => {
-                let value = self.eval(target)?;
-                self.filter(value, filter)?
-            }
-            Node::CallBuiltin(builtin, args) => {
-                let mut values = Vec::with_capacity(args.len());
-                for arg in args {
-                    values.push(self.eval(arg)?);
-                }
-                if !builtin.variadic {
-                    builtin.coerce_singletons(&mut values);
-                }
-                (builtin.func)(values, self)?
-            }
-            Node::CallValue(callee, args) => self.call_value(callee, args)?,
-            Node::Neg(a) => ops::neg(&self.eval(a)?),
-            Node::Add(a, b) => ops::add(&self.eval(a)?, &self.eval(b)?),
-            Node::Sub(a, b) => ops::sub(&self.eval(a)?, &self.eval(b)?),
-            Node::Mul(a, b) => ops::mul(&self.eval(a)?, &self.eval(b)?),
-            Node::Div(a, b) => ops::div(&self.eval(a)?, &self.eval(b)?),
-            Node::Pow(a, b) => ops::pow(&self.eval(a)?, &self.eval(b)?),
-            Node::Compare(op, a, b) => {
-                let left = self.eval(a)?;
-                let right = self.eval(b)?;
-                compare(*op, &left, &right)
-            }
-            Node::And(a, b) => {
-                let left = self.eval(a)?;
-                if left == Value::Bool(false) {
-                    return Ok(left);
-                }
-                ops::and(&left, &self.eval(b)?)
-            }
-            Node::Or(a, b) => {
-                let left = self.eval(a)?;
-                if left == Value::Bool(true) {
-                    return Ok(left);
-                }
-                ops::or(&left, &self.eval(b)?)
-            }
-            Node::Between(x, low, high) => {
-                let x = self.eval(x)?;
-                let low = self.eval(low)?;
-                let high = self.eval(high)?;
-                ops::and(
-                    &compare(CompareOp::Ge, &x, &low),
-                    &compare(CompareOp::Le, &x, &high),
-                )
-            }
-            Node::In(x, tests) => {
-                let x = self.eval(x)?;
-                self.run_tests(&x, tests)?
-            }
-            Node::InstanceOf(x, ty) => Value::Bool(instance_of(&self.eval(x)?, ty)),
-            Node::If(cond, then, otherwise) => {
-                if self.eval(cond)? == Value::Bool(true) {
-                    self.eval(then)?
-                } else {
-                    self.eval(otherwise)?
-                }
-            }
-            Node::For(iterations, body) => self.for_loop(iterations, body)?,
-            Node::Quantified(q, iterations, cond) => self.quantified(*q, iterations, cond)?,
-            Node::List(items) => {
-                let mut values = Vec::with_capacity(items.len());
-                for item in items {
-                    values.push(self.eval(item)?);
-                }
-                Value::List(values)
-            }
-            Node::Context(entries) => {
-                // Later entries can refer to earlier ones.
-                self.scopes.push(Scope::Entries(Context::new()));
-                let mut result = Ok(());
-                for (key, node) in entries {
-                    match self.eval(node) {
-                        Ok(v) => {
-                            if let Some(Scope::Entries(ctx)) = self.scopes.last_mut() {
-                                ctx.insert(key.clone(), v);
-                            }
-                        }
-                        Err(e) => {
-                            result = Err(e);
-                            break;
-                        }
+            _ => Value::Null,
+        }
+    }
+
+    #[inline(never)]
+    fn eval_path(&mut self, target: &Node, key: &str) -> Eval {
+        let value = self.eval(target)?;
+        Ok(path(value, key))
+    }
+
+    #[inline(never)]
+    fn eval_filter(&mut self, target: &Node, filter: &Node) -> Eval {
+        let value = self.eval(target)?;
+        self.filter(value, filter)
+    }
+
+    #[inline(never)]
+    fn eval_call_builtin(&mut self, builtin: &'static Builtin, args: &[Node]) -> Eval {
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg)?);
+        }
+        if !builtin.variadic {
+            builtin.coerce_singletons(&mut values);
+        }
+        (builtin.func)(values, self)
+    }
+
+    #[inline(never)]
+    fn eval_neg(&mut self, a: &Node) -> Eval {
+        Ok(ops::neg(&self.eval(a)?))
+    }
+
+    #[inline(never)]
+    fn eval_binary(&mut self, op: fn(&Value, &Value) -> Value, a: &Node, b: &Node) -> Eval {
+        let left = self.eval(a)?;
+        let right = self.eval(b)?;
+        Ok(op(&left, &right))
+    }
+
+    #[inline(never)]
+    fn eval_compare(&mut self, op: CompareOp, a: &Node, b: &Node) -> Eval {
+        let left = self.eval(a)?;
+        let right = self.eval(b)?;
+        Ok(compare(op, &left, &right))
+    }
+
+    #[inline(never)]
+    fn eval_and(&mut self, a: &Node, b: &Node) -> Eval {
+        let left = self.eval(a)?;
+        if left == Value::Bool(false) {
+            return Ok(left);
+        }
+        Ok(ops::and(&left, &self.eval(b)?))
+    }
+
+    #[inline(never)]
+    fn eval_or(&mut self, a: &Node, b: &Node) -> Eval {
+        let left = self.eval(a)?;
+        if left == Value::Bool(true) {
+            return Ok(left);
+        }
+        Ok(ops::or(&left, &self.eval(b)?))
+    }
+
+    #[inline(never)]
+    fn eval_between(&mut self, x: &Node, low: &Node, high: &Node) -> Eval {
+        let x = self.eval(x)?;
+        let low = self.eval(low)?;
+        let high = self.eval(high)?;
+        Ok(ops::and(
+            &compare(CompareOp::Ge, &x, &low),
+            &compare(CompareOp::Le, &x, &high),
+        ))
+    }
+
+    #[inline(never)]
+    fn eval_in(&mut self, x: &Node, tests: &[Test]) -> Eval {
+        let x = self.eval(x)?;
+        self.run_tests(&x, tests)
+    }
+
+    #[inline(never)]
+    fn eval_instance_of(&mut self, x: &Node, ty: &TypeRef) -> Eval {
+        Ok(Value::Bool(instance_of(&self.eval(x)?, ty)))
+    }
+
+    #[inline(never)]
+    fn eval_if(&mut self, cond: &Node, then: &Node, otherwise: &Node) -> Eval {
+        if self.eval(cond)? == Value::Bool(true) {
+            self.eval(then)
+        } else {
+            self.eval(otherwise)
+        }
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &[Node]) -> Eval {
+        let mut values = Vec::with_capacity(items.len());
+        for item in items {
+            values.push(self.eval(item)?);
+        }
+        Ok(Value::List(values))
+    }
+
+    #[inline(never)]
+    fn eval_context(&mut self, entries: &[(String, Node)]) -> Eval {
+        // Later entries can refer to earlier ones.
+        self.scopes.push(Scope::Entries(Context::new()));
+        let mut result = Ok(());
+        for (key, node) in entries {
+            match self.eval(node) {
+                Ok(v) => {
+                    if let Some(Scope::Entries(ctx)) = self.scopes.last_mut() {
+                        ctx.insert(key.clone(), v);
                     }
                 }
-                let scope = self.scopes.pop();
-                result?;
-                match scope {
-                    Some(Scope::Entries(ctx)) => Value::Context(ctx),
-                    _ => Value::Null,
+                Err(e) => {
+                    result = Err(e);
+                    break;
                 }
             }
-            Node::Range {
-                start,
-                start_closed,
-                end,
-                end_closed,
-            } => {
-                let s = self.eval(start)?;
-                let e = self.eval(end)?;
-                make_range(s, *start_closed, e, *end_closed)
-            }
-            Node::UnaryRange(op, bound) => {
-                let value = self.eval(bound)?;
-                let (start, end) = match op {
-                    CompareOp::Lt => (RangeBound::Unbounded, RangeBound::Open(value)),
-                    CompareOp::Le => (RangeBound::Unbounded, RangeBound::Closed(value)),
-                    CompareOp::Gt => (RangeBound::Open(value), RangeBound::Unbounded),
-                    _ => (RangeBound::Closed(value), RangeBound::Unbounded),
-                };
-                Value::Range(Box::new(Range { start, end }))
-            }
-            Node::Lambda(def) => Value::Function(FunctionValue(Arc::new(FunctionKind::Lambda {
-                def: def.clone(),
-                captured: self.scopes.clone(),
-            }))),
-            Node::Fail(kind) => return Err(kind.clone()),
+        }
+        let scope = self.scopes.pop();
+        result?;
+        Ok(match scope {
+            Some(Scope::Entries(ctx)) => Value::Context(ctx),
+            _ => Value::Null,
         })
+    }
+
+    #[inline(never)]
+    fn eval_range(
+        &mut self,
+        start: &Node,
+        start_closed: bool,
+        end: &Node,
+        end_closed: bool,
+    ) -> Eval {
+        let s = self.eval(start)?;
+        let e = self.eval(end)?;
+        Ok(make_range(s, start_closed, e, end_closed))
+    }
+
+    #[inline(never)]
+    fn eval_unary_range(&mut self, op: CompareOp, bound: &Node) -> Eval {
+        let value = self.eval(bound)?;
+        let (start, end) = match op {
+            CompareOp::Lt => (RangeBound::Unbounded, RangeBound::Open(value)),
+            CompareOp::Le => (RangeBound::Unbounded, RangeBound::Closed(value)),
+            CompareOp::Gt => (RangeBound::Open(value), RangeBound::Unbounded),
+            _ => (RangeBound::Closed(value), RangeBound::Unbounded),
+        };
+        Ok(Value::Range(Box::new(Range { start, end })))
+    }
+
+    fn make_lambda(&self, def: &Arc<LambdaDef>) -> Value {
+        Value::Function(FunctionValue(Arc::new(FunctionKind::Lambda {
+            def: def.clone(),
+            captured: self.scopes.clone(),
+        })))
     }
 
     fn call_value(&mut self, callee: &Node, args: &CallArgs) -> Eval {
@@ -386,7 +501,31 @@ impl<'c, 'v> Evaluator<'c, 'v> {
     }
 
     /// Invokes a function value with positional arguments (used by `sort` and friends).
+    /// Accounts for `n` units of work; fails once the evaluation exceeds [`MAX_STEPS`].
+    fn step(&mut self, n: u64) -> Result<(), EvalErrorKind> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps > MAX_STEPS {
+            return Err(EvalErrorKind::LimitExceeded(format!(
+                "the evaluation exceeded {MAX_STEPS} steps"
+            )));
+        }
+        Ok(())
+    }
+
     pub fn call_function(&mut self, function: &FunctionValue, args: Vec<Value>) -> Eval {
+        self.step(1)?;
+        if self.call_depth >= MAX_CALL_DEPTH {
+            return Err(EvalErrorKind::LimitExceeded(format!(
+                "function calls nested deeper than {MAX_CALL_DEPTH}"
+            )));
+        }
+        self.call_depth += 1;
+        let result = self.call_function_inner(function, args);
+        self.call_depth -= 1;
+        result
+    }
+
+    fn call_function_inner(&mut self, function: &FunctionValue, args: Vec<Value>) -> Eval {
         match &*function.0 {
             FunctionKind::Builtin(name) => self.call_builtin_by_name(name, args),
             FunctionKind::Lambda { def, captured } => {
@@ -415,6 +554,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         }
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
+            self.step(1)?;
             let scope_count = self.push_item(item);
             let result = self.eval(filter);
             self.scopes.truncate(self.scopes.len() - scope_count);
@@ -460,10 +600,15 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         }
     }
 
-    fn for_loop(&mut self, iterations: &[(String, Source)], body: &Node) -> Eval {
+    fn for_loop(
+        &mut self,
+        iterations: &[(String, Source)],
+        body: &Node,
+        uses_partial: bool,
+    ) -> Eval {
         let mut results = Vec::new();
         let base = self.scopes.len();
-        let outcome = self.for_level(iterations, body, &mut results);
+        let outcome = self.for_level(iterations, body, uses_partial, &mut results);
         self.scopes.truncate(base);
         Ok(match outcome? {
             true => Value::List(results),
@@ -476,9 +621,17 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         &mut self,
         iterations: &[(String, Source)],
         body: &Node,
+        uses_partial: bool,
         results: &mut Vec<Value>,
     ) -> Result<bool, EvalErrorKind> {
         let Some(((name, source), rest)) = iterations.split_first() else {
+            self.step(1)?;
+            if !uses_partial {
+                let value = self.eval(body)?;
+                results.push(value);
+                return Ok(true);
+            }
+            self.step(results.len() as u64)?;
             self.scopes.push(Scope::Binding(
                 "partial".into(),
                 Value::List(results.clone()),
@@ -493,7 +646,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         };
         for item in items {
             self.scopes.push(Scope::Binding(name.clone(), item));
-            let ok = self.for_level(rest, body, results);
+            let ok = self.for_level(rest, body, uses_partial, results);
             self.scopes.pop();
             if !ok? {
                 return Ok(false);
@@ -531,6 +684,7 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         outcomes: &mut Vec<Value>,
     ) -> Result<bool, EvalErrorKind> {
         let Some(((name, source), rest)) = iterations.split_first() else {
+            self.step(1)?;
             outcomes.push(self.eval(cond)?);
             return Ok(true);
         };

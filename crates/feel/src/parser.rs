@@ -66,10 +66,19 @@ pub(crate) fn parse_unary_tests(source: &str) -> Result<Vec<UnaryTest>, ParseErr
     Ok(tests)
 }
 
+/// How deeply expressions may nest syntactically (parentheses, brackets, calls, ...).
+/// Parsing recurses per level, so this bounds its stack use for input such as ten thousand `(`.
+const MAX_NESTING: usize = 32;
+
+/// How tall the syntax tree may grow (long operator chains like `a + b + ... + z` or
+/// `a.b.c...` add a level per operator). Compiling and evaluating recurse along the tree.
+const MAX_TREE_DEPTH: u32 = 256;
+
 struct Parser<'s> {
     source: &'s str,
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -78,6 +87,7 @@ impl<'s> Parser<'s> {
             source,
             tokens: tokenize(source)?,
             pos: 0,
+            depth: 0,
         })
     }
 
@@ -168,6 +178,46 @@ impl<'s> Parser<'s> {
     // ---------------------------------------------------------------- expressions
 
     fn expression(&mut self) -> Result<Expr, ParseError> {
+        self.nested(Self::expression_inner)
+    }
+
+    /// Runs `f` one nesting level deeper, failing beyond [`MAX_NESTING`].
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Expr, ParseError>,
+    ) -> Result<Expr, ParseError> {
+        if self.depth >= MAX_NESTING {
+            return Err(ParseError::new(
+                self.source,
+                self.span().start,
+                "a less deeply nested expression",
+                self.peek().describe(),
+                Some(format!("expressions may nest at most {MAX_NESTING} levels")),
+            ));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        self.bounded(result?)
+    }
+
+    /// Rejects a subtree taller than [`MAX_TREE_DEPTH`].
+    fn bounded(&self, expr: Expr) -> Result<Expr, ParseError> {
+        if expr.depth > MAX_TREE_DEPTH {
+            return Err(ParseError::new(
+                self.source,
+                expr.span.start,
+                "a simpler expression",
+                "an expression nested or chained too deeply".to_string(),
+                Some(format!(
+                    "expressions may be at most {MAX_TREE_DEPTH} operations deep"
+                )),
+            ));
+        }
+        Ok(expr)
+    }
+
+    fn expression_inner(&mut self) -> Result<Expr, ParseError> {
         if matches!(self.peek(), TokenKind::Ident(_)) {
             if self.is_word("if") {
                 return self.if_expression();
@@ -264,7 +314,10 @@ impl<'s> Parser<'s> {
             self.advance();
             let right = self.conjunction()?;
             let span = left.span.to(right.span);
-            left = Expr::new(ExprKind::Or(Box::new(left), Box::new(right)), span);
+            left = self.bounded(Expr::new(
+                ExprKind::Or(Box::new(left), Box::new(right)),
+                span,
+            ))?;
         }
         Ok(left)
     }
@@ -275,7 +328,10 @@ impl<'s> Parser<'s> {
             self.advance();
             let right = self.comparison()?;
             let span = left.span.to(right.span);
-            left = Expr::new(ExprKind::And(Box::new(left), Box::new(right)), span);
+            left = self.bounded(Expr::new(
+                ExprKind::And(Box::new(left), Box::new(right)),
+                span,
+            ))?;
         }
         Ok(left)
     }
@@ -299,28 +355,31 @@ impl<'s> Parser<'s> {
                 self.advance();
                 let right = self.additive()?;
                 let span = left.span.to(right.span);
-                left = Expr::new(ExprKind::Compare(op, Box::new(left), Box::new(right)), span);
+                left = self.bounded(Expr::new(
+                    ExprKind::Compare(op, Box::new(left), Box::new(right)),
+                    span,
+                ))?;
             } else if self.is_word("between") {
                 self.advance();
                 let low = self.additive()?;
                 self.expect_word("and")?;
                 let high = self.additive()?;
                 let span = left.span.to(high.span);
-                left = Expr::new(
+                left = self.bounded(Expr::new(
                     ExprKind::Between(Box::new(left), Box::new(low), Box::new(high)),
                     span,
-                );
+                ))?;
             } else if self.is_word("in") {
                 self.advance();
                 let tests = self.in_tests()?;
                 let span = left.span.to(self.prev_span());
-                left = Expr::new(ExprKind::In(Box::new(left), tests), span);
+                left = self.bounded(Expr::new(ExprKind::In(Box::new(left), tests), span))?;
             } else if self.is_word("instance") && self.is_word_at(1, "of") {
                 self.advance();
                 self.advance();
                 let ty = self.type_ref()?;
                 let span = left.span.to(self.prev_span());
-                left = Expr::new(ExprKind::InstanceOf(Box::new(left), ty), span);
+                left = self.bounded(Expr::new(ExprKind::InstanceOf(Box::new(left), ty), span))?;
             } else {
                 return Ok(left);
             }
@@ -397,7 +456,10 @@ impl<'s> Parser<'s> {
             self.advance();
             let right = self.multiplicative()?;
             let span = left.span.to(right.span);
-            left = Expr::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);
+            left = self.bounded(Expr::new(
+                ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                span,
+            ))?;
         }
     }
 
@@ -412,7 +474,10 @@ impl<'s> Parser<'s> {
             self.advance();
             let right = self.power()?;
             let span = left.span.to(right.span);
-            left = Expr::new(ExprKind::Binary(op, Box::new(left), Box::new(right)), span);
+            left = self.bounded(Expr::new(
+                ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                span,
+            ))?;
         }
     }
 
@@ -422,26 +487,39 @@ impl<'s> Parser<'s> {
             self.advance();
             let right = self.unary()?;
             let span = left.span.to(right.span);
-            left = Expr::new(
+            left = self.bounded(Expr::new(
                 ExprKind::Binary(BinaryOp::Pow, Box::new(left), Box::new(right)),
                 span,
-            );
+            ))?;
         }
         Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
-        if matches!(self.peek(), TokenKind::Minus) {
-            let start = self.advance().span;
-            let operand = self.unary()?;
-            let span = start.to(operand.span);
-            // Fold `-5` directly so that literals like `-1` are constants without a runtime op.
-            if let ExprKind::Number(n) = &operand.kind {
-                return Ok(Expr::new(ExprKind::Number(n.neg()), span));
+        // Iterative, so that `- - - ... 1` cannot exhaust the stack.
+        let mut signs = Vec::new();
+        while matches!(self.peek(), TokenKind::Minus) {
+            if signs.len() >= MAX_NESTING {
+                return Err(ParseError::new(
+                    self.source,
+                    self.span().start,
+                    "an operand",
+                    self.peek().describe(),
+                    Some(format!("at most {MAX_NESTING} signs may be chained")),
+                ));
             }
-            return Ok(Expr::new(ExprKind::Neg(Box::new(operand)), span));
+            signs.push(self.advance().span);
         }
-        self.postfix()
+        let mut expr = self.postfix()?;
+        for start in signs.into_iter().rev() {
+            let span = start.to(expr.span);
+            // Fold `-5` directly so that literals like `-1` are constants without a runtime op.
+            expr = match expr.kind {
+                ExprKind::Number(n) => Expr::new(ExprKind::Number(n.neg()), span),
+                kind => Expr::new(ExprKind::Neg(Box::new(Expr::new(kind, expr.span))), span),
+            };
+        }
+        Ok(expr)
     }
 
     fn postfix(&mut self) -> Result<Expr, ParseError> {
@@ -452,7 +530,7 @@ impl<'s> Parser<'s> {
                     self.advance();
                     let name = self.path_name()?;
                     let span = expr.span.to(self.prev_span());
-                    expr = Expr::new(ExprKind::Path(Box::new(expr), name), span);
+                    expr = self.bounded(Expr::new(ExprKind::Path(Box::new(expr), name), span))?;
                 }
                 // `[1..10[` ends a range with `[`; a filter needs an expression after `[`.
                 TokenKind::LBracket if can_start_expression(self.peek_at(1)) => {
@@ -460,13 +538,16 @@ impl<'s> Parser<'s> {
                     let filter = self.expression()?;
                     let end = self.expect(TokenKind::RBracket, "']'")?;
                     let span = expr.span.to(end);
-                    expr = Expr::new(ExprKind::Filter(Box::new(expr), Box::new(filter)), span);
+                    expr = self.bounded(Expr::new(
+                        ExprKind::Filter(Box::new(expr), Box::new(filter)),
+                        span,
+                    ))?;
                 }
                 TokenKind::LParen => {
                     self.advance();
                     let args = self.arguments()?;
                     let span = expr.span.to(self.prev_span());
-                    expr = Expr::new(ExprKind::Call(Box::new(expr), args), span);
+                    expr = self.bounded(Expr::new(ExprKind::Call(Box::new(expr), args), span))?;
                 }
                 _ => return Ok(expr),
             }

@@ -73,3 +73,46 @@ fn not_yet_supported_is_an_error_not_a_value() {
         "FEEL external function definition is not supported yet"
     );
 }
+
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_crash() {
+    let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+    let err = Expression::parse(&deep).unwrap_err();
+    assert!(err.to_string().contains("nest"), "{err}");
+    let negations = format!("{}x", "-".repeat(10_000));
+    assert!(Expression::parse(&negations).is_err());
+    assert!(Expression::parse("- - x").is_ok());
+    let lists = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+    assert!(Expression::parse(&lists).is_err());
+    // The deepest accepted nesting parses, compiles and evaluates on a 2 MiB test thread.
+    let vars = hornet_feel::EmptyVariables;
+    for (open, close) in [
+        ("(", ")"),
+        ("[", "]"),
+        ("{a: ", "}.a"),
+        ("-(", ")"),
+        ("f(", ")"),
+    ] {
+        let nested = format!("{}1{}", open.repeat(30), close.repeat(30));
+        let expr = Expression::parse(&nested).unwrap_or_else(|e| panic!("{e}"));
+        assert!(expr.evaluate(&EvalContext::new(&vars)).is_ok());
+    }
+}
+
+#[test]
+fn runaway_evaluations_are_stopped() {
+    let vars = hornet_feel::EmptyVariables;
+    let ctx = EvalContext::new(&vars);
+    let run = |source: &str| Expression::parse(source).unwrap().evaluate(&ctx);
+    let err = run("{f: function(g) g(g), r: f(f)}.r").unwrap_err();
+    assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
+    let err = run("for i in 1..100000, j in 1..100000 return i * j").unwrap_err();
+    assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
+    let err = run("count(for i in 1..900000 return count(partial))").unwrap_err();
+    assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
+    // Without `partial`, a large loop is fine.
+    assert_eq!(
+        run("count(for i in 1..900000 return i)").unwrap(),
+        hornet_feel::Value::number(900_000)
+    );
+}
