@@ -371,7 +371,13 @@ impl<'d> Evaluator<'d> {
                 .find(|(n, _)| n == &p.name)
                 .map(|(_, v)| v.clone())
                 .unwrap_or(Value::Null);
+            let was_null = value.is_null();
             let value = self.defs.coerce(value, p.type_ref.as_ref(), self.settings);
+            // An argument that does not conform to its parameter's type makes the invocation
+            // null (DMN 1.5, 10.3.2.9.4), rather than running the body with a null argument.
+            if value.is_null() && !was_null {
+                return Ok(Value::Null);
+            }
             locals.insert(p.name.clone(), value);
         }
         let scope = Scope {

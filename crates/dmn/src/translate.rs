@@ -10,12 +10,79 @@ use crate::model::{
     Aggregation, BoxedExpression, DecisionService, DecisionTable, Definitions, HitPolicy,
     IteratorKind, Parameter,
 };
+use crate::types::{BuiltinType, TypeRef};
 
 /// `function(a, b) body`, with the names as they appear in the model (quoting is applied when
 /// the text is compiled).
+///
+/// Parameters with a built-in `typeRef` are checked as in a native invocation: a
+/// non-conforming argument makes the call null, a singleton list converts to its element.
 pub(crate) fn function(parameters: &[Parameter], body: &BoxedExpression) -> Option<String> {
-    let params: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
-    Some(format!("function({}) {}", params.join(", "), expr(body)?))
+    let params: Vec<(&str, Option<&TypeRef>)> = parameters
+        .iter()
+        .map(|p| (p.name.as_str(), p.type_ref.as_ref()))
+        .collect();
+    Some(checked_function(&params, &expr(body)?))
+}
+
+/// `function(params) body`, with the argument checks described at [`function`].
+fn checked_function(params: &[(&str, Option<&TypeRef>)], body: &str) -> String {
+    let names: Vec<&str> = params.iter().map(|(n, _)| *n).collect();
+    let typed: Vec<(&str, &str)> = params
+        .iter()
+        .filter_map(|(name, t)| Some((*name, feel_type((*t)?)?)))
+        .collect();
+    if typed.is_empty() {
+        return format!("function({}) {body}", names.join(", "));
+    }
+    let ok: Vec<String> = typed
+        .iter()
+        .map(|(name, ty)| format!("({name} = null or {} != null)", conform(name, ty)))
+        .collect();
+    let mut entries = vec![format!("{ARGS_OK}: {}", ok.join(" and "))];
+    for (name, ty) in &typed {
+        entries.push(format!("{}: {}", string_literal(name), conform(name, ty)));
+    }
+    entries.push(format!("{RESULT_KEY}: if {ARGS_OK} then {body} else null"));
+    format!(
+        "function({}) ({{{}}}.{RESULT_KEY})",
+        names.join(", "),
+        entries.join(", ")
+    )
+}
+
+/// The FEEL type name of a built-in type worth checking (`Any` needs no check; item
+/// definitions are unknown to FEEL).
+fn feel_type(t: &TypeRef) -> Option<&'static str> {
+    let TypeRef::Builtin(b) = t else {
+        return None;
+    };
+    Some(match b {
+        BuiltinType::Any => return None,
+        BuiltinType::String => "string",
+        BuiltinType::Number => "number",
+        BuiltinType::Boolean => "boolean",
+        BuiltinType::Date => "date",
+        BuiltinType::Time => "time",
+        BuiltinType::DateTime => "date and time",
+        BuiltinType::DayTimeDuration => "days and time duration",
+        BuiltinType::YearMonthDuration => "years and months duration",
+        BuiltinType::Context => "context",
+        BuiltinType::List => "list",
+        BuiltinType::Function => "function",
+        BuiltinType::Range => "range",
+    })
+}
+
+/// FEEL text for the value of the name `v` conforming to type `ty` (see `types`): the value
+/// itself, the element of a singleton list, or null.
+fn conform(v: &str, ty: &str) -> String {
+    if ty == "list" {
+        return format!("(if {v} instance of list then {v} else null)");
+    }
+    format!(
+        "(if {v} instance of {ty} then {v} else if {v} instance of list and count({v}) = 1 and {v}[1] instance of {ty} then {v}[1] else null)"
+    )
 }
 
 fn string_literal(s: &str) -> String {
@@ -37,10 +104,18 @@ fn string_literal(s: &str) -> String {
 pub(crate) fn expr(body: &BoxedExpression) -> Option<String> {
     Some(match body {
         // The newline ends a trailing `//` comment before the closing parenthesis.
-        BoxedExpression::Literal(l) => match &l.expr {
-            Some(e) => format!("({}\n)", e.source),
-            None => "null".to_string(),
-        },
+        BoxedExpression::Literal(l) => {
+            match (&l.expr, l.info.type_ref.as_ref().and_then(feel_type)) {
+                (Some(e), None) => format!("({}\n)", e.source),
+                // A typed literal converts its value like a native evaluation does.
+                (Some(e), Some(ty)) => format!(
+                    "({{{VALUE}: ({}\n), {RESULT_KEY}: {}}}.{RESULT_KEY})",
+                    e.source,
+                    conform(VALUE, ty)
+                ),
+                (None, _) => "null".to_string(),
+            }
+        }
         BoxedExpression::Context(c) => {
             let mut entries = Vec::new();
             let mut result = None;
@@ -223,6 +298,10 @@ fn input_test(name: &str, entry: &str) -> Option<String> {
 const RESULT_KEY: &str = "__dmn_context_result__";
 /// Prefix of the context keys holding a translated decision table's input values.
 const INPUT_PREFIX: &str = "__dmn_input_";
+/// Context key holding whether all arguments of a translated function conform.
+const ARGS_OK: &str = "__dmn_args_ok__";
+/// Context key holding the raw value of a typed literal expression.
+const VALUE: &str = "__dmn_value__";
 /// Context key holding the hits of a translated decision table.
 const HITS: &str = "__dmn_hits__";
 
@@ -237,12 +316,14 @@ pub(crate) fn decision_service(defs: &Definitions, service: &DecisionService) ->
             .map(|d| d.name.clone())
     };
     // DMN orders the parameters: input data first, then input decisions.
-    let mut params = Vec::new();
+    let mut params: Vec<(&str, Option<&TypeRef>)> = Vec::new();
     for id in &service.input_data {
-        params.push(defs.input_data.iter().find(|i| &i.id == id)?.name.clone());
+        let input = defs.input_data.iter().find(|i| &i.id == id)?;
+        params.push((input.name.as_str(), input.type_ref.as_ref()));
     }
     for id in &service.input_decisions {
-        params.push(name_of(id)?);
+        let decision = defs.decisions.iter().find(|d| &d.id == id)?;
+        params.push((decision.name.as_str(), decision.type_ref.as_ref()));
     }
     // Depth-first over requirements, stopping at input decisions.
     let mut order: Vec<usize> = Vec::new();
@@ -275,11 +356,8 @@ pub(crate) fn decision_service(defs: &Definitions, service: &DecisionService) ->
         }
     };
     entries.push(format!("{RESULT_KEY}: {result}"));
-    Some(format!(
-        "function({}) ({{{}}}.{RESULT_KEY})",
-        params.join(", "),
-        entries.join(", ")
-    ))
+    let body = format!("({{{}}}.{RESULT_KEY})", entries.join(", "));
+    Some(checked_function(&params, &body))
 }
 
 fn visit(

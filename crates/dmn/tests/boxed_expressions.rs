@@ -116,6 +116,23 @@ const MODEL: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
     <literalExpression><text>Greeter("param")</text></literalExpression>
   </decision>
 
+  <businessKnowledgeModel id="bkm_typed" name="add one">
+    <encapsulatedLogic>
+      <formalParameter name="the number" typeRef="number"/>
+      <literalExpression typeRef="number"><text>[the number + 1]</text></literalExpression>
+    </encapsulatedLogic>
+  </businessKnowledgeModel>
+  <decision id="typed_calls" name="Typed Calls">
+    <knowledgeRequirement><requiredKnowledge href="#bkm_typed"/></knowledgeRequirement>
+    <literalExpression><text>[add one(1), add one([2]), add one("x"), add one(null)]</text></literalExpression>
+  </decision>
+  <decision id="typed_invocation" name="Typed Invocation">
+    <invocation>
+      <literalExpression><text>add one</text></literalExpression>
+      <binding><parameter name="the number"/><literalExpression><text>"not a number"</text></literalExpression></binding>
+    </invocation>
+  </decision>
+
   <decision id="small" name="Small Values">
     <informationRequirement><requiredInput href="#i_small"/></informationRequirement>
     <literalExpression><text>Small</text></literalExpression>
@@ -242,4 +259,21 @@ fn item_definitions_constrain_values() {
     assert_eq!(eval("small", &vars), numbers(&[3]));
     // A context without every component of tPerson does not conform.
     assert_eq!(eval("typed", &BTreeMap::new()), Value::Null);
+}
+
+#[test]
+fn bkm_arguments_and_results_conform_to_their_types() {
+    // From FEEL: a singleton list argument converts, a non-conforming one makes the call null,
+    // and the singleton list result converts to the declared number type.
+    assert_eq!(
+        eval("typed_calls", &BTreeMap::new()),
+        Value::List(vec![
+            Value::number(2),
+            Value::number(3),
+            Value::Null,
+            Value::Null
+        ])
+    );
+    // Through a boxed invocation the same rule applies.
+    assert_eq!(eval("typed_invocation", &BTreeMap::new()), Value::Null);
 }
