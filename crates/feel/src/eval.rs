@@ -11,9 +11,10 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
-/// Upper bound on the work of one evaluation (iterations, filter items, function calls,
-/// elements copied for `partial`), so that a hostile expression cannot hang the engine.
-const MAX_STEPS: u64 = 1_000_000;
+/// Upper bound on the work of one evaluation (iterations, filter items, function calls, value
+/// nodes copied when reading names or binding `partial`), so that a hostile expression cannot
+/// hang the engine or exhaust memory.
+const MAX_STEPS: u64 = 4_000_000;
 
 /// Upper bound on the recursion depth of the evaluator (tree depth plus nested function
 /// bodies), protecting the stack; larger than the parser's tree-depth limit so any single
@@ -161,6 +162,32 @@ pub(crate) enum Scope {
     Entries(Context),
 }
 
+/// The results of a `for` loop so far, with their total size in value nodes.
+#[derive(Default)]
+struct Partial {
+    values: Vec<Value>,
+    weight: u64,
+}
+
+/// The number of value nodes in `value`, counting at most to `cap` (iterative, so deep values
+/// cannot exhaust the stack).
+fn weight(value: &Value, cap: u64) -> u64 {
+    let mut count = 0u64;
+    let mut pending = vec![value];
+    while let Some(v) = pending.pop() {
+        count += 1;
+        if count >= cap {
+            return cap;
+        }
+        match v {
+            Value::List(items) => pending.extend(items.iter()),
+            Value::Context(ctx) => pending.extend(ctx.iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+    count
+}
+
 /// Evaluation state for one `evaluate` call.
 pub(crate) struct Evaluator<'c, 'v> {
     pub ctx: &'c EvalContext<'v>,
@@ -231,7 +258,14 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             | Node::GlobalOrBuiltin(_)
             | Node::GlobalPath(..)
             | Node::Name(_)
-            | Node::Input => Ok(self.eval_name(node)),
+            | Node::Input => {
+                let value = self.eval_name(node);
+                // Reading a name copies its value: charge the copy, so that expressions such as
+                // `{a: [1], b: [a, a], c: [b, b], ...}` cannot grow exponentially.
+                let budget = MAX_STEPS.saturating_sub(self.steps).saturating_add(1);
+                self.step(weight(&value, budget))?;
+                Ok(value)
+            }
             Node::Path(target, key) => self.eval_path(target, key),
             Node::Filter(target, filter) => self.eval_filter(target, filter),
             Node::CallBuiltin(builtin, args) => self.eval_call_builtin(builtin, args),
@@ -606,12 +640,12 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         body: &Node,
         uses_partial: bool,
     ) -> Eval {
-        let mut results = Vec::new();
+        let mut results = Partial::default();
         let base = self.scopes.len();
         let outcome = self.for_level(iterations, body, uses_partial, &mut results);
         self.scopes.truncate(base);
         Ok(match outcome? {
-            true => Value::List(results),
+            true => Value::List(results.values),
             false => Value::Null,
         })
     }
@@ -622,23 +656,29 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         iterations: &[(String, Source)],
         body: &Node,
         uses_partial: bool,
-        results: &mut Vec<Value>,
+        results: &mut Partial,
     ) -> Result<bool, EvalErrorKind> {
         let Some(((name, source), rest)) = iterations.split_first() else {
             self.step(1)?;
             if !uses_partial {
                 let value = self.eval(body)?;
-                results.push(value);
+                results.values.push(value);
                 return Ok(true);
             }
-            self.step(results.len() as u64)?;
+            // Binding `partial` copies everything produced so far; charge that copy so that
+            // self-referencing loops (`return partial`) cannot grow exponentially.
+            self.step(results.weight)?;
             self.scopes.push(Scope::Binding(
                 "partial".into(),
-                Value::List(results.clone()),
+                Value::List(results.values.clone()),
             ));
             let value = self.eval(body);
             self.scopes.pop();
-            results.push(value?);
+            let value = value?;
+            results.weight = results
+                .weight
+                .saturating_add(weight(&value, MAX_STEPS.saturating_add(1)));
+            results.values.push(value);
             return Ok(true);
         };
         let Some(items) = self.source_items(source)? else {

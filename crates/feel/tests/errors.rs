@@ -110,6 +110,14 @@ fn runaway_evaluations_are_stopped() {
     assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
     let err = run("count(for i in 1..900000 return count(partial))").unwrap_err();
     assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
+    let err = run("count(for i in 1..60 return partial)").unwrap_err();
+    assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
+    let doubling: String = (1..=40)
+        .map(|i| format!("v{i}: [v{}, v{}]", i - 1, i - 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let err = run(&format!("{{v0: 1, {doubling}}}.v40")).unwrap_err();
+    assert!(matches!(err.kind, EvalErrorKind::LimitExceeded(_)), "{err}");
     // Without `partial`, a large loop is fine.
     assert_eq!(
         run("count(for i in 1..900000 return i)").unwrap(),
