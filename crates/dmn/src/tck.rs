@@ -3,15 +3,14 @@
 //! value. Used by the `dmn-tck` binary and the `tck` integration test; the only module that
 //! reads files, and only below the directory its caller passes.
 //!
-//! Comparison: numbers as decimals (`1.0` equals `1`; an expected value with six or more
-//! fractional digits is compared with the actual value rounded to that many digits), lists element by element, contexts
+//! Comparison: numbers as decimals within 1e-8 (as the TCK's Drools runner compares), lists element by element, contexts
 //! entry by entry regardless of order, other values with FEEL equality. A result node that
 //! expects an error (`errorResult="true"`) passes if evaluation fails or yields null; an
 //! evaluation failure otherwise counts as a null result (the DMN semantics of errors).
 
 use crate::xml::{self, Element};
 use crate::{parse_definitions_lenient, Definitions, EvalSettings};
-use hornet_feel::{Context, EvalContext, Expression, Number, Rounding, Value};
+use hornet_feel::{Context, EvalContext, Expression, Number, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -505,21 +504,20 @@ pub fn values_equal(expected: &Value, actual: &Value) -> bool {
     }
 }
 
-/// Equal, or equal once the actual value is rounded (half up) to as many fractional digits as
-/// the expected value shows: the TCK writes some results of long computations with fewer
-/// digits than a 34-digit decimal computation produces (`2778.69354943277`).
+/// Equal within an absolute difference of 1e-8, the comparison the TCK's own Drools runner
+/// uses (`CompareValuesUtil.NUMBER_COMPARISON_PRECISION`), so that figures are comparable:
+/// several expected values of long computations (payment formulas) are written with fewer or
+/// slightly different digits than an exact 34-digit decimal computation yields.
 fn numbers_equal(expected: &Number, actual: &Number) -> bool {
     if expected == actual {
         return true;
     }
-    let text = expected.to_plain_string();
-    let scale = text.split_once('.').map_or(0, |(_, f)| f.len());
-    // Only values that show a long fraction were written rounded; `1` vs `1.2` stays unequal.
-    scale >= 6
-        && i64::try_from(scale)
-            .ok()
-            .and_then(|s| actual.round(s, Rounding::HalfUp))
-            .is_some_and(|r| &r == expected)
+    let Some(tolerance) = Number::parse("0.00000001") else {
+        return false;
+    };
+    expected
+        .checked_sub(actual)
+        .is_some_and(|difference| difference.abs() < tolerance)
 }
 
 /// `a = b` as FEEL evaluates it (temporal values with different but equivalent zones).
