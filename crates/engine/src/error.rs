@@ -13,7 +13,9 @@ pub enum EngineError {
     CorruptState { what: &'static str, reason: String },
     #[error("state entry '{what}' cannot be encoded: {reason}")]
     Encode { what: &'static str, reason: String },
-    #[error("deployed process definition {key} cannot be rebuilt from its stored resource: {reason}")]
+    #[error(
+        "deployed process definition {key} cannot be rebuilt from its stored resource: {reason}"
+    )]
     StoredProcessInvalid { key: Key, reason: String },
     #[error("state refers to process definition {key}, which is not stored")]
     MissingProcess { key: Key },
@@ -23,7 +25,9 @@ pub enum EngineError {
         value_type: &'static str,
         intent: &'static str,
     },
-    #[error("expected a command to process, but got a {record_type} record ({value_type} {intent})")]
+    #[error(
+        "expected a command to process, but got a {record_type} record ({value_type} {intent})"
+    )]
     NotACommand {
         record_type: &'static str,
         value_type: &'static str,

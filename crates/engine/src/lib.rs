@@ -23,8 +23,8 @@ pub mod kv;
 pub mod state;
 
 mod appliers;
-mod processing;
 mod process_cache;
+mod processing;
 
 pub use error::EngineError;
 
@@ -94,7 +94,11 @@ impl Engine {
     /// Processes one committed command plus the follow-up commands it produces, in the same round (at
     /// most [`MAX_FOLLOW_UPS_PER_ROUND`]). Reads `state` (committed state plus the leader's uncommitted
     /// layers), applies the events to an overlay as it goes, and returns everything. Never writes `state`.
-    pub fn process(&mut self, state: &dyn KvRead, command: &Record) -> Result<Processed, EngineError> {
+    pub fn process(
+        &mut self,
+        state: &dyn KvRead,
+        command: &Record,
+    ) -> Result<Processed, EngineError> {
         if !command.is_command() {
             return Err(EngineError::NotACommand {
                 record_type: command.record_type().as_str(),

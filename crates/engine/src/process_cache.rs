@@ -38,7 +38,11 @@ impl ProcessCache {
     }
 
     /// The process with definition key `key`, parsing its stored resource if it is not cached.
-    pub fn get(&mut self, kv: &dyn KvRead, key: Key) -> Result<Option<Arc<DeployedProcess>>, EngineError> {
+    pub fn get(
+        &mut self,
+        kv: &dyn KvRead,
+        key: Key,
+    ) -> Result<Option<Arc<DeployedProcess>>, EngineError> {
         if let Some(found) = self.by_key.get(&key) {
             return Ok(Some(found.clone()));
         }
@@ -72,7 +76,11 @@ impl ProcessCache {
     }
 
     /// Like [`ProcessCache::get`], but a missing definition is an error (state refers to it).
-    pub fn require(&mut self, kv: &dyn KvRead, key: Key) -> Result<Arc<DeployedProcess>, EngineError> {
+    pub fn require(
+        &mut self,
+        kv: &dyn KvRead,
+        key: Key,
+    ) -> Result<Arc<DeployedProcess>, EngineError> {
         self.get(kv, key)?
             .ok_or(EngineError::MissingProcess { key })
     }

@@ -20,7 +20,10 @@ fn creates_latest_or_given_version_or_by_key() {
     let v1 = h.deploy("p.bpmn", &one_task("p", "a"));
     let v2 = h.deploy("p.bpmn", &one_task("p", "b"));
     let key_of = |r: &Record| match &r.value {
-        RecordValue::Deployment(_, d) => (d.processes_metadata[0].process_definition_key, d.processes_metadata[0].version),
+        RecordValue::Deployment(_, d) => (
+            d.processes_metadata[0].process_definition_key,
+            d.processes_metadata[0].version,
+        ),
         _ => unreachable!(),
     };
     let (k1, ver1) = key_of(&v1);
@@ -28,20 +31,28 @@ fn creates_latest_or_given_version_or_by_key() {
     assert_eq!((ver1, ver2), (1, 2));
 
     let latest = create_value(&mut h, Harness::creation("p", ""));
-    let RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Created, c) = &latest.value else { panic!() };
+    let RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Created, c) =
+        &latest.value
+    else {
+        panic!()
+    };
     assert_eq!((c.version, c.process_definition_key), (2, k2));
     assert_eq!(latest.key, c.process_instance_key);
 
     let mut by_version = Harness::creation("p", "");
     by_version.version = 1;
     let first = create_value(&mut h, by_version);
-    let RecordValue::ProcessInstanceCreation(_, c) = &first.value else { panic!() };
+    let RecordValue::ProcessInstanceCreation(_, c) = &first.value else {
+        panic!()
+    };
     assert_eq!(c.process_definition_key, k1);
 
     let mut by_key = Harness::creation("", "");
     by_key.process_definition_key = k1;
     let r = create_value(&mut h, by_key);
-    let RecordValue::ProcessInstanceCreation(_, c) = &r.value else { panic!() };
+    let RecordValue::ProcessInstanceCreation(_, c) = &r.value else {
+        panic!()
+    };
     assert_eq!((c.version, c.bpmn_process_id.as_str()), (1, "p"));
     // one job of type a (v1 twice), one of type b
     assert_eq!(h.activate("a", 10).len(), 2);
@@ -54,7 +65,10 @@ fn rejects_unknown_processes_like_zeebe() {
     let r = create_value(&mut h, Harness::creation("missing", ""));
     let rej = r.rejection().unwrap();
     assert_eq!(rej.kind, RejectionType::NotFound);
-    assert_eq!(rej.reason, "Expected to find process definition with process ID 'missing', but none found");
+    assert_eq!(
+        rej.reason,
+        "Expected to find process definition with process ID 'missing', but none found"
+    );
 
     h.deploy("p.bpmn", &one_task("p", "a"));
     let mut v = Harness::creation("p", "");
@@ -70,7 +84,10 @@ fn rejects_unknown_processes_like_zeebe() {
     assert_eq!(r.rejection().unwrap().kind, RejectionType::NotFound);
     assert_eq!(
         r.rejection().unwrap().reason,
-        format!("Expected to find process definition with key '{}', but none found", Key::new(PARTITION, 999))
+        format!(
+            "Expected to find process definition with key '{}', but none found",
+            Key::new(PARTITION, 999)
+        )
     );
     let r = create_value(&mut h, Harness::creation("", ""));
     assert_eq!(r.rejection().unwrap().kind, RejectionType::InvalidArgument);
@@ -84,13 +101,18 @@ fn awaiting_result_answers_with_root_variables_when_completed() {
     value.fetch_variables = vec!["b".into(), "c".into()];
     let (request, _) = h.request(
         Key::NONE,
-        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::CreateWithAwaitingResult, value),
+        RecordValue::ProcessInstanceCreation(
+            ProcessInstanceCreationIntent::CreateWithAwaitingResult,
+            value,
+        ),
     );
     assert!(h.response(request).is_none(), "answered before completion");
     let jobs = h.activate("a", 1);
     h.complete(jobs[0].0, r#"{"c": "x"}"#);
     let result = h.response(request).expect("result");
-    let RecordValue::ProcessInstanceResult(ProcessInstanceResultIntent::Completed, r) = &result.value else {
+    let RecordValue::ProcessInstanceResult(ProcessInstanceResultIntent::Completed, r) =
+        &result.value
+    else {
         panic!("unexpected {result:?}")
     };
     assert_eq!(r.variables.as_str(), r#"{"b":2,"c":"x"}"#);
@@ -109,11 +131,18 @@ fn awaiting_result_of_a_canceled_instance_is_a_rejection() {
         ),
     );
     let pi = records[0].key;
-    h.command(pi, RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()));
+    h.command(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+    );
     let answer = h.response(request).expect("answered");
     let rejection = answer.rejection().expect("a rejection");
     assert_eq!(rejection.kind, RejectionType::InvalidState);
-    assert!(rejection.reason.contains("terminated"), "{}", rejection.reason);
+    assert!(
+        rejection.reason.contains("terminated"),
+        "{}",
+        rejection.reason
+    );
 }
 
 pub fn pi_record() -> ProcessInstanceRecord {
@@ -138,8 +167,14 @@ fn cancel_terminates_bottom_up_and_cancels_the_job() {
     h.deploy("p.bpmn", &one_task("p", "a"));
     let pi = h.create("p", "");
     let start = h.log.len();
-    let (request, _) = h.request(pi, RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()));
-    assert_eq!(h.response(request).unwrap().intent_name(), "ELEMENT_TERMINATING");
+    let (request, _) = h.request(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+    );
+    assert_eq!(
+        h.response(request).unwrap().intent_name(),
+        "ELEMENT_TERMINATING"
+    );
     assert_eq!(
         describe(&h.log[start..]),
         [
@@ -155,12 +190,17 @@ fn cancel_terminates_bottom_up_and_cancels_the_job() {
     );
     assert!(h.activate("a", 5).is_empty());
     // Everything about the instance is gone from state.
-    let (request, _) = h.request(pi, RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()));
+    let (request, _) = h.request(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+    );
     let rejection = h.response(request).unwrap().rejection().unwrap().clone();
     assert_eq!(rejection.kind, RejectionType::NotFound);
     assert_eq!(
         rejection.reason,
-        format!("Expected to cancel a process instance with key '{pi}', but no such process was found")
+        format!(
+            "Expected to cancel a process instance with key '{pi}', but no such process was found"
+        )
     );
 }
 
@@ -172,7 +212,10 @@ fn cancel_resolves_open_incidents() {
     let jobs = h.activate("a", 1);
     h.job_command(JobIntent::Fail, jobs[0].0, |j| j.retries = 0);
     let start = h.log.len();
-    h.command(pi, RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()));
+    h.command(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+    );
     let records = &h.log[start..];
     assert_eq!(events_of(records, ValueType::Incident, "RESOLVED").len(), 1);
     assert_eq!(events_of(records, ValueType::Job, "CANCELED").len(), 1);

@@ -69,9 +69,18 @@ fn error_boundary_event_catches_a_thrown_error_by_code() {
         ]
     );
     let var = events_of(&h.log[start..], ValueType::Variable, "CREATED")[0];
-    let RecordValue::Variable(_, v) = &var.value else { panic!() };
-    assert_eq!(v.scope_key, pi, "error variables propagate to the process scope");
-    let leftovers: Vec<_> = h.leader_state.iter().filter(|(k, _)| k[0] >= 0x10).collect();
+    let RecordValue::Variable(_, v) = &var.value else {
+        panic!()
+    };
+    assert_eq!(
+        v.scope_key, pi,
+        "error variables propagate to the process scope"
+    );
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -84,7 +93,9 @@ fn an_error_with_another_code_is_not_caught() {
     let start = h.log.len();
     throw(&mut h, jobs[0].0, "OTHER", "");
     let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
-    let RecordValue::Incident(_, incident) = &incidents[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::UnhandledErrorEvent);
 }
 
@@ -117,8 +128,15 @@ fn error_event_sub_process_catches_errors_of_the_scope() {
     let l = lifecycle(&h.log[start..]);
     assert!(l.contains(&"ELEMENT_TERMINATED a".to_string()), "{l:?}");
     assert!(l.contains(&"ELEMENT_TERMINATED b".to_string()), "{l:?}");
-    assert!(l.contains(&"ELEMENT_ACTIVATED on-error".to_string()), "{l:?}");
-    assert_eq!(events_of(&h.log[start..], ValueType::Job, "CANCELED").len(), 1, "b's job");
+    assert!(
+        l.contains(&"ELEMENT_ACTIVATED on-error".to_string()),
+        "{l:?}"
+    );
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Job, "CANCELED").len(),
+        1,
+        "b's job"
+    );
     let cleanup = h.activate("cleanup", 1);
     assert_eq!(cleanup.len(), 1);
     assert_eq!(cleanup[0].1.variables.as_str(), r#"{"why":"x"}"#);
@@ -126,7 +144,11 @@ fn error_event_sub_process_catches_errors_of_the_scope() {
     h.complete(cleanup[0].0, "");
     let l = lifecycle(&h.log[start..]);
     assert_eq!(l[l.len() - 1], "ELEMENT_COMPLETED esp", "{l:?}");
-    let leftovers: Vec<_> = h.leader_state.iter().filter(|(k, _)| k[0] >= 0x10).collect();
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -152,7 +174,11 @@ fn error_end_event_in_a_sub_process_is_caught_by_its_boundary_event() {
     let start = h.log.len();
     h.create("sub", "");
     let l = lifecycle(&h.log[start..]);
-    let tail: Vec<&str> = l.iter().map(String::as_str).skip_while(|s| *s != "ELEMENT_ACTIVATED throw").collect();
+    let tail: Vec<&str> = l
+        .iter()
+        .map(String::as_str)
+        .skip_while(|s| *s != "ELEMENT_ACTIVATED throw")
+        .collect();
     assert_eq!(
         tail,
         [
@@ -198,7 +224,9 @@ fn uncaught_error_end_event_is_an_incident() {
     let start = h.log.len();
     h.create("u", "");
     let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
-    let RecordValue::Incident(_, incident) = &incidents[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::UnhandledErrorEvent);
     assert_eq!(
         incident.error_message,

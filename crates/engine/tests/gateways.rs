@@ -57,11 +57,27 @@ fn exclusive_gateway_takes_the_first_true_condition_or_the_default() {
     h.deploy("x.bpmn", &exclusive());
     let start = h.log.len();
     h.create("x", r#"{"amount": 500}"#);
-    assert_eq!(taken_end(&h.log[start..]), ["ELEMENT_COMPLETED gw", "ELEMENT_COMPLETED big", "ELEMENT_COMPLETED x"]);
-    let gateway: Vec<_> = lifecycle(&h.log[start..]).into_iter().filter(|l| l.ends_with(" gw")).collect();
+    assert_eq!(
+        taken_end(&h.log[start..]),
+        [
+            "ELEMENT_COMPLETED gw",
+            "ELEMENT_COMPLETED big",
+            "ELEMENT_COMPLETED x"
+        ]
+    );
+    let gateway: Vec<_> = lifecycle(&h.log[start..])
+        .into_iter()
+        .filter(|l| l.ends_with(" gw"))
+        .collect();
     assert_eq!(
         gateway,
-        ["ACTIVATE_ELEMENT gw", "ELEMENT_ACTIVATING gw", "ELEMENT_ACTIVATED gw", "ELEMENT_COMPLETING gw", "ELEMENT_COMPLETED gw"]
+        [
+            "ACTIVATE_ELEMENT gw",
+            "ELEMENT_ACTIVATING gw",
+            "ELEMENT_ACTIVATED gw",
+            "ELEMENT_COMPLETING gw",
+            "ELEMENT_COMPLETED gw"
+        ]
     );
     let start = h.log.len();
     h.create("x", r#"{"amount": 5}"#);
@@ -77,14 +93,25 @@ fn no_true_condition_and_no_default_is_an_incident_resolved_by_new_variables() {
     h.deploy("nd.bpmn", &no_default());
     let start = h.log.len();
     let pi = h.create("nd", r#"{"ok": "maybe"}"#);
-    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED").into_iter().cloned().collect();
+    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
     assert_eq!(created.len(), 1);
-    let RecordValue::Incident(_, incident) = &created[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &created[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::ConditionError);
     assert_eq!(incident.element_id, "gw");
     // `ok = true` with a string is null in FEEL, which is not a boolean.
-    assert_eq!(incident.error_message, "Expected result of the expression 'ok = true' to be 'BOOLEAN', but was 'NULL'.");
-    assert!(lifecycle(&h.log[start..]).last().unwrap().starts_with("ELEMENT_ACTIVATING gw"));
+    assert_eq!(
+        incident.error_message,
+        "Expected result of the expression 'ok = true' to be 'BOOLEAN', but was 'NULL'."
+    );
+    assert!(lifecycle(&h.log[start..])
+        .last()
+        .unwrap()
+        .starts_with("ELEMENT_ACTIVATING gw"));
 
     // Fix the variable, then resolve: the gateway is activated again.
     h.command(
@@ -101,22 +128,31 @@ fn no_true_condition_and_no_default_is_an_incident_resolved_by_new_variables() {
         ),
     );
     let start = h.log.len();
-    h.command(created[0].key, RecordValue::Incident(IncidentIntent::Resolve, incident.clone()));
+    h.command(
+        created[0].key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident.clone()),
+    );
     let after = lifecycle(&h.log[start..]);
-    assert!(after.contains(&"ELEMENT_COMPLETED no".to_string()), "{after:?}");
+    assert!(
+        after.contains(&"ELEMENT_COMPLETED no".to_string()),
+        "{after:?}"
+    );
     assert!(after.contains(&"ELEMENT_COMPLETED nd".to_string()));
-
 }
 
 #[test]
 fn all_conditions_false_without_default_is_a_condition_error() {
-    let xml = no_default().replace("= ok = false", "= ok = 1").replace("= ok = true", "= ok = 2");
+    let xml = no_default()
+        .replace("= ok = false", "= ok = 1")
+        .replace("= ok = true", "= ok = 2");
     let mut h = Harness::new();
     h.deploy("nd.bpmn", &xml);
     let start = h.log.len();
     h.create("nd", r#"{"ok": 3}"#);
     let created = events_of(&h.log[start..], ValueType::Incident, "CREATED");
-    let RecordValue::Incident(_, incident) = &created[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &created[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::ConditionError);
     assert_eq!(
         incident.error_message,
@@ -150,13 +186,20 @@ fn parallel_gateway_forks_and_joins_once_every_flow_arrived() {
     let start = h.log.len();
     h.create("fj", "");
     let l = lifecycle(&h.log[start..]);
-    assert!(l.contains(&"SEQUENCE_FLOW_TAKEN fa".to_string()) && l.contains(&"SEQUENCE_FLOW_TAKEN fb".to_string()));
+    assert!(
+        l.contains(&"SEQUENCE_FLOW_TAKEN fa".to_string())
+            && l.contains(&"SEQUENCE_FLOW_TAKEN fb".to_string())
+    );
     let a = h.activate("a", 1);
     let b = h.activate("b", 1);
     let start = h.log.len();
     h.complete(a[0].0, r#"{"ra": 1}"#);
     let l = lifecycle(&h.log[start..]);
-    assert_eq!(l.last().unwrap(), "SEQUENCE_FLOW_TAKEN ja", "the join waits: {l:?}");
+    assert_eq!(
+        l.last().unwrap(),
+        "SEQUENCE_FLOW_TAKEN ja",
+        "the join waits: {l:?}"
+    );
     let start = h.log.len();
     h.complete(b[0].0, r#"{"rb": 2}"#);
     assert_eq!(
@@ -185,6 +228,10 @@ fn parallel_gateway_forks_and_joins_once_every_flow_arrived() {
         ]
     );
     // Nothing of the instance is left in state but definitions and the key counter.
-    let leftovers: Vec<_> = h.leader_state.iter().filter(|(k, _)| k[0] >= 0x10).collect();
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -28,7 +28,10 @@ fn batch_request(h: &mut Harness, edit: impl FnOnce(&mut JobBatchRecord)) -> Rec
         truncated: false,
     };
     edit(&mut batch);
-    let (request, _) = h.request(Key::NONE, RecordValue::JobBatch(JobBatchIntent::Activate, batch));
+    let (request, _) = h.request(
+        Key::NONE,
+        RecordValue::JobBatch(JobBatchIntent::Activate, batch),
+    );
     h.response(request).unwrap().clone()
 }
 
@@ -49,7 +52,9 @@ fn activates_in_key_order_up_to_max_and_reports_truncation() {
     assert!(batch.job_keys[0] < batch.job_keys[1]);
     assert_eq!(batch.jobs[0].worker, "w");
     assert_eq!(batch.jobs[0].variables.as_str(), r#"{"i":0,"other":"x"}"#);
-    let second = batch_request(&mut h, |b| b.fetch_variables = vec!["i".into(), "nope".into()]);
+    let second = batch_request(&mut h, |b| {
+        b.fetch_variables = vec!["i".into(), "nope".into()]
+    });
     let batch = batch_of(&second);
     assert_eq!(batch.jobs.len(), 1);
     assert!(!batch.truncated);
@@ -61,7 +66,8 @@ fn activates_in_key_order_up_to_max_and_reports_truncation() {
 #[test]
 fn rejects_invalid_batches_with_zeebe_reasons() {
     let mut h = setup(0);
-    let cases: Vec<(Box<dyn FnOnce(&mut JobBatchRecord)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut JobBatchRecord)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (Box::new(|b| b.max_jobs_to_activate = 0), "Expected to activate job batch with max jobs to activate to be greater than zero, but it was '0'"),
         (Box::new(|b| b.timeout = 0), "Expected to activate job batch with timeout to be greater than zero, but it was '0'"),
         (Box::new(|b| b.job_type.clear()), "Expected to activate job batch with type to be present, but it was blank"),
@@ -146,14 +152,19 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
     let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
     assert_eq!(incidents.len(), 1);
     let incident_key = incidents[0].key;
-    let RecordValue::Incident(_, incident) = &incidents[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::JobNoRetries);
     assert_eq!(incident.error_message, "no luck");
     assert_eq!(incident.job_key, job_key);
     assert_eq!(incident.element_id, "task");
 
     let resolve = |h: &mut Harness| {
-        let (request, _) = h.request(incident_key, RecordValue::Incident(IncidentIntent::Resolve, incident_value()));
+        let (request, _) = h.request(
+            incident_key,
+            RecordValue::Incident(IncidentIntent::Resolve, incident_value()),
+        );
         h.response(request).unwrap().clone()
     };
     let r = resolve(&mut h);
@@ -163,14 +174,20 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
         format!("Expected to resolve incident with key '{incident_key}', but job with key '{job_key}' has no retries left. Please update the job retries and retry resolving the incident")
     );
     let bad = h.job_command(JobIntent::UpdateRetries, job_key, |j| j.retries = 0);
-    assert_eq!(bad.rejection().unwrap().kind, RejectionType::InvalidArgument);
+    assert_eq!(
+        bad.rejection().unwrap().kind,
+        RejectionType::InvalidArgument
+    );
     assert_eq!(
         bad.rejection().unwrap().reason,
         format!("Expected to update retries for job with key '{job_key}' with a positive amount of retries, but the amount given was '0'")
     );
     let updated = h.job_command(JobIntent::UpdateRetries, job_key, |j| j.retries = 2);
     assert_eq!(updated.intent_name(), "RETRIES_UPDATED");
-    assert!(h.activate("work", 1).is_empty(), "still failed until the incident is resolved");
+    assert!(
+        h.activate("work", 1).is_empty(),
+        "still failed until the incident is resolved"
+    );
     let r = resolve(&mut h);
     assert_eq!(r.intent_name(), "RESOLVED");
     assert!(h.jobs_available.iter().filter(|t| *t == "work").count() >= 2);
@@ -178,10 +195,15 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].1.retries, 2);
     let missing = Key::new(PARTITION, 777);
-    let (request, _) = h.request(missing, RecordValue::Incident(IncidentIntent::Resolve, incident_value()));
+    let (request, _) = h.request(
+        missing,
+        RecordValue::Incident(IncidentIntent::Resolve, incident_value()),
+    );
     assert_eq!(
         h.response(request).unwrap().rejection().unwrap().reason,
-        format!("Expected to resolve incident with key '{missing}', but no such incident was found")
+        format!(
+            "Expected to resolve incident with key '{missing}', but no such incident was found"
+        )
     );
 }
 
@@ -210,8 +232,13 @@ fn unhandled_thrown_error_raises_an_incident_with_zeebes_message() {
         j.error_message = "went wrong".into();
     });
     assert_eq!(r.intent_name(), "ERROR_THROWN");
-    let incidents: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED").into_iter().cloned().collect();
-    let RecordValue::Incident(_, incident) = &incidents[0].value else { panic!() };
+    let incidents: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::UnhandledErrorEvent);
     assert_eq!(
         incident.error_message,
@@ -219,9 +246,18 @@ fn unhandled_thrown_error_raises_an_incident_with_zeebes_message() {
     );
     // The job is not workable while the error waits.
     let again = h.complete(jobs[0].0, "");
-    assert_eq!(again.rejection().unwrap().reason, format!("Expected to complete job with key '{}', but it is in state 'ERROR_THROWN'", jobs[0].0));
+    assert_eq!(
+        again.rejection().unwrap().reason,
+        format!(
+            "Expected to complete job with key '{}', but it is in state 'ERROR_THROWN'",
+            jobs[0].0
+        )
+    );
     let incident_key = incidents[0].key;
-    h.command(incident_key, RecordValue::Incident(IncidentIntent::Resolve, incident_value()));
+    h.command(
+        incident_key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident_value()),
+    );
     assert_eq!(h.activate("work", 1).len(), 1);
 }
 
@@ -254,10 +290,14 @@ fn update_timeout_moves_the_deadline() {
     );
     h.activate("work", 1);
     let r = h.job_command(JobIntent::UpdateTimeout, job_key, |j| j.timeout = 500_000);
-    let RecordValue::Job(JobIntent::TimeoutUpdated, job) = &r.value else { panic!("{r:?}") };
+    let RecordValue::Job(JobIntent::TimeoutUpdated, job) = &r.value else {
+        panic!("{r:?}")
+    };
     assert_eq!(job.deadline, h.now + 500_000);
     assert_eq!(h.next_due(), Some(h.now + 500_000));
-    let missing = h.job_command(JobIntent::UpdateTimeout, Key::new(PARTITION, 99_999), |j| j.timeout = 1);
+    let missing = h.job_command(JobIntent::UpdateTimeout, Key::new(PARTITION, 99_999), |j| {
+        j.timeout = 1
+    });
     assert_eq!(missing.rejection().unwrap().kind, RejectionType::NotFound);
 }
 
@@ -265,7 +305,11 @@ fn update_timeout_moves_the_deadline() {
 fn fail_and_throw_error_reject_unknown_jobs() {
     let mut h = setup(0);
     let key = Key::new(PARTITION, 5);
-    for (intent, action) in [(JobIntent::Fail, "fail"), (JobIntent::ThrowError, "throw an error for"), (JobIntent::UpdateRetries, "update retries for")] {
+    for (intent, action) in [
+        (JobIntent::Fail, "fail"),
+        (JobIntent::ThrowError, "throw an error for"),
+        (JobIntent::UpdateRetries, "update retries for"),
+    ] {
         let r = h.job_command(intent, key, |j| j.retries = 1);
         assert_eq!(r.rejection().unwrap().kind, RejectionType::NotFound);
         assert_eq!(
@@ -296,6 +340,8 @@ fn job_type_and_retries_from_expressions() {
     let start = h.log.len();
     h.create("p", r#"{"kind": 1}"#);
     let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
-    let RecordValue::Incident(_, incident) = &incidents[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::ExtractValueError);
 }

@@ -26,27 +26,43 @@ fn timer_catch_event_fires_when_due() {
     h.deploy("tc.bpmn", &timer_catch());
     let start = h.log.len();
     h.create("tc", "");
-    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Timer, "CREATED").into_iter().cloned().collect();
+    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Timer, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
     assert_eq!(created.len(), 1);
-    let RecordValue::Timer(_, timer) = &created[0].value else { panic!() };
+    let RecordValue::Timer(_, timer) = &created[0].value else {
+        panic!()
+    };
     assert_eq!(timer.due_date, h.now + 10_000);
     assert_eq!(timer.target_element_id, "wait");
     assert_eq!(h.next_due(), Some(h.now + 10_000));
     // Too early: nothing is due and a premature trigger is rejected.
     assert!(h.run_due().is_empty());
-    let early = h.command(created[0].key, RecordValue::Timer(TimerIntent::Trigger, timer.clone()));
+    let early = h.command(
+        created[0].key,
+        RecordValue::Timer(TimerIntent::Trigger, timer.clone()),
+    );
     assert_eq!(rejection(&early).unwrap().0, RejectionType::InvalidState);
     h.advance(10_000);
     let records = h.run_due();
     assert_eq!(
         lifecycle(&records)[..4],
-        ["COMPLETE_ELEMENT wait", "ELEMENT_COMPLETING wait", "ELEMENT_COMPLETED wait", "SEQUENCE_FLOW_TAKEN f2"]
+        [
+            "COMPLETE_ELEMENT wait",
+            "ELEMENT_COMPLETING wait",
+            "ELEMENT_COMPLETED wait",
+            "SEQUENCE_FLOW_TAKEN f2"
+        ]
     );
     assert_eq!(describe(&records)[0], "E TIMER TRIGGERED");
     assert_eq!(lifecycle(&records).last().unwrap(), "ELEMENT_COMPLETED tc");
     assert_eq!(h.next_due(), None);
     // Triggering again finds no timer.
-    let again = h.command(created[0].key, RecordValue::Timer(TimerIntent::Trigger, timer.clone()));
+    let again = h.command(
+        created[0].key,
+        RecordValue::Timer(TimerIntent::Trigger, timer.clone()),
+    );
     assert_eq!(rejection(&again).unwrap().0, RejectionType::NotFound);
 }
 
@@ -79,8 +95,19 @@ fn interrupting_timer_boundary_terminates_the_task() {
     h.deploy("tb.bpmn", &task_with_boundaries(true));
     let start = h.log.len();
     h.create("tb", r#"{"orderId": "o-1"}"#);
-    assert_eq!(events_of(&h.log[start..], ValueType::Timer, "CREATED").len(), 1);
-    assert_eq!(events_of(&h.log[start..], ValueType::ProcessMessageSubscription, "CREATED").len(), 1);
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Timer, "CREATED").len(),
+        1
+    );
+    assert_eq!(
+        events_of(
+            &h.log[start..],
+            ValueType::ProcessMessageSubscription,
+            "CREATED"
+        )
+        .len(),
+        1
+    );
     h.advance(60_000);
     let records = h.run_due();
     let d = describe(&records);
@@ -97,7 +124,11 @@ fn interrupting_timer_boundary_terminates_the_task() {
     );
     assert!(lifecycle(&records).contains(&"ELEMENT_COMPLETED late".to_string()));
     assert_eq!(lifecycle(&records).last().unwrap(), "ELEMENT_COMPLETED tb");
-    let leftovers: Vec<_> = h.leader_state.iter().filter(|(k, _)| k[0] >= 0x10).collect();
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -115,7 +146,10 @@ fn non_interrupting_timer_boundary_keeps_the_task() {
     let jobs = h.activate("t", 1);
     let start = h.log.len();
     h.complete(jobs[0].0, "");
-    assert_eq!(lifecycle(&h.log[start..]).last().unwrap(), "ELEMENT_COMPLETED tb");
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED tb"
+    );
 }
 
 fn publish(h: &mut Harness, name: &str, key: &str, ttl: i64, id: &str, variables: &str) -> Record {
@@ -144,7 +178,14 @@ fn message_boundary_event_correlates_by_name_and_key() {
     h.create("tb", r#"{"orderId": "o-1"}"#);
     h.create("tb", r#"{"orderId": "o-2"}"#);
     let start = h.log.len();
-    let published = publish(&mut h, "cancel-order", "o-2", 0, "", r#"{"why": "customer"}"#);
+    let published = publish(
+        &mut h,
+        "cancel-order",
+        "o-2",
+        0,
+        "",
+        r#"{"why": "customer"}"#,
+    );
     assert_eq!(published.intent_name(), "PUBLISHED");
     let d = describe(&h.log[start..]);
     assert_eq!(
@@ -162,8 +203,13 @@ fn message_boundary_event_correlates_by_name_and_key() {
     // The other instance still waits.
     assert_eq!(h.activate("t", 10).len(), 1);
     let vars = events_of(&h.log[start..], ValueType::Variable, "CREATED");
-    let RecordValue::Variable(_, v) = &vars[0].value else { panic!() };
-    assert_eq!((v.name.as_str(), v.value.as_str()), ("why", r#""customer""#));
+    let RecordValue::Variable(_, v) = &vars[0].value else {
+        panic!()
+    };
+    assert_eq!(
+        (v.name.as_str(), v.value.as_str()),
+        ("why", r#""customer""#)
+    );
 }
 
 fn message_catch() -> String {
@@ -193,8 +239,14 @@ fn buffered_message_correlates_when_the_subscription_opens_and_expires_after_its
     let start = h.log.len();
     let pi = h.create("mc", r#"{"orderId": 42}"#);
     let d = describe(&h.log[start..]);
-    assert!(d.contains(&"C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".to_string()), "{d:?}");
-    assert_eq!(lifecycle(&h.log[start..]).last().unwrap(), "ELEMENT_COMPLETED mc");
+    assert!(
+        d.contains(&"C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".to_string()),
+        "{d:?}"
+    );
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED mc"
+    );
     let vars: Vec<_> = events_of(&h.log[start..], ValueType::Variable, "CREATED")
         .into_iter()
         .map(|r| match &r.value {
@@ -202,11 +254,17 @@ fn buffered_message_correlates_when_the_subscription_opens_and_expires_after_its
             _ => unreachable!(),
         })
         .collect();
-    assert_eq!(vars, [("orderId".to_string(), pi), ("amount".to_string(), pi)]);
+    assert_eq!(
+        vars,
+        [("orderId".to_string(), pi), ("amount".to_string(), pi)]
+    );
     // A second instance of the same process does not get the same message again.
     let start = h.log.len();
     h.create("mc", r#"{"orderId": 42}"#);
-    assert_eq!(lifecycle(&h.log[start..]).last().unwrap(), "ELEMENT_ACTIVATED wait");
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_ACTIVATED wait"
+    );
     // After the TTL the message expires.
     assert_eq!(h.next_due(), Some(h.now + 30_000));
     h.advance(30_000);

@@ -32,7 +32,12 @@ fn variable_events(records: &[Record]) -> Vec<(String, String, String, Key)> {
     records
         .iter()
         .filter_map(|r| match &r.value {
-            RecordValue::Variable(intent, v) => Some((intent.as_str().to_string(), v.name.clone(), v.value.clone(), v.scope_key)),
+            RecordValue::Variable(intent, v) => Some((
+                intent.as_str().to_string(),
+                v.name.clone(),
+                v.value.clone(),
+                v.scope_key,
+            )),
             _ => None,
         })
         .collect()
@@ -58,14 +63,27 @@ fn inputs_become_local_variables_and_see_earlier_inputs() {
         vars,
         [
             // The results of one mapping set are written in name order.
-            ("CREATED".to_string(), "order".to_string(), r#"{"id":21}"#.to_string(), pi),
+            (
+                "CREATED".to_string(),
+                "order".to_string(),
+                r#"{"id":21}"#.to_string(),
+                pi
+            ),
             ("CREATED".into(), "double".into(), "42".into(), task),
-            ("CREATED".into(), "nested".into(), r#"{"a":{"b":1}}"#.into(), task),
+            (
+                "CREATED".into(),
+                "nested".into(),
+                r#"{"a":{"b":1}}"#.into(),
+                task
+            ),
             ("CREATED".into(), "orderId".into(), "21".into(), task),
         ]
     );
     let jobs = h.activate("t", 1);
-    assert_eq!(jobs[0].1.variables.as_str(), r#"{"double":42,"nested":{"a":{"b":1}},"order":{"id":21},"orderId":21}"#);
+    assert_eq!(
+        jobs[0].1.variables.as_str(),
+        r#"{"double":42,"nested":{"a":{"b":1}},"order":{"id":21},"orderId":21}"#
+    );
     // Without output mappings the job's variables propagate: an existing local variable is updated in
     // place (and dropped with the task), new ones land on the root scope.
     let start = h.log.len();
@@ -74,7 +92,12 @@ fn inputs_become_local_variables_and_see_earlier_inputs() {
     assert_eq!(
         vars,
         [
-            ("UPDATED".to_string(), "double".to_string(), "0".to_string(), task),
+            (
+                "UPDATED".to_string(),
+                "double".to_string(),
+                "0".to_string(),
+                task
+            ),
             ("CREATED".into(), "result".into(), r#""ok""#.into(), pi),
         ]
     );
@@ -96,14 +119,29 @@ fn with_output_mappings_only_mapped_values_propagate() {
     assert_eq!(
         vars,
         [
-            ("CREATED".to_string(), "noise".to_string(), "1".to_string(), task),
+            (
+                "CREATED".to_string(),
+                "noise".to_string(),
+                "1".to_string(),
+                task
+            ),
             ("CREATED".into(), "result".into(), r#""done""#.into(), task),
-            ("UPDATED".into(), "summary".into(), r#"{"id":7,"keep":true,"text":"done!"}"#.into(), pi),
+            (
+                "UPDATED".into(),
+                "summary".into(),
+                r#"{"id":7,"keep":true,"text":"done!"}"#.into(),
+                pi
+            ),
         ]
     );
 }
 
-fn set_variables(h: &mut Harness, scope: Key, semantic: VariableDocumentUpdateSemantic, doc: &str) -> Record {
+fn set_variables(
+    h: &mut Harness,
+    scope: Key,
+    semantic: VariableDocumentUpdateSemantic,
+    doc: &str,
+) -> Record {
     let (request, _) = h.request(
         Key::NONE,
         RecordValue::VariableDocument(
@@ -127,24 +165,54 @@ fn set_variables_local_or_propagating() {
     let pi = h.create("m", r#"{"order": {"id": 1}, "a": 1}"#);
     let task = task_instance_key(&h);
     let start = h.log.len();
-    let r = set_variables(&mut h, task, VariableDocumentUpdateSemantic::Local, r#"{"a": 2}"#);
+    let r = set_variables(
+        &mut h,
+        task,
+        VariableDocumentUpdateSemantic::Local,
+        r#"{"a": 2}"#,
+    );
     assert_eq!(r.intent_name(), "UPDATED");
-    let RecordValue::VariableDocument(_, doc) = &r.value else { panic!() };
+    let RecordValue::VariableDocument(_, doc) = &r.value else {
+        panic!()
+    };
     assert_eq!(doc.process_instance_key, pi);
-    assert_eq!(variable_events(&h.log[start..]), [("CREATED".to_string(), "a".to_string(), "2".to_string(), task)]);
+    assert_eq!(
+        variable_events(&h.log[start..]),
+        [(
+            "CREATED".to_string(),
+            "a".to_string(),
+            "2".to_string(),
+            task
+        )]
+    );
     let start = h.log.len();
-    set_variables(&mut h, task, VariableDocumentUpdateSemantic::Propagate, r#"{"a": 3, "orderId": 5, "fresh": true}"#);
+    set_variables(
+        &mut h,
+        task,
+        VariableDocumentUpdateSemantic::Propagate,
+        r#"{"a": 3, "orderId": 5, "fresh": true}"#,
+    );
     assert_eq!(
         variable_events(&h.log[start..]),
         [
-            ("UPDATED".to_string(), "a".to_string(), "3".to_string(), task),
+            (
+                "UPDATED".to_string(),
+                "a".to_string(),
+                "3".to_string(),
+                task
+            ),
             ("CREATED".into(), "fresh".into(), "true".into(), pi),
             ("UPDATED".into(), "orderId".into(), "5".into(), task),
         ]
     );
     // Unchanged values write nothing.
     let start = h.log.len();
-    set_variables(&mut h, pi, VariableDocumentUpdateSemantic::Propagate, r#"{"fresh": true}"#);
+    set_variables(
+        &mut h,
+        pi,
+        VariableDocumentUpdateSemantic::Propagate,
+        r#"{"fresh": true}"#,
+    );
     assert!(variable_events(&h.log[start..]).is_empty());
     let missing = Key::new(PARTITION, 12_345);
     let r = set_variables(&mut h, missing, VariableDocumentUpdateSemantic::Local, "{}");
@@ -159,20 +227,39 @@ fn set_variables_local_or_propagating() {
 fn failing_output_mapping_raises_io_mapping_incident_and_retries_on_resolve() {
     let mut h = Harness::new();
     // `assert` fails evaluation when its condition is false.
-    h.deploy("m.bpmn", &mapped_task(r#"<zeebe:output source="=assert(result, result != null)" target="out" />"#));
+    h.deploy(
+        "m.bpmn",
+        &mapped_task(r#"<zeebe:output source="=assert(result, result != null)" target="out" />"#),
+    );
     h.create("m", r#"{"order": {"id": 1}}"#);
     let jobs = h.activate("t", 1);
     let start = h.log.len();
     h.complete(jobs[0].0, "{}");
-    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED").into_iter().cloned().collect();
+    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
     assert_eq!(created.len(), 1, "{:?}", describe(&h.log[start..]));
-    let RecordValue::Incident(_, incident) = &created[0].value else { panic!() };
+    let RecordValue::Incident(_, incident) = &created[0].value else {
+        panic!()
+    };
     assert_eq!(incident.error_type, ErrorType::IoMappingError);
-    assert_eq!(lifecycle(&h.log[start..]).last().unwrap(), "ELEMENT_COMPLETING task");
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETING task"
+    );
     let task = task_instance_key(&h);
-    set_variables(&mut h, task, VariableDocumentUpdateSemantic::Local, r#"{"result": 1}"#);
+    set_variables(
+        &mut h,
+        task,
+        VariableDocumentUpdateSemantic::Local,
+        r#"{"result": 1}"#,
+    );
     let start = h.log.len();
-    h.command(created[0].key, RecordValue::Incident(IncidentIntent::Resolve, incident.clone()));
+    h.command(
+        created[0].key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident.clone()),
+    );
     let l = lifecycle(&h.log[start..]);
     assert!(l.contains(&"ELEMENT_COMPLETED m".to_string()), "{l:?}");
 }

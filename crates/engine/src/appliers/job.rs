@@ -30,7 +30,12 @@ fn set_element_job(
     Ok(())
 }
 
-pub(super) fn apply(state: &mut dyn KvWrite, key: Key, intent: JobIntent, value: &JobRecord) -> Result<(), EngineError> {
+pub(super) fn apply(
+    state: &mut dyn KvWrite,
+    key: Key,
+    intent: JobIntent,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     match intent {
         JobIntent::Created => {
             jobs::set(state, key, JobState::Activatable, stored(value))?;
@@ -38,7 +43,8 @@ pub(super) fn apply(state: &mut dyn KvWrite, key: Key, intent: JobIntent, value:
         }
         JobIntent::Completed => {
             jobs::delete(state, key)?;
-            let variables = (!value.variables.is_empty()).then(|| value.variables.as_str().to_string());
+            let variables =
+                (!value.variables.is_empty()).then(|| value.variables.as_str().to_string());
             set_element_job(state, value.element_instance_key, Key::NONE, variables)
         }
         JobIntent::Canceled => {
@@ -91,7 +97,11 @@ pub(super) fn apply(state: &mut dyn KvWrite, key: Key, intent: JobIntent, value:
     }
 }
 
-pub(super) fn apply_batch(state: &mut dyn KvWrite, intent: JobBatchIntent, value: &JobBatchRecord) -> Result<(), EngineError> {
+pub(super) fn apply_batch(
+    state: &mut dyn KvWrite,
+    intent: JobBatchIntent,
+    value: &JobBatchRecord,
+) -> Result<(), EngineError> {
     if intent != JobBatchIntent::Activated {
         return Ok(());
     }

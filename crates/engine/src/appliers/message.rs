@@ -6,10 +6,17 @@ use crate::state::{element_instances, messages};
 use hornet_protocol::value::{MessageRecord, ProcessMessageSubscriptionRecord};
 use hornet_protocol::{Key, MessageIntent, ProcessMessageSubscriptionIntent};
 
-pub(super) fn apply(state: &mut dyn KvWrite, key: Key, intent: MessageIntent, value: &MessageRecord) -> Result<(), EngineError> {
+pub(super) fn apply(
+    state: &mut dyn KvWrite,
+    key: Key,
+    intent: MessageIntent,
+    value: &MessageRecord,
+) -> Result<(), EngineError> {
     match intent {
         // A message with no time to live is never buffered (as in Zeebe).
-        MessageIntent::Published if value.time_to_live > 0 => messages::insert_message(state, key, value),
+        MessageIntent::Published if value.time_to_live > 0 => {
+            messages::insert_message(state, key, value)
+        }
         MessageIntent::Expired => messages::remove_message(state, key),
         _ => Ok(()),
     }
@@ -23,7 +30,9 @@ pub(super) fn apply_subscription(
     match intent {
         ProcessMessageSubscriptionIntent::Created => messages::insert_subscription(state, value),
         ProcessMessageSubscriptionIntent::Correlated => {
-            if let Some(mut instance) = element_instances::get_instance(state, value.element_instance_key)? {
+            if let Some(mut instance) =
+                element_instances::get_instance(state, value.element_instance_key)?
+            {
                 if instance.record.element_id == value.element_id && !value.variables.is_empty() {
                     instance.trigger_variables = Some(value.variables.as_str().to_string());
                     element_instances::put_instance(state, &instance)?;

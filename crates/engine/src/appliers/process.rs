@@ -6,7 +6,11 @@ use crate::state::processes;
 use hornet_protocol::value::ProcessRecord;
 use hornet_protocol::ProcessIntent;
 
-pub(super) fn apply(state: &mut dyn KvWrite, intent: ProcessIntent, value: &ProcessRecord) -> Result<(), EngineError> {
+pub(super) fn apply(
+    state: &mut dyn KvWrite,
+    intent: ProcessIntent,
+    value: &ProcessRecord,
+) -> Result<(), EngineError> {
     match intent {
         ProcessIntent::Created => {
             // A distributed deployment may repeat a definition this partition already has.

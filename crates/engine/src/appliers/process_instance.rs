@@ -8,10 +8,14 @@
 use crate::error::EngineError;
 use crate::kv::KvWrite;
 use crate::process_cache::ProcessCache;
-use crate::state::element_instances::{self, AwaitingResult, ElementInstance, ElementState, EventTrigger};
+use crate::state::element_instances::{
+    self, AwaitingResult, ElementInstance, ElementState, EventTrigger,
+};
 use crate::state::{jobs, variables};
 use hornet_bpmn::ElementKind;
-use hornet_protocol::value::{ProcessEventRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord};
+use hornet_protocol::value::{
+    ProcessEventRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord,
+};
 use hornet_protocol::{
     BpmnElementType, Key, ProcessEventIntent, ProcessInstanceCreationIntent, ProcessInstanceIntent,
     Record,
@@ -28,7 +32,9 @@ pub(super) fn apply(
         ProcessInstanceIntent::ElementActivating => activating(processes, state, key, value),
         ProcessInstanceIntent::ElementActivated => set_state(state, key, ElementState::Activated),
         ProcessInstanceIntent::ElementCompleting => set_state(state, key, ElementState::Completing),
-        ProcessInstanceIntent::ElementTerminating => set_state(state, key, ElementState::Terminating),
+        ProcessInstanceIntent::ElementTerminating => {
+            set_state(state, key, ElementState::Terminating)
+        }
         ProcessInstanceIntent::ElementCompleted | ProcessInstanceIntent::ElementTerminated => {
             ended(state, key, value)
         }
@@ -41,7 +47,11 @@ pub(super) fn apply(
     }
 }
 
-fn set_state(state: &mut dyn KvWrite, key: Key, new_state: ElementState) -> Result<(), EngineError> {
+fn set_state(
+    state: &mut dyn KvWrite,
+    key: Key,
+    new_state: ElementState,
+) -> Result<(), EngineError> {
     if let Some(mut instance) = element_instances::get_instance(state, key)? {
         instance.state = new_state;
         element_instances::put_instance(state, &instance)?;
@@ -84,7 +94,12 @@ fn activating(
             if matches!(element.kind, ElementKind::ParallelGateway) {
                 for flow in &element.incoming {
                     let flow_id = &process.model.element(*flow).id;
-                    let count = element_instances::taken_flow_count(state, scope.key, &element.id, flow_id)?;
+                    let count = element_instances::taken_flow_count(
+                        state,
+                        scope.key,
+                        &element.id,
+                        flow_id,
+                    )?;
                     element_instances::set_taken_flow_count(
                         state,
                         scope.key,
@@ -93,7 +108,9 @@ fn activating(
                         count.saturating_sub(1),
                     )?;
                 }
-                scope.active_flows = scope.active_flows.saturating_sub(element.incoming.len() as u32);
+                scope.active_flows = scope
+                    .active_flows
+                    .saturating_sub(element.incoming.len() as u32);
             } else {
                 scope.active_flows = scope.active_flows.saturating_sub(1);
             }
@@ -102,7 +119,11 @@ fn activating(
     element_instances::put_instance(state, &scope)
 }
 
-fn ended(state: &mut dyn KvWrite, key: Key, value: &ProcessInstanceRecord) -> Result<(), EngineError> {
+fn ended(
+    state: &mut dyn KvWrite,
+    key: Key,
+    value: &ProcessInstanceRecord,
+) -> Result<(), EngineError> {
     if let Some(instance) = element_instances::get_instance(state, key)? {
         // A job left behind (an error was thrown from it) ends with its element.
         if !instance.job_key.is_none() {
@@ -139,8 +160,19 @@ fn flow_taken(
         if let ElementKind::SequenceFlow { target, .. } = &process.model.element(flow).kind {
             let target = process.model.element(*target);
             if matches!(target.kind, ElementKind::ParallelGateway) {
-                let count = element_instances::taken_flow_count(state, scope.key, &target.id, &value.element_id)?;
-                element_instances::set_taken_flow_count(state, scope.key, &target.id, &value.element_id, count + 1)?;
+                let count = element_instances::taken_flow_count(
+                    state,
+                    scope.key,
+                    &target.id,
+                    &value.element_id,
+                )?;
+                element_instances::set_taken_flow_count(
+                    state,
+                    scope.key,
+                    &target.id,
+                    &value.element_id,
+                    count + 1,
+                )?;
             }
         }
     }
@@ -184,7 +216,9 @@ pub(super) fn apply_process_event(
         variables: (!value.variables.is_empty()).then(|| value.variables.as_str().to_string()),
     };
     match intent {
-        ProcessEventIntent::Triggering => element_instances::put_event_trigger(state, value.scope_key, &trigger),
+        ProcessEventIntent::Triggering => {
+            element_instances::put_event_trigger(state, value.scope_key, &trigger)
+        }
         ProcessEventIntent::Triggered => {
             if let Some(pending) = element_instances::event_trigger(state, value.scope_key)? {
                 if pending.element_id == value.target_element_id {

@@ -6,7 +6,12 @@ use crate::state::timers;
 use hornet_protocol::value::TimerRecord;
 use hornet_protocol::{Key, TimerIntent};
 
-pub(super) fn apply(state: &mut dyn KvWrite, key: Key, intent: TimerIntent, value: &TimerRecord) -> Result<(), EngineError> {
+pub(super) fn apply(
+    state: &mut dyn KvWrite,
+    key: Key,
+    intent: TimerIntent,
+    value: &TimerRecord,
+) -> Result<(), EngineError> {
     match intent {
         TimerIntent::Created => timers::insert(state, key, value),
         TimerIntent::Triggered | TimerIntent::Canceled => timers::remove(state, key),

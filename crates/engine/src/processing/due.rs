@@ -8,7 +8,11 @@ use crate::kv::KvRead;
 use crate::state::{jobs, messages, timers};
 use hornet_protocol::{JobIntent, Key, MessageIntent, Record, RecordValue, TimerIntent};
 
-pub(crate) fn due_commands(state: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<Record>, EngineError> {
+pub(crate) fn due_commands(
+    state: &dyn KvRead,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<Record>, EngineError> {
     let mut due: Vec<(i64, u8, Key)> = Vec::new();
     for (time, key) in jobs::timed_out(state, now, limit)? {
         due.push((time, 0, key));
@@ -28,16 +32,26 @@ pub(crate) fn due_commands(state: &dyn KvRead, now: i64, limit: usize) -> Result
     for (_, kind, key) in due {
         let value = match kind {
             0 | 1 => {
-                let Some(job) = jobs::get_job(state, key)? else { continue };
-                let intent = if kind == 0 { JobIntent::TimeOut } else { JobIntent::RecurAfterBackoff };
+                let Some(job) = jobs::get_job(state, key)? else {
+                    continue;
+                };
+                let intent = if kind == 0 {
+                    JobIntent::TimeOut
+                } else {
+                    JobIntent::RecurAfterBackoff
+                };
                 RecordValue::Job(intent, job.record)
             }
             2 => {
-                let Some(timer) = timers::get_timer(state, key)? else { continue };
+                let Some(timer) = timers::get_timer(state, key)? else {
+                    continue;
+                };
                 RecordValue::Timer(TimerIntent::Trigger, timer)
             }
             _ => {
-                let Some(message) = messages::get_message(state, key)? else { continue };
+                let Some(message) = messages::get_message(state, key)? else {
+                    continue;
+                };
                 RecordValue::Message(MessageIntent::Expire, message)
             }
         };

@@ -29,8 +29,8 @@ use crate::process_cache::{DeployedProcess, ProcessCache};
 use crate::state::keys::KeyGenerator;
 use crate::{EngineConfig, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
 use hornet_protocol::{
-    Key, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection, RejectionType,
-    RequestRef,
+    Key, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection,
+    RejectionType, RequestRef,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -83,7 +83,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn append_event(&mut self, record: Record) -> Result<Record, EngineError> {
-        appliers::apply(self.config.partition_id, self.processes, &mut self.state, &record)?;
+        appliers::apply(
+            self.config.partition_id,
+            self.processes,
+            &mut self.state,
+            &record,
+        )?;
         self.records.push(record.clone());
         Ok(record)
     }
@@ -238,7 +243,9 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
         RecordValue::Job(JobIntent::RecurAfterBackoff, _) => {
             job::recur_after_backoff::process(ctx, command)
         }
-        RecordValue::Incident(IncidentIntent::Resolve, _) => incident::resolve::process(ctx, command),
+        RecordValue::Incident(IncidentIntent::Resolve, _) => {
+            incident::resolve::process(ctx, command)
+        }
         RecordValue::VariableDocument(VariableDocumentIntent::Update, value) => {
             variable_document::update::process(ctx, command, value)
         }
@@ -247,9 +254,10 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
             message::publish::process(ctx, command, value)
         }
         RecordValue::Message(MessageIntent::Expire, _) => message::expire::process(ctx, command),
-        RecordValue::ProcessMessageSubscription(ProcessMessageSubscriptionIntent::Correlate, value) => {
-            message::correlate::process(ctx, command, value)
-        }
+        RecordValue::ProcessMessageSubscription(
+            ProcessMessageSubscriptionIntent::Correlate,
+            value,
+        ) => message::correlate::process(ctx, command, value),
         other => {
             ctx.reject(
                 command,

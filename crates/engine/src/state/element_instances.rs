@@ -76,10 +76,15 @@ fn instance_key(key: Key) -> Vec<u8> {
 }
 
 fn trigger_key(element_instance: Key) -> Vec<u8> {
-    KeyBuf::new(column::EVENT_TRIGGER).key(element_instance).build()
+    KeyBuf::new(column::EVENT_TRIGGER)
+        .key(element_instance)
+        .build()
 }
 
-pub fn event_trigger(kv: &dyn KvRead, element_instance: Key) -> Result<Option<EventTrigger>, EngineError> {
+pub fn event_trigger(
+    kv: &dyn KvRead,
+    element_instance: Key,
+) -> Result<Option<EventTrigger>, EngineError> {
     get(kv, "event trigger", &trigger_key(element_instance))
 }
 
@@ -96,7 +101,10 @@ pub fn delete_event_trigger(kv: &mut dyn KvWrite, element_instance: Key) {
 }
 
 fn child_key(flow_scope: Key, child: Key) -> Vec<u8> {
-    KeyBuf::new(column::CHILD).key(flow_scope).key(child).build()
+    KeyBuf::new(column::CHILD)
+        .key(flow_scope)
+        .key(child)
+        .build()
 }
 
 fn taken_flow_key(flow_scope: Key, gateway_id: &str, flow_id: &str) -> Vec<u8> {
@@ -108,7 +116,9 @@ fn taken_flow_key(flow_scope: Key, gateway_id: &str, flow_id: &str) -> Vec<u8> {
 }
 
 fn awaiting_key(process_instance: Key) -> Vec<u8> {
-    KeyBuf::new(column::AWAITING_RESULT).key(process_instance).build()
+    KeyBuf::new(column::AWAITING_RESULT)
+        .key(process_instance)
+        .build()
 }
 
 pub fn get_instance(kv: &dyn KvRead, key: Key) -> Result<Option<ElementInstance>, EngineError> {
@@ -119,7 +129,12 @@ pub fn get_instance(kv: &dyn KvRead, key: Key) -> Result<Option<ElementInstance>
 }
 
 pub fn put_instance(kv: &mut dyn KvWrite, instance: &ElementInstance) -> Result<(), EngineError> {
-    put(kv, "element instance", &instance_key(instance.key), instance)
+    put(
+        kv,
+        "element instance",
+        &instance_key(instance.key),
+        instance,
+    )
 }
 
 pub fn delete_instance(kv: &mut dyn KvWrite, key: Key) {
@@ -159,10 +174,12 @@ pub fn taken_flow_count(
     gateway_id: &str,
     flow_id: &str,
 ) -> Result<u32, EngineError> {
-    Ok(match kv.get(&taken_flow_key(flow_scope, gateway_id, flow_id))? {
-        Some(bytes) => decode::<u32>("taken flow count", &bytes)?,
-        None => 0,
-    })
+    Ok(
+        match kv.get(&taken_flow_key(flow_scope, gateway_id, flow_id))? {
+            Some(bytes) => decode::<u32>("taken flow count", &bytes)?,
+            None => 0,
+        },
+    )
 }
 
 pub fn set_taken_flow_count(
@@ -190,7 +207,10 @@ pub fn clear_taken_flows(kv: &mut dyn KvWrite, flow_scope: Key) -> Result<(), En
     Ok(())
 }
 
-pub fn awaiting_result(kv: &dyn KvRead, process_instance: Key) -> Result<Option<AwaitingResult>, EngineError> {
+pub fn awaiting_result(
+    kv: &dyn KvRead,
+    process_instance: Key,
+) -> Result<Option<AwaitingResult>, EngineError> {
     get(kv, "awaiting result", &awaiting_key(process_instance))
 }
 
@@ -199,7 +219,12 @@ pub fn put_awaiting_result(
     process_instance: Key,
     awaiting: &AwaitingResult,
 ) -> Result<(), EngineError> {
-    put(kv, "awaiting result", &awaiting_key(process_instance), awaiting)
+    put(
+        kv,
+        "awaiting result",
+        &awaiting_key(process_instance),
+        awaiting,
+    )
 }
 
 pub fn delete_awaiting_result(kv: &mut dyn KvWrite, process_instance: Key) {

@@ -29,7 +29,11 @@ pub fn get_incident(kv: &dyn KvRead, key: Key) -> Result<Option<IncidentRecord>,
     get(kv, "incident", &incident_key(key))
 }
 
-pub fn insert(kv: &mut dyn KvWrite, key: Key, incident: &IncidentRecord) -> Result<(), EngineError> {
+pub fn insert(
+    kv: &mut dyn KvWrite,
+    key: Key,
+    incident: &IncidentRecord,
+) -> Result<(), EngineError> {
     put(kv, "incident", &incident_key(key), incident)?;
     if !incident.element_instance_key.is_none() {
         kv.put(&by_element_key(incident.element_instance_key, key), PRESENT);
@@ -52,8 +56,13 @@ pub fn remove(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError> {
 }
 
 /// Open incidents of an element instance, in key order.
-pub fn of_element_instance(kv: &dyn KvRead, element_instance: Key) -> Result<Vec<Key>, EngineError> {
-    let prefix = KeyBuf::new(column::INCIDENT_BY_ELEMENT).key(element_instance).build();
+pub fn of_element_instance(
+    kv: &dyn KvRead,
+    element_instance: Key,
+) -> Result<Vec<Key>, EngineError> {
+    let prefix = KeyBuf::new(column::INCIDENT_BY_ELEMENT)
+        .key(element_instance)
+        .build();
     let mut keys = Vec::new();
     kv.scan_prefix(&prefix, &mut |key, _| {
         if let Some(incident) = key_at(key, prefix.len()) {
@@ -65,5 +74,7 @@ pub fn of_element_instance(kv: &dyn KvRead, element_instance: Key) -> Result<Vec
 }
 
 pub fn of_job(kv: &dyn KvRead, job: Key) -> Result<Option<Key>, EngineError> {
-    Ok(kv.get(&by_job_key(job))?.and_then(|bytes| key_at(&bytes, 0)))
+    Ok(kv
+        .get(&by_job_key(job))?
+        .and_then(|bytes| key_at(&bytes, 0)))
 }

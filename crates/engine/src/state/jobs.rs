@@ -47,15 +47,24 @@ fn job_key(key: Key) -> Vec<u8> {
 }
 
 fn activatable_key(job_type: &str, key: Key) -> Vec<u8> {
-    KeyBuf::new(column::JOB_ACTIVATABLE).str(job_type).key(key).build()
+    KeyBuf::new(column::JOB_ACTIVATABLE)
+        .str(job_type)
+        .key(key)
+        .build()
 }
 
 fn deadline_key(deadline: i64, key: Key) -> Vec<u8> {
-    KeyBuf::new(column::JOB_DEADLINE).i64(deadline).key(key).build()
+    KeyBuf::new(column::JOB_DEADLINE)
+        .i64(deadline)
+        .key(key)
+        .build()
 }
 
 fn backoff_key(recurring_time: i64, key: Key) -> Vec<u8> {
-    KeyBuf::new(column::JOB_BACKOFF).i64(recurring_time).key(key).build()
+    KeyBuf::new(column::JOB_BACKOFF)
+        .i64(recurring_time)
+        .key(key)
+        .build()
 }
 
 pub fn get_job(kv: &dyn KvRead, key: Key) -> Result<Option<StoredJob>, EngineError> {
@@ -74,7 +83,12 @@ fn remove_indexes(kv: &mut dyn KvWrite, key: Key, job: &StoredJob) {
 }
 
 /// Writes a job in `state`, replacing its previous entry and index entries.
-pub fn set(kv: &mut dyn KvWrite, key: Key, state: JobState, record: JobRecord) -> Result<(), EngineError> {
+pub fn set(
+    kv: &mut dyn KvWrite,
+    key: Key,
+    state: JobState,
+    record: JobRecord,
+) -> Result<(), EngineError> {
     if let Some(previous) = get_job(kv, key)? {
         remove_indexes(kv, key, &previous);
     }
@@ -114,18 +128,26 @@ pub fn activatable(kv: &dyn KvRead, job_type: &str, limit: usize) -> Result<Vec<
     Ok(keys)
 }
 
-fn due_in(kv: &dyn KvRead, column: u8, now: i64, limit: usize) -> Result<Vec<(i64, Key)>, EngineError> {
+fn due_in(
+    kv: &dyn KvRead,
+    column: u8,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<(i64, Key)>, EngineError> {
     let mut due = Vec::new();
     if limit == 0 {
         return Ok(due);
     }
-    kv.scan_prefix(&[column], &mut |key, _| match (i64_at(key, 1), key_at(key, 9)) {
-        (Some(time), Some(job)) if time <= now => {
-            due.push((time, job));
-            due.len() < limit
-        }
-        _ => false,
-    })?;
+    kv.scan_prefix(
+        &[column],
+        &mut |key, _| match (i64_at(key, 1), key_at(key, 9)) {
+            (Some(time), Some(job)) if time <= now => {
+                due.push((time, job));
+                due.len() < limit
+            }
+            _ => false,
+        },
+    )?;
     Ok(due)
 }
 
@@ -144,7 +166,11 @@ pub fn timed_out(kv: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<(i64, Ke
 }
 
 /// Failed jobs whose back-off ended at or before `now`, earliest first.
-pub fn backoff_due(kv: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<(i64, Key)>, EngineError> {
+pub fn backoff_due(
+    kv: &dyn KvRead,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<(i64, Key)>, EngineError> {
     due_in(kv, column::JOB_BACKOFF, now, limit)
 }
 

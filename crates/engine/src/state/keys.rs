@@ -14,10 +14,14 @@ const NEXT_KEY: [u8; 2] = [column::META, b'k'];
 pub fn next_local(kv: &dyn KvRead) -> Result<u64, EngineError> {
     Ok(match kv.get(&NEXT_KEY)? {
         Some(bytes) => {
-            let raw: [u8; 8] = bytes.as_slice().try_into().map_err(|_| EngineError::CorruptState {
-                what: "next key",
-                reason: format!("expected 8 bytes, found {}", bytes.len()),
-            })?;
+            let raw: [u8; 8] =
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| EngineError::CorruptState {
+                        what: "next key",
+                        reason: format!("expected 8 bytes, found {}", bytes.len()),
+                    })?;
             u64::from_be_bytes(raw)
         }
         None => 1,
@@ -25,7 +29,11 @@ pub fn next_local(kv: &dyn KvRead) -> Result<u64, EngineError> {
 }
 
 /// Moves the counter past `key` if `key` belongs to `partition`.
-pub fn advance_past(kv: &mut dyn KvWrite, partition: PartitionId, key: Key) -> Result<(), EngineError> {
+pub fn advance_past(
+    kv: &mut dyn KvWrite,
+    partition: PartitionId,
+    key: Key,
+) -> Result<(), EngineError> {
     if key.partition() != Some(partition) {
         return Ok(());
     }

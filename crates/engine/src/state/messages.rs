@@ -39,7 +39,10 @@ fn id_key(name: &str, correlation_key: &str, message_id: &str) -> Vec<u8> {
 }
 
 fn deadline_key(deadline: i64, key: Key) -> Vec<u8> {
-    KeyBuf::new(column::MESSAGE_DEADLINE).i64(deadline).key(key).build()
+    KeyBuf::new(column::MESSAGE_DEADLINE)
+        .i64(deadline)
+        .key(key)
+        .build()
 }
 
 fn subscription_key(element_instance: Key, message_name: &str) -> Vec<u8> {
@@ -67,7 +70,11 @@ pub fn get_message(kv: &dyn KvRead, key: Key) -> Result<Option<MessageRecord>, E
     get(kv, "message", &message_key(key))
 }
 
-pub fn insert_message(kv: &mut dyn KvWrite, key: Key, message: &MessageRecord) -> Result<(), EngineError> {
+pub fn insert_message(
+    kv: &mut dyn KvWrite,
+    key: Key,
+    message: &MessageRecord,
+) -> Result<(), EngineError> {
     put(kv, "message", &message_key(key), message)?;
     let mut index = by_name_prefix(&message.name, &message.correlation_key);
     index.extend_from_slice(&key.to_be_bytes());
@@ -88,7 +95,11 @@ pub fn remove_message(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError>
         index.extend_from_slice(&key.to_be_bytes());
         kv.delete(&index);
         if !message.message_id.is_empty() {
-            kv.delete(&id_key(&message.name, &message.correlation_key, &message.message_id));
+            kv.delete(&id_key(
+                &message.name,
+                &message.correlation_key,
+                &message.message_id,
+            ));
         }
         kv.delete(&deadline_key(message.deadline, key));
         let prefix = KeyBuf::new(column::MESSAGE_CORRELATED).key(key).build();
@@ -101,12 +112,23 @@ pub fn remove_message(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError>
 }
 
 /// Whether a buffered message with this id exists for the name and correlation key.
-pub fn id_exists(kv: &dyn KvRead, name: &str, correlation_key: &str, message_id: &str) -> Result<bool, EngineError> {
-    Ok(kv.get(&id_key(name, correlation_key, message_id))?.is_some())
+pub fn id_exists(
+    kv: &dyn KvRead,
+    name: &str,
+    correlation_key: &str,
+    message_id: &str,
+) -> Result<bool, EngineError> {
+    Ok(kv
+        .get(&id_key(name, correlation_key, message_id))?
+        .is_some())
 }
 
 /// Buffered messages for a name and correlation key, oldest first.
-pub fn buffered(kv: &dyn KvRead, name: &str, correlation_key: &str) -> Result<Vec<Key>, EngineError> {
+pub fn buffered(
+    kv: &dyn KvRead,
+    name: &str,
+    correlation_key: &str,
+) -> Result<Vec<Key>, EngineError> {
     let prefix = by_name_prefix(name, correlation_key);
     let mut keys = Vec::new();
     kv.scan_prefix(&prefix, &mut |key, _| {
@@ -123,15 +145,16 @@ pub fn expired(kv: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<(i64, Key)
     if limit == 0 {
         return Ok(due);
     }
-    kv.scan_prefix(&[column::MESSAGE_DEADLINE], &mut |key, _| {
-        match (i64_at(key, 1), key_at(key, 9)) {
+    kv.scan_prefix(
+        &[column::MESSAGE_DEADLINE],
+        &mut |key, _| match (i64_at(key, 1), key_at(key, 9)) {
             (Some(time), Some(message)) if time <= now => {
                 due.push((time, message));
                 due.len() < limit
             }
             _ => false,
-        }
-    })?;
+        },
+    )?;
     Ok(due)
 }
 
@@ -148,7 +171,11 @@ pub fn mark_correlated(kv: &mut dyn KvWrite, message: Key, bpmn_process_id: &str
     kv.put(&correlated_key(message, bpmn_process_id), PRESENT);
 }
 
-pub fn was_correlated(kv: &dyn KvRead, message: Key, bpmn_process_id: &str) -> Result<bool, EngineError> {
+pub fn was_correlated(
+    kv: &dyn KvRead,
+    message: Key,
+    bpmn_process_id: &str,
+) -> Result<bool, EngineError> {
     Ok(kv.get(&correlated_key(message, bpmn_process_id))?.is_some())
 }
 
@@ -157,7 +184,11 @@ pub fn get_subscription(
     element_instance: Key,
     message_name: &str,
 ) -> Result<Option<ProcessMessageSubscriptionRecord>, EngineError> {
-    get(kv, "message subscription", &subscription_key(element_instance, message_name))
+    get(
+        kv,
+        "message subscription",
+        &subscription_key(element_instance, message_name),
+    )
 }
 
 pub fn insert_subscription(
@@ -167,16 +198,24 @@ pub fn insert_subscription(
     put(
         kv,
         "message subscription",
-        &subscription_key(subscription.element_instance_key, &subscription.message_name),
+        &subscription_key(
+            subscription.element_instance_key,
+            &subscription.message_name,
+        ),
         subscription,
     )?;
-    let mut index = subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
+    let mut index =
+        subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
     index.extend_from_slice(&subscription.element_instance_key.to_be_bytes());
     kv.put(&index, PRESENT);
     Ok(())
 }
 
-pub fn remove_subscription(kv: &mut dyn KvWrite, element_instance: Key, message_name: &str) -> Result<(), EngineError> {
+pub fn remove_subscription(
+    kv: &mut dyn KvWrite,
+    element_instance: Key,
+    message_name: &str,
+) -> Result<(), EngineError> {
     if let Some(subscription) = get_subscription(kv, element_instance, message_name)? {
         let mut index =
             subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
@@ -192,17 +231,25 @@ pub fn subscriptions_of(
     kv: &dyn KvRead,
     element_instance: Key,
 ) -> Result<Vec<ProcessMessageSubscriptionRecord>, EngineError> {
-    let prefix = KeyBuf::new(column::SUBSCRIPTION).key(element_instance).build();
+    let prefix = KeyBuf::new(column::SUBSCRIPTION)
+        .key(element_instance)
+        .build();
     let mut raw = Vec::new();
     kv.scan_prefix(&prefix, &mut |_, value| {
         raw.push(value.to_vec());
         true
     })?;
-    raw.iter().map(|v| super::decode("message subscription", v)).collect()
+    raw.iter()
+        .map(|v| super::decode("message subscription", v))
+        .collect()
 }
 
 /// Element instances subscribed to a name and correlation key, in key order.
-pub fn subscribers(kv: &dyn KvRead, name: &str, correlation_key: &str) -> Result<Vec<Key>, EngineError> {
+pub fn subscribers(
+    kv: &dyn KvRead,
+    name: &str,
+    correlation_key: &str,
+) -> Result<Vec<Key>, EngineError> {
     let prefix = subscription_by_name_prefix(name, correlation_key);
     let mut keys = Vec::new();
     kv.scan_prefix(&prefix, &mut |key, _| {

@@ -130,7 +130,10 @@ pub(crate) fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<
     })
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, EngineError> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, EngineError> {
     postcard::from_bytes(bytes).map_err(|e| EngineError::CorruptState {
         what,
         reason: e.to_string(),
@@ -160,7 +163,10 @@ pub(crate) fn put<T: Serialize>(
 }
 
 /// Collects the keys under `prefix` (for deleting or iterating while mutating).
-pub(crate) fn keys_with_prefix(kv: &dyn KvRead, prefix: &[u8]) -> Result<Vec<Vec<u8>>, EngineError> {
+pub(crate) fn keys_with_prefix(
+    kv: &dyn KvRead,
+    prefix: &[u8],
+) -> Result<Vec<Vec<u8>>, EngineError> {
     let mut keys = Vec::new();
     kv.scan_prefix(prefix, &mut |key, _| {
         keys.push(key.to_vec());

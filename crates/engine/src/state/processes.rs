@@ -33,14 +33,19 @@ fn version_key(bpmn_process_id: &str, version: i32) -> Vec<u8> {
 }
 
 fn latest_key(bpmn_process_id: &str) -> Vec<u8> {
-    KeyBuf::new(column::PROCESS_LATEST).str(bpmn_process_id).build()
+    KeyBuf::new(column::PROCESS_LATEST)
+        .str(bpmn_process_id)
+        .build()
 }
 
 pub fn get_by_key(kv: &dyn KvRead, key: Key) -> Result<Option<ProcessRecord>, EngineError> {
     get(kv, "process definition", &definition_key(key))
 }
 
-pub fn latest(kv: &dyn KvRead, bpmn_process_id: &str) -> Result<Option<LatestVersion>, EngineError> {
+pub fn latest(
+    kv: &dyn KvRead,
+    bpmn_process_id: &str,
+) -> Result<Option<LatestVersion>, EngineError> {
     get(kv, "latest process version", &latest_key(bpmn_process_id))
 }
 
@@ -56,7 +61,12 @@ pub fn key_by_version(
 
 /// Stores a new version (PROCESS CREATED applier).
 pub fn insert(kv: &mut dyn KvWrite, process: &ProcessRecord) -> Result<(), EngineError> {
-    put(kv, "process definition", &definition_key(process.process_definition_key), process)?;
+    put(
+        kv,
+        "process definition",
+        &definition_key(process.process_definition_key),
+        process,
+    )?;
     kv.put(
         &version_key(&process.bpmn_process_id, process.version),
         &process.process_definition_key.to_be_bytes(),
@@ -72,7 +82,12 @@ pub fn insert(kv: &mut dyn KvWrite, process: &ProcessRecord) -> Result<(), Engin
             resource_name: process.resource_name.clone(),
             checksum: process.checksum.to_vec(),
         };
-        put(kv, "latest process version", &latest_key(&process.bpmn_process_id), &latest)?;
+        put(
+            kv,
+            "latest process version",
+            &latest_key(&process.bpmn_process_id),
+            &latest,
+        )?;
     }
     Ok(())
 }

@@ -19,7 +19,10 @@ fn due_key(due: i64, key: Key) -> Vec<u8> {
 }
 
 fn by_element_key(element_instance: Key, key: Key) -> Vec<u8> {
-    KeyBuf::new(column::TIMER_BY_ELEMENT).key(element_instance).key(key).build()
+    KeyBuf::new(column::TIMER_BY_ELEMENT)
+        .key(element_instance)
+        .key(key)
+        .build()
 }
 
 pub fn get_timer(kv: &dyn KvRead, key: Key) -> Result<Option<TimerRecord>, EngineError> {
@@ -43,8 +46,13 @@ pub fn remove(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError> {
 }
 
 /// The timers of an element instance, in key order.
-pub fn of_element_instance(kv: &dyn KvRead, element_instance: Key) -> Result<Vec<Key>, EngineError> {
-    let prefix = KeyBuf::new(column::TIMER_BY_ELEMENT).key(element_instance).build();
+pub fn of_element_instance(
+    kv: &dyn KvRead,
+    element_instance: Key,
+) -> Result<Vec<Key>, EngineError> {
+    let prefix = KeyBuf::new(column::TIMER_BY_ELEMENT)
+        .key(element_instance)
+        .build();
     let mut keys = Vec::new();
     kv.scan_prefix(&prefix, &mut |key, _| {
         if let Some(timer) = key_at(key, prefix.len()) {
@@ -61,13 +69,16 @@ pub fn due(kv: &dyn KvRead, now: i64, limit: usize) -> Result<Vec<(i64, Key)>, E
     if limit == 0 {
         return Ok(due);
     }
-    kv.scan_prefix(&[column::TIMER_DUE], &mut |key, _| match (i64_at(key, 1), key_at(key, 9)) {
-        (Some(time), Some(timer)) if time <= now => {
-            due.push((time, timer));
-            due.len() < limit
-        }
-        _ => false,
-    })?;
+    kv.scan_prefix(
+        &[column::TIMER_DUE],
+        &mut |key, _| match (i64_at(key, 1), key_at(key, 9)) {
+            (Some(time), Some(timer)) if time <= now => {
+                due.push((time, timer));
+                due.len() < limit
+            }
+            _ => false,
+        },
+    )?;
     Ok(due)
 }
 

@@ -22,10 +22,17 @@ pub struct StoredVariable {
 }
 
 fn variable_key(scope: Key, name: &str) -> Vec<u8> {
-    KeyBuf::new(column::VARIABLE).key(scope).raw(name.as_bytes()).build()
+    KeyBuf::new(column::VARIABLE)
+        .key(scope)
+        .raw(name.as_bytes())
+        .build()
 }
 
-pub fn get_local(kv: &dyn KvRead, scope: Key, name: &str) -> Result<Option<StoredVariable>, EngineError> {
+pub fn get_local(
+    kv: &dyn KvRead,
+    scope: Key,
+    name: &str,
+) -> Result<Option<StoredVariable>, EngineError> {
     get(kv, "variable", &variable_key(scope, name))
 }
 
@@ -39,7 +46,10 @@ pub fn put_local(
 }
 
 /// The variables of one scope, in name order.
-pub fn scope_variables(kv: &dyn KvRead, scope: Key) -> Result<Vec<(String, StoredVariable)>, EngineError> {
+pub fn scope_variables(
+    kv: &dyn KvRead,
+    scope: Key,
+) -> Result<Vec<(String, StoredVariable)>, EngineError> {
     let prefix = KeyBuf::new(column::VARIABLE).key(scope).build();
     let mut raw = Vec::new();
     kv.scan_prefix(&prefix, &mut |key, value| {
@@ -102,13 +112,15 @@ pub fn resolve(
 }
 
 /// Every variable visible from `scope` (nearest scope wins), as JSON values in name order.
-pub fn visible(kv: &dyn KvRead, scope: Key) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
+pub fn visible(
+    kv: &dyn KvRead,
+    scope: Key,
+) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
     let mut out = BTreeMap::new();
     for scope in scope_chain(kv, scope)? {
         for (name, variable) in scope_variables(kv, scope)? {
-            if !out.contains_key(&name) {
-                out.insert(name, parse_json(&variable.value));
-            }
+            out.entry(name)
+                .or_insert_with(|| parse_json(&variable.value));
         }
     }
     Ok(out)

@@ -165,7 +165,10 @@ impl Harness {
             ),
         );
         let response = self.response(request).expect("creation answered");
-        assert!(response.rejection().is_none(), "creation rejected: {response:?}");
+        assert!(
+            response.rejection().is_none(),
+            "creation rejected: {response:?}"
+        );
         response.key
     }
 
@@ -198,11 +201,18 @@ impl Harness {
         }
     }
 
-    pub fn job_command(&mut self, intent: JobIntent, key: Key, edit: impl FnOnce(&mut JobRecord)) -> Record {
+    pub fn job_command(
+        &mut self,
+        intent: JobIntent,
+        key: Key,
+        edit: impl FnOnce(&mut JobRecord),
+    ) -> Record {
         let mut job = empty_job();
         edit(&mut job);
         let (request, _) = self.request(key, RecordValue::Job(intent, job));
-        self.response(request).expect("job command answered").clone()
+        self.response(request)
+            .expect("job command answered")
+            .clone()
     }
 
     pub fn complete(&mut self, key: Key, variables: &str) -> Record {
@@ -213,7 +223,10 @@ impl Harness {
 
     /// Processes every due command at the current time.
     pub fn run_due(&mut self) -> Vec<Record> {
-        let due = self.leader.due_commands(&self.leader_state, self.now, 100).unwrap();
+        let due = self
+            .leader
+            .due_commands(&self.leader_state, self.now, 100)
+            .unwrap();
         let mut out = Vec::new();
         for command in due {
             out.extend(self.write(command));
@@ -264,7 +277,9 @@ pub fn describe(records: &[Record]) -> Vec<String> {
                 RecordValue::ProcessInstance(_, v) => {
                     format!("{kind} {} {}", r.intent_name(), v.element_id)
                 }
-                RecordValue::Variable(_, v) => format!("{kind} VARIABLE {} {}", r.intent_name(), v.name),
+                RecordValue::Variable(_, v) => {
+                    format!("{kind} VARIABLE {} {}", r.intent_name(), v.name)
+                }
                 other => format!("{kind} {} {}", other.value_type().as_str(), r.intent_name()),
             }
         })
@@ -276,7 +291,9 @@ pub fn lifecycle(records: &[Record]) -> Vec<String> {
     records
         .iter()
         .filter_map(|r| match &r.value {
-            RecordValue::ProcessInstance(_, v) => Some(format!("{} {}", r.intent_name(), v.element_id)),
+            RecordValue::ProcessInstance(_, v) => {
+                Some(format!("{} {}", r.intent_name(), v.element_id))
+            }
             _ => None,
         })
         .collect()
@@ -288,10 +305,18 @@ pub fn rejection(records: &[Record]) -> Option<(RejectionType, String)> {
         .find_map(|r| r.rejection().map(|rej| (rej.kind, rej.reason.clone())))
 }
 
-pub fn events_of<'a>(records: &'a [Record], value_type: ValueType, intent: &str) -> Vec<&'a Record> {
+pub fn events_of<'a>(
+    records: &'a [Record],
+    value_type: ValueType,
+    intent: &str,
+) -> Vec<&'a Record> {
     records
         .iter()
-        .filter(|r| matches!(r.kind, RecordKind::Event) && r.value_type() == value_type && r.intent_name() == intent)
+        .filter(|r| {
+            matches!(r.kind, RecordKind::Event)
+                && r.value_type() == value_type
+                && r.intent_name() == intent
+        })
         .collect()
 }
 

@@ -53,7 +53,12 @@ pub(crate) fn evaluate(
     }))
 }
 
-fn unexpected(expression: &Expression, expected: &str, actual: &Value, error_type: ErrorType) -> Failure {
+fn unexpected(
+    expression: &Expression,
+    expected: &str,
+    actual: &Value,
+    error_type: ErrorType,
+) -> Failure {
     Failure::new(
         error_type,
         format!(
@@ -71,10 +76,12 @@ pub(crate) fn evaluate_bool(
     expression: &Expression,
     error_type: ErrorType,
 ) -> Result<Result<bool, Failure>, EngineError> {
-    Ok(evaluate(ctx, scope, expression, error_type)?.and_then(|value| match value {
-        Value::Bool(b) => Ok(b),
-        other => Err(unexpected(expression, "BOOLEAN", &other, error_type)),
-    }))
+    Ok(
+        evaluate(ctx, scope, expression, error_type)?.and_then(|value| match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(unexpected(expression, "BOOLEAN", &other, error_type)),
+        }),
+    )
 }
 
 pub(crate) fn evaluate_string(
@@ -85,12 +92,11 @@ pub(crate) fn evaluate_string(
 ) -> Result<Result<String, Failure>, EngineError> {
     match value {
         ExprOrStatic::Static(text) => Ok(Ok(text.clone())),
-        ExprOrStatic::Expression(expression) => {
-            Ok(evaluate(ctx, scope, expression, error_type)?.and_then(|value| match value {
+        ExprOrStatic::Expression(expression) => Ok(evaluate(ctx, scope, expression, error_type)?
+            .and_then(|value| match value {
                 Value::String(s) => Ok(s),
                 other => Err(unexpected(expression, "STRING", &other, error_type)),
-            }))
-        }
+            })),
     }
 }
 
@@ -102,14 +108,15 @@ pub(crate) fn evaluate_i32(
 ) -> Result<Result<i32, Failure>, EngineError> {
     match value {
         ExprOrStatic::Static(n) => Ok(Ok(*n)),
-        ExprOrStatic::Expression(expression) => {
-            Ok(evaluate(ctx, scope, expression, error_type)?.and_then(|value| {
+        ExprOrStatic::Expression(expression) => Ok(evaluate(ctx, scope, expression, error_type)?
+            .and_then(|value| {
                 let as_int = match &value {
-                    Value::Number(n) if n.is_integer() => n.to_i64().and_then(|n| i32::try_from(n).ok()),
+                    Value::Number(n) if n.is_integer() => {
+                        n.to_i64().and_then(|n| i32::try_from(n).ok())
+                    }
                     _ => None,
                 };
                 as_int.ok_or_else(|| unexpected(expression, "NUMBER", &value, error_type))
-            }))
-        }
+            })),
     }
 }

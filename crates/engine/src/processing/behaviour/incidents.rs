@@ -41,7 +41,10 @@ pub(crate) fn raise(
 pub(crate) fn resolve_all(ctx: &mut Ctx<'_>, element_instance_key: Key) -> Result<(), EngineError> {
     for key in incidents::of_element_instance(&ctx.state, element_instance_key)? {
         if let Some(incident) = incidents::get_incident(&ctx.state, key)? {
-            ctx.event(key, RecordValue::Incident(IncidentIntent::Resolved, incident))?;
+            ctx.event(
+                key,
+                RecordValue::Incident(IncidentIntent::Resolved, incident),
+            )?;
         }
     }
     Ok(())

@@ -148,7 +148,11 @@ pub(crate) fn apply_outputs(
         Ok(results) => results,
         Err(failure) => return Ok(Err(failure)),
     };
-    let target = if flow_scope.is_none() { element_instance } else { flow_scope };
+    let target = if flow_scope.is_none() {
+        element_instance
+    } else {
+        flow_scope
+    };
     merge_propagate(ctx, owner, target, &results)?;
     Ok(Ok(()))
 }

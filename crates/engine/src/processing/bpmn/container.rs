@@ -12,8 +12,8 @@ use crate::state::variables;
 use hornet_bpmn::ElementKind;
 use hornet_protocol::value::{ProcessInstanceCreationRecord, ProcessInstanceResultRecord};
 use hornet_protocol::{
-    Document, Key, ProcessInstanceCreationIntent, ProcessInstanceIntent, ProcessInstanceResultIntent,
-    RecordKind, RecordValue, Rejection, RejectionType,
+    Document, Key, ProcessInstanceCreationIntent, ProcessInstanceIntent,
+    ProcessInstanceResultIntent, RecordKind, RecordValue, Rejection, RejectionType,
 };
 
 /// An interrupting event waiting for the element instance `key` (of element `element_id`), or its
@@ -50,7 +50,14 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         return complete_process(ctx, el);
     }
     let element = el.element();
-    if let Err(failure) = apply_outputs(ctx, &el.owner(), el.key, el.record.flow_scope_key, &element.outputs, None)? {
+    if let Err(failure) = apply_outputs(
+        ctx,
+        &el.owner(),
+        el.key,
+        el.record.flow_scope_key,
+        &element.outputs,
+        None,
+    )? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     events::unsubscribe(ctx, el)?;
@@ -61,8 +68,14 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     let awaiting = element_instances::awaiting_result(&ctx.state, el.key)?;
     let result_variables = match &awaiting {
-        Some(awaiting) if awaiting.fetch_variables.is_empty() => Some(variables::visible(&ctx.state, el.key)?),
-        Some(awaiting) => Some(variables::visible_named(&ctx.state, el.key, &awaiting.fetch_variables)?),
+        Some(awaiting) if awaiting.fetch_variables.is_empty() => {
+            Some(variables::visible(&ctx.state, el.key)?)
+        }
+        Some(awaiting) => Some(variables::visible_named(
+            &ctx.state,
+            el.key,
+            &awaiting.fetch_variables,
+        )?),
         None => None,
     };
     completed(ctx, el)?;
@@ -180,7 +193,10 @@ pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engin
             } else if scope.active_flows == 0 {
                 ctx.follow_up(
                     scope.key,
-                    RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, scope.record),
+                    RecordValue::ProcessInstance(
+                        ProcessInstanceIntent::CompleteElement,
+                        scope.record,
+                    ),
                 );
             }
         }

@@ -21,34 +21,58 @@ pub(crate) fn is_error(definition: &EventDefinition) -> bool {
 /// Where a thrown error is caught.
 pub(crate) enum Catch {
     /// An error boundary event (`boundary_id`) on the element instance `activity`.
-    Boundary { activity: ElementInstance, boundary_id: String },
+    Boundary {
+        activity: ElementInstance,
+        boundary_id: String,
+    },
     /// An error event sub-process (`esp_id`) of the flow scope instance `scope`.
-    EventSubProcess { scope: ElementInstance, esp_id: String },
+    EventSubProcess {
+        scope: ElementInstance,
+        esp_id: String,
+    },
 }
 
 /// How well an error catch definition matches `code`: 2 exact code, 1 catch-all, 0 no match.
-fn match_rank(ctx: &Ctx<'_>, scope: Key, definition: Option<&EventDefinition>, code: &str) -> Result<u8, EngineError> {
+fn match_rank(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    definition: Option<&EventDefinition>,
+    code: &str,
+) -> Result<u8, EngineError> {
     let Some(EventDefinition::Error { code: catch_code }) = definition else {
         return Ok(0);
     };
     Ok(match catch_code {
         None => 1,
         Some(ExprOrStatic::Static(c)) => u8::from(c == code) * 2,
-        Some(expression) => match evaluate_string(ctx, scope, expression, ErrorType::ExtractValueError)? {
-            Ok(c) if c == code => 2,
-            _ => 0,
-        },
+        Some(expression) => {
+            match evaluate_string(ctx, scope, expression, ErrorType::ExtractValueError)? {
+                Ok(c) if c == code => 2,
+                _ => 0,
+            }
+        }
     })
 }
 
 /// The best-matching catch among `candidates` (exact code before catch-all, then document order).
 fn best(ranked: Vec<(u8, ElementIdx)>) -> Option<ElementIdx> {
-    let top = ranked.iter().map(|(rank, _)| *rank).max().filter(|rank| *rank > 0)?;
-    ranked.into_iter().find(|(rank, _)| *rank == top).map(|(_, idx)| idx)
+    let top = ranked
+        .iter()
+        .map(|(rank, _)| *rank)
+        .max()
+        .filter(|rank| *rank > 0)?;
+    ranked
+        .into_iter()
+        .find(|(rank, _)| *rank == top)
+        .map(|(_, idx)| idx)
 }
 
 /// Finds the catch for an error thrown at `thrower`.
-pub(crate) fn find_catch(ctx: &mut Ctx<'_>, thrower: &ElementInstance, code: &str) -> Result<Option<Catch>, EngineError> {
+pub(crate) fn find_catch(
+    ctx: &mut Ctx<'_>,
+    thrower: &ElementInstance,
+    code: &str,
+) -> Result<Option<Catch>, EngineError> {
     let mut current = thrower.clone();
     loop {
         let Some(el) = ElementCtx::of_instance(ctx, &current)? else {
@@ -58,7 +82,12 @@ pub(crate) fn find_catch(ctx: &mut Ctx<'_>, thrower: &ElementInstance, code: &st
         // Boundary events of the current element.
         let mut ranked = Vec::new();
         for boundary in &el.element().boundary_events {
-            let rank = match_rank(ctx, current.key, model.element(*boundary).event_definition(), code)?;
+            let rank = match_rank(
+                ctx,
+                current.key,
+                model.element(*boundary).event_definition(),
+                code,
+            )?;
             ranked.push((rank, *boundary));
         }
         if let Some(boundary) = best(ranked) {
@@ -68,7 +97,9 @@ pub(crate) fn find_catch(ctx: &mut Ctx<'_>, thrower: &ElementInstance, code: &st
             }));
         }
         // Error event sub-processes of the enclosing flow scope.
-        let Some(scope) = element_instances::get_instance(&ctx.state, current.record.flow_scope_key)? else {
+        let Some(scope) =
+            element_instances::get_instance(&ctx.state, current.record.flow_scope_key)?
+        else {
             return Ok(None);
         };
         let Some(scope_el) = ElementCtx::of_instance(ctx, &scope)? else {
@@ -83,7 +114,12 @@ pub(crate) fn find_catch(ctx: &mut Ctx<'_>, thrower: &ElementInstance, code: &st
                     _ => None,
                 };
                 if let Some(start) = start {
-                    let rank = match_rank(ctx, scope.key, scope_model.element(start).event_definition(), code)?;
+                    let rank = match_rank(
+                        ctx,
+                        scope.key,
+                        scope_model.element(start).event_definition(),
+                        code,
+                    )?;
                     ranked.push((rank, *esp));
                 }
             }
@@ -107,7 +143,10 @@ pub(crate) fn throw_error(
 ) -> Result<bool, EngineError> {
     match find_catch(ctx, thrower, code)? {
         None => Ok(false),
-        Some(Catch::Boundary { activity, boundary_id }) => {
+        Some(Catch::Boundary {
+            activity,
+            boundary_id,
+        }) => {
             events::trigger_boundary(ctx, &activity, &boundary_id, true, variables)?;
             Ok(true)
         }
@@ -135,7 +174,10 @@ pub(crate) fn unhandled_message(code: &str, message: &str) -> String {
 }
 
 /// An error end event throws its error while activating; nothing catching it is an incident.
-pub(crate) fn error_end_event_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+pub(crate) fn error_end_event_on_activate(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
     let element = el.element();
     if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
@@ -144,7 +186,9 @@ pub(crate) fn error_end_event_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) ->
         Some(EventDefinition::Error { code: Some(code) }) => {
             match evaluate_string(ctx, el.key, code, ErrorType::ExtractValueError)? {
                 Ok(code) => code,
-                Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+                Err(failure) => {
+                    return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure)
+                }
             }
         }
         _ => String::new(),

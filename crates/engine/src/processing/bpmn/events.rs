@@ -13,11 +13,15 @@ use crate::processing::behaviour::expressions::{evaluate, evaluate_string};
 use crate::processing::behaviour::mappings::apply_inputs;
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
-use crate::state::element_instances::{EventTrigger, ElementInstance};
+use crate::state::element_instances::{ElementInstance, EventTrigger};
 use crate::state::{messages, timers};
-use hornet_bpmn::{ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition};
+use hornet_bpmn::{
+    ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition,
+};
 use hornet_feel::Value;
-use hornet_protocol::value::{ErrorType, ProcessEventRecord, ProcessMessageSubscriptionRecord, TimerRecord};
+use hornet_protocol::value::{
+    ErrorType, ProcessEventRecord, ProcessMessageSubscriptionRecord, TimerRecord,
+};
 use hornet_protocol::{
     Document, Key, ProcessEventIntent, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
     RecordValue, TimerIntent,
@@ -117,10 +121,11 @@ fn message_subscription_target(
         Ok(name) => name,
         Err(failure) => return Ok(Err(failure)),
     };
-    let correlation_key = match &definition.correlation_key {
-        None => String::new(),
-        Some(expression) => {
-            match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
+    let correlation_key =
+        match &definition.correlation_key {
+            None => String::new(),
+            Some(expression) => {
+                match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
                 Err(failure) => return Ok(Err(failure)),
                 Ok(Value::String(key)) => key,
                 Ok(Value::Number(n)) => n.to_plain_string(),
@@ -135,8 +140,8 @@ fn message_subscription_target(
                     )))
                 }
             }
-        }
-    };
+            }
+        };
     Ok(Ok((name, correlation_key)))
 }
 
@@ -149,7 +154,9 @@ fn subscribe(
 ) -> Result<Result<(), Failure>, EngineError> {
     let catch = el.process.model.element(catch_idx);
     let interrupting = match &catch.kind {
-        ElementKind::BoundaryEvent { cancel_activity, .. } => *cancel_activity,
+        ElementKind::BoundaryEvent {
+            cancel_activity, ..
+        } => *cancel_activity,
         _ => true,
     };
     match catch.event_definition() {
@@ -248,7 +255,10 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     for subscription in messages::subscriptions_of(&ctx.state, el.key)? {
         ctx.event(
             el.key,
-            RecordValue::ProcessMessageSubscription(ProcessMessageSubscriptionIntent::Deleted, subscription),
+            RecordValue::ProcessMessageSubscription(
+                ProcessMessageSubscriptionIntent::Deleted,
+                subscription,
+            ),
         )?;
     }
     Ok(())
@@ -272,7 +282,12 @@ pub(crate) fn boundary_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result
     Ok(())
 }
 
-fn process_event(el_record: &hornet_protocol::value::ProcessInstanceRecord, scope_key: Key, target: &str, variables: Option<&str>) -> ProcessEventRecord {
+fn process_event(
+    el_record: &hornet_protocol::value::ProcessInstanceRecord,
+    scope_key: Key,
+    target: &str,
+    variables: Option<&str>,
+) -> ProcessEventRecord {
     ProcessEventRecord {
         scope_key,
         target_element_id: target.to_string(),
@@ -309,7 +324,14 @@ pub(crate) fn trigger_boundary(
         ctx.follow_up(el.key, el.value(ProcessInstanceIntent::TerminateElement));
         Ok(())
     } else {
-        activate_catch_element(ctx, &el, boundary_id, el.key, el.record.flow_scope_key, variables)
+        activate_catch_element(
+            ctx,
+            &el,
+            boundary_id,
+            el.key,
+            el.record.flow_scope_key,
+            variables,
+        )
     }
 }
 
@@ -335,7 +357,10 @@ fn activate_catch_element(
         ),
     )?;
     let record = child_record(&el.process, idx, flow_scope_key, &el.record);
-    ctx.follow_up(key, RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record));
+    ctx.follow_up(
+        key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record),
+    );
     Ok(())
 }
 
@@ -361,7 +386,14 @@ pub(crate) fn activate_triggered_event_sub_process(
     scope: &ElementCtx,
     trigger: &EventTrigger,
 ) -> Result<(), EngineError> {
-    activate_catch_element(ctx, scope, &trigger.element_id, scope.key, scope.key, trigger.variables.as_deref())
+    activate_catch_element(
+        ctx,
+        scope,
+        &trigger.element_id,
+        scope.key,
+        scope.key,
+        trigger.variables.as_deref(),
+    )
 }
 
 /// Records that an interrupting event sub-process (`esp_id`) fired in `scope`: the scope's children are

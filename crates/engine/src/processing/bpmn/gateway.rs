@@ -1,6 +1,8 @@
 //! Exclusive and parallel gateways.
 
-use super::transitions::{activated, complete_element, completed, completing, take_flow, take_outgoing};
+use super::transitions::{
+    activated, complete_element, completed, completing, take_flow, take_outgoing,
+};
 use super::ElementCtx;
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::evaluate_bool;
@@ -15,7 +17,10 @@ const NO_FLOW_TO_TAKE: &str =
 
 /// The first outgoing flow whose condition holds (a flow without condition always holds), else the
 /// default flow; `Ok(None)` when the gateway has no outgoing flow at all.
-fn flow_to_take(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Result<Option<ElementIdx>, Failure>, EngineError> {
+fn flow_to_take(
+    ctx: &Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Result<Option<ElementIdx>, Failure>, EngineError> {
     let element = el.element();
     if element.outgoing.is_empty() {
         return Ok(Ok(None));
@@ -28,15 +33,18 @@ fn flow_to_take(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Result<Option<ElementI
         if Some(*flow) == default_flow {
             continue;
         }
-        let ElementKind::SequenceFlow { condition, .. } = &el.process.model.element(*flow).kind else {
+        let ElementKind::SequenceFlow { condition, .. } = &el.process.model.element(*flow).kind
+        else {
             continue;
         };
         let holds = match condition {
             None => true,
-            Some(condition) => match evaluate_bool(ctx, el.key, condition, ErrorType::ConditionError)? {
-                Ok(holds) => holds,
-                Err(failure) => return Ok(Err(failure)),
-            },
+            Some(condition) => {
+                match evaluate_bool(ctx, el.key, condition, ErrorType::ConditionError)? {
+                    Ok(holds) => holds,
+                    Err(failure) => return Ok(Err(failure)),
+                }
+            }
         };
         if holds {
             return Ok(Ok(Some(*flow)));
@@ -44,7 +52,10 @@ fn flow_to_take(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Result<Option<ElementI
     }
     match default_flow {
         Some(flow) => Ok(Ok(Some(flow))),
-        None => Ok(Err(Failure::new(ErrorType::ConditionError, NO_FLOW_TO_TAKE))),
+        None => Ok(Err(Failure::new(
+            ErrorType::ConditionError,
+            NO_FLOW_TO_TAKE,
+        ))),
     }
 }
 

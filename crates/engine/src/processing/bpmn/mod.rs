@@ -57,7 +57,10 @@ impl ElementCtx {
     }
 
     /// The element context of a live element instance.
-    pub fn of_instance(ctx: &mut Ctx<'_>, instance: &ElementInstance) -> Result<Option<ElementCtx>, EngineError> {
+    pub fn of_instance(
+        ctx: &mut Ctx<'_>,
+        instance: &ElementInstance,
+    ) -> Result<Option<ElementCtx>, EngineError> {
         let Some(process) = ctx.try_process(instance.record.process_definition_key)? else {
             return Ok(None);
         };
@@ -74,7 +77,10 @@ impl ElementCtx {
 }
 
 /// Finds the element a process instance record refers to (the process element for the process itself).
-pub(crate) fn element_index(process: &DeployedProcess, record: &ProcessInstanceRecord) -> Option<ElementIdx> {
+pub(crate) fn element_index(
+    process: &DeployedProcess,
+    record: &ProcessInstanceRecord,
+) -> Option<ElementIdx> {
     if record.bpmn_element_type == BpmnElementType::Process {
         return Some(process.model.root());
     }
@@ -118,7 +124,11 @@ pub(crate) fn process_command(
     }
 }
 
-fn activate(ctx: &mut Ctx<'_>, command: &Record, value: &ProcessInstanceRecord) -> Result<(), EngineError> {
+fn activate(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &ProcessInstanceRecord,
+) -> Result<(), EngineError> {
     if !value.flow_scope_key.is_none() {
         match element_instances::get_instance(&ctx.state, value.flow_scope_key)? {
             None => {
@@ -169,12 +179,18 @@ fn activate(ctx: &mut Ctx<'_>, command: &Record, value: &ProcessInstanceRecord) 
         );
         return Ok(());
     };
-    let key = if command.key.is_none() { ctx.next_key() } else { command.key };
+    let key = if command.key.is_none() {
+        ctx.next_key()
+    } else {
+        command.key
+    };
     if element_instances::get_instance(&ctx.state, key)?.is_some() {
         ctx.reject(
             command,
             RejectionType::InvalidState,
-            format!("Expected to activate element instance with key '{key}', but it is already active"),
+            format!(
+                "Expected to activate element instance with key '{key}', but it is already active"
+            ),
         );
         return Ok(());
     }
@@ -254,7 +270,10 @@ fn terminate(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
 }
 
 /// Runs the step that raised an incident again (incident resolution).
-pub(crate) fn continue_after_incident(ctx: &mut Ctx<'_>, instance: &ElementInstance) -> Result<(), EngineError> {
+pub(crate) fn continue_after_incident(
+    ctx: &mut Ctx<'_>,
+    instance: &ElementInstance,
+) -> Result<(), EngineError> {
     let Some(el) = ElementCtx::of_instance(ctx, instance)? else {
         return Ok(());
     };
@@ -275,9 +294,10 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         ElementKind::ParallelGateway => gateway::parallel_on_activate(ctx, el),
         ElementKind::IntermediateCatchEvent { .. } => events::catch_on_activate(ctx, el),
         ElementKind::BoundaryEvent { .. } => events::boundary_on_activate(ctx, el),
-        ElementKind::EndEvent { definition, job: None } if errors::is_error(definition) => {
-            errors::error_end_event_on_activate(ctx, el)
-        }
+        ElementKind::EndEvent {
+            definition,
+            job: None,
+        } if errors::is_error(definition) => errors::error_end_event_on_activate(ctx, el),
         _ if el.element().job().is_some() => task::job_on_activate(ctx, el),
         _ => task::pass_through_on_activate(ctx, el),
     }

@@ -6,7 +6,11 @@ use hornet_bpmn::{
     UserTaskImplementation,
 };
 
-fn event_supported(element: &Element, definition: &EventDefinition, in_event_sub_process: bool) -> Result<(), String> {
+fn event_supported(
+    element: &Element,
+    definition: &EventDefinition,
+    in_event_sub_process: bool,
+) -> Result<(), String> {
     let kind = match &element.kind {
         ElementKind::StartEvent { .. } => "start event",
         ElementKind::IntermediateCatchEvent { .. } => "intermediate catch event",
@@ -22,7 +26,9 @@ fn event_supported(element: &Element, definition: &EventDefinition, in_event_sub
         }
         (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::None) => true,
         (ElementKind::IntermediateThrowEvent { job: Some(_), .. }, _) => true,
-        (ElementKind::EndEvent { .. }, EventDefinition::None | EventDefinition::Error { .. }) => true,
+        (ElementKind::EndEvent { .. }, EventDefinition::None | EventDefinition::Error { .. }) => {
+            true
+        }
         (ElementKind::EndEvent { job: Some(_), .. }, _) => true,
         (
             ElementKind::IntermediateCatchEvent { .. } | ElementKind::BoundaryEvent { .. },
@@ -84,7 +90,9 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
         ElementKind::EventBasedGateway { .. } => Err("event-based gateway".into()),
         ElementKind::ReceiveTask { .. } => Err("receive task".into()),
-        ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Err("script task with a FEEL expression".into()),
+        ElementKind::ScriptTask(ScriptTask::Expression { .. }) => {
+            Err("script task with a FEEL expression".into())
+        }
         ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { .. }) => {
             Err("business rule task calling a decision".into())
         }

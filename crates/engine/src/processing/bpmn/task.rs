@@ -24,11 +24,21 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
-    let job_type = match evaluate_string(ctx, el.key, &definition.job_type, ErrorType::ExtractValueError)? {
+    let job_type = match evaluate_string(
+        ctx,
+        el.key,
+        &definition.job_type,
+        ErrorType::ExtractValueError,
+    )? {
         Ok(job_type) => job_type,
         Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
     };
-    let retries = match evaluate_i32(ctx, el.key, &definition.retries, ErrorType::ExtractValueError)? {
+    let retries = match evaluate_i32(
+        ctx,
+        el.key,
+        &definition.retries,
+        ErrorType::ExtractValueError,
+    )? {
         Ok(retries) => retries,
         Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
     };
@@ -63,7 +73,10 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
 }
 
 /// Elements without a wait state: activate and complete at once.
-pub(crate) fn pass_through_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+pub(crate) fn pass_through_on_activate(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
     let element = el.element();
     if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
@@ -85,7 +98,9 @@ fn delivered_variables(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Option<String>,
         return Ok(trigger.variables);
     }
     if matches!(el.element().kind, ElementKind::StartEvent { .. }) {
-        if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.record.flow_scope_key)? {
+        if let Some(trigger) =
+            element_instances::event_trigger(&ctx.state, el.record.flow_scope_key)?
+        {
             return Ok(trigger.variables);
         }
     }
@@ -118,7 +133,10 @@ pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Eng
         if !instance.job_key.is_none() {
             if let Some(job) = jobs::get_job(&ctx.state, instance.job_key)? {
                 if job.state != JobState::ErrorThrown {
-                    ctx.event(instance.job_key, RecordValue::Job(JobIntent::Canceled, job.record))?;
+                    ctx.event(
+                        instance.job_key,
+                        RecordValue::Job(JobIntent::Canceled, job.record),
+                    )?;
                 }
             }
         }

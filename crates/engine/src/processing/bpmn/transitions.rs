@@ -38,7 +38,10 @@ pub(crate) fn activate_child(
 ) -> hornet_protocol::Key {
     let key = ctx.next_key();
     let record = child_record(&el.process, idx, flow_scope_key, &el.record);
-    ctx.follow_up(key, RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record));
+    ctx.follow_up(
+        key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record),
+    );
     key
 }
 
@@ -56,7 +59,11 @@ pub(crate) fn take_outgoing(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), En
 
 /// `SEQUENCE_FLOW_TAKEN`, then the activation of the target (a parallel join only once every incoming
 /// flow has brought a token).
-pub(crate) fn take_flow(ctx: &mut Ctx<'_>, el: &ElementCtx, flow: ElementIdx) -> Result<(), EngineError> {
+pub(crate) fn take_flow(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    flow: ElementIdx,
+) -> Result<(), EngineError> {
     let model = &el.process.model;
     let flow_element = model.element(flow);
     let ElementKind::SequenceFlow { target, .. } = &flow_element.kind else {
@@ -71,7 +78,10 @@ pub(crate) fn take_flow(ctx: &mut Ctx<'_>, el: &ElementCtx, flow: ElementIdx) ->
         ..el.record.clone()
     };
     let key = ctx.next_key();
-    ctx.event(key, RecordValue::ProcessInstance(ProcessInstanceIntent::SequenceFlowTaken, record))?;
+    ctx.event(
+        key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::SequenceFlowTaken, record),
+    )?;
     let target_element = model.element(target);
     if matches!(target_element.kind, ElementKind::ParallelGateway) {
         for incoming in &target_element.incoming {

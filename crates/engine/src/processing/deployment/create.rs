@@ -34,12 +34,20 @@ fn is_bpmn(name: &str) -> bool {
     lower.ends_with(".bpmn") || lower.ends_with(".xml")
 }
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &DeploymentRecord,
+) -> Result<(), EngineError> {
     if !value.processes_metadata.is_empty() && !value.deployment_key.is_none() {
         return distributed(ctx, command, value);
     }
     if value.resources.is_empty() {
-        ctx.reject(command, RejectionType::InvalidArgument, "Expected to deploy at least one resource, but none given");
+        ctx.reject(
+            command,
+            RejectionType::InvalidArgument,
+            "Expected to deploy at least one resource, but none given",
+        );
         return Ok(());
     }
     let tenant_id = tenant(&value.tenant_id);
@@ -64,7 +72,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRec
                     problems.extend(unsupported_elements(model));
                 }
                 if !problems.is_empty() {
-                    errors.push(format!("'{}': {}", resource.resource_name, problems.join("\n")));
+                    errors.push(format!(
+                        "'{}': {}",
+                        resource.resource_name,
+                        problems.join("\n")
+                    ));
                     continue;
                 }
                 for model in models {
@@ -76,7 +88,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRec
                         continue;
                     }
                     seen.insert(model.id.clone(), resource.resource_name.clone());
-                    parsed.push((index, model.id.clone(), model.version_tag.clone().unwrap_or_default()));
+                    parsed.push((
+                        index,
+                        model.id.clone(),
+                        model.version_tag.clone().unwrap_or_default(),
+                    ));
                 }
             }
         }
@@ -151,20 +167,29 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRec
         tenant_id,
         deployment_key,
     };
-    let event = ctx.event(deployment_key, RecordValue::Deployment(DeploymentIntent::Created, deployment))?;
+    let event = ctx.event(
+        deployment_key,
+        RecordValue::Deployment(DeploymentIntent::Created, deployment),
+    )?;
     ctx.respond(command, &event);
     Ok(())
 }
 
 /// A deployment made on another partition: store its new versions under the same keys.
-fn distributed(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRecord) -> Result<(), EngineError> {
+fn distributed(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &DeploymentRecord,
+) -> Result<(), EngineError> {
     let resources: BTreeMap<&str, &Bytes> = value
         .resources
         .iter()
         .map(|r| (r.resource_name.as_str(), &r.resource))
         .collect();
     for metadata in &value.processes_metadata {
-        if metadata.is_duplicate || processes::get_by_key(&ctx.state, metadata.process_definition_key)?.is_some() {
+        if metadata.is_duplicate
+            || processes::get_by_key(&ctx.state, metadata.process_definition_key)?.is_some()
+        {
             continue;
         }
         let Some(resource) = resources.get(metadata.resource_name.as_str()) else {
@@ -189,9 +214,15 @@ fn distributed(ctx: &mut Ctx<'_>, command: &Record, value: &DeploymentRecord) ->
             deployment_key: value.deployment_key,
             version_tag: metadata.version_tag.clone(),
         };
-        ctx.event(metadata.process_definition_key, RecordValue::Process(ProcessIntent::Created, process))?;
+        ctx.event(
+            metadata.process_definition_key,
+            RecordValue::Process(ProcessIntent::Created, process),
+        )?;
     }
-    let event = ctx.event(value.deployment_key, RecordValue::Deployment(DeploymentIntent::Created, value.clone()))?;
+    let event = ctx.event(
+        value.deployment_key,
+        RecordValue::Deployment(DeploymentIntent::Created, value.clone()),
+    )?;
     ctx.respond(command, &event);
     Ok(())
 }

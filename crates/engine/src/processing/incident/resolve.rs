@@ -15,7 +15,9 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         ctx.reject(
             command,
             RejectionType::NotFound,
-            format!("Expected to resolve incident with key '{key}', but no such incident was found"),
+            format!(
+                "Expected to resolve incident with key '{key}', but no such incident was found"
+            ),
         );
         return Ok(());
     };
@@ -33,7 +35,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
                 return Ok(());
             }
             let job_type = job.record.job_type.clone();
-            let event = ctx.event(key, RecordValue::Incident(IncidentIntent::Resolved, incident))?;
+            let event = ctx.event(
+                key,
+                RecordValue::Incident(IncidentIntent::Resolved, incident),
+            )?;
             ctx.respond(command, &event);
             ctx.job_available(&job_type);
             return Ok(());
@@ -41,7 +46,14 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     }
     let instance = element_instances::get_instance(&ctx.state, incident.element_instance_key)?;
     let instance = match instance {
-        Some(instance) if matches!(instance.state, ElementState::Activating | ElementState::Completing) => instance,
+        Some(instance)
+            if matches!(
+                instance.state,
+                ElementState::Activating | ElementState::Completing
+            ) =>
+        {
+            instance
+        }
         other => {
             let state = other
                 .map(|i| i.state.intent().as_str())
@@ -56,7 +68,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             return Ok(());
         }
     };
-    let event = ctx.event(key, RecordValue::Incident(IncidentIntent::Resolved, incident))?;
+    let event = ctx.event(
+        key,
+        RecordValue::Incident(IncidentIntent::Resolved, incident),
+    )?;
     ctx.respond(command, &event);
     bpmn::continue_after_incident(ctx, &instance)
 }

@@ -8,7 +8,11 @@ use crate::state::element_instances::{self, ElementState};
 use hornet_protocol::value::JobRecord;
 use hornet_protocol::{JobIntent, ProcessInstanceIntent, Record, RecordValue};
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     let Some(job) = require_job(ctx, command, "complete", WORKABLE)? else {
         return Ok(());
     };
@@ -21,7 +25,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) ->
         if instance.state == ElementState::Activated {
             ctx.follow_up(
                 instance.key,
-                RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, instance.record),
+                RecordValue::ProcessInstance(
+                    ProcessInstanceIntent::CompleteElement,
+                    instance.record,
+                ),
             );
         }
     }

@@ -11,7 +11,11 @@ use hornet_protocol::{JobIntent, Record, RecordValue};
 
 pub(crate) const NO_RETRIES_LEFT: &str = "No more retries left.";
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     let Some(job) = require_job(ctx, command, "fail", WORKABLE)? else {
         return Ok(());
     };
@@ -39,7 +43,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) ->
         return Ok(());
     }
     if let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? {
-        let message = if error_message.is_empty() { NO_RETRIES_LEFT.to_string() } else { error_message };
+        let message = if error_message.is_empty() {
+            NO_RETRIES_LEFT.to_string()
+        } else {
+            error_message
+        };
         incidents::raise(
             ctx,
             instance.key,

@@ -31,7 +31,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         return Ok(());
     }
     let job_type = job.record.job_type.clone();
-    ctx.event(key, RecordValue::Job(JobIntent::RecurredAfterBackoff, job.record))?;
+    ctx.event(
+        key,
+        RecordValue::Job(JobIntent::RecurredAfterBackoff, job.record),
+    )?;
     ctx.job_available(&job_type);
     Ok(())
 }

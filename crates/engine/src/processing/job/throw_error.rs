@@ -11,7 +11,11 @@ use crate::state::element_instances;
 use hornet_protocol::value::{ErrorType, JobRecord};
 use hornet_protocol::{JobIntent, Record, RecordValue};
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     let Some(job) = require_job(ctx, command, "throw an error for", WORKABLE)? else {
         return Ok(());
     };
@@ -21,7 +25,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) ->
     record.variables = value.variables.clone();
     record.deadline = -1;
     let element_instance_key = record.element_instance_key;
-    let event = ctx.event(command.key, RecordValue::Job(JobIntent::ErrorThrown, record))?;
+    let event = ctx.event(
+        command.key,
+        RecordValue::Job(JobIntent::ErrorThrown, record),
+    )?;
     ctx.respond(command, &event);
     let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? else {
         return Ok(());

@@ -24,7 +24,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         return Ok(());
     }
     let job_type = job.record.job_type.clone();
-    let event = ctx.event(command.key, RecordValue::Job(JobIntent::TimedOut, job.record))?;
+    let event = ctx.event(
+        command.key,
+        RecordValue::Job(JobIntent::TimedOut, job.record),
+    )?;
     ctx.respond(command, &event);
     ctx.job_available(&job_type);
     Ok(())

@@ -7,7 +7,11 @@ use crate::processing::Ctx;
 use hornet_protocol::value::JobRecord;
 use hornet_protocol::{JobIntent, Record, RecordValue, RejectionType};
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     if value.retries < 1 {
         ctx.reject(
             command,
@@ -24,7 +28,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) ->
     };
     let mut record = job.record;
     record.retries = value.retries;
-    let event = ctx.event(command.key, RecordValue::Job(JobIntent::RetriesUpdated, record))?;
+    let event = ctx.event(
+        command.key,
+        RecordValue::Job(JobIntent::RetriesUpdated, record),
+    )?;
     ctx.respond(command, &event);
     Ok(())
 }

@@ -6,7 +6,11 @@ use crate::state::jobs::{self, JobState};
 use hornet_protocol::value::JobRecord;
 use hornet_protocol::{JobIntent, Record, RecordValue, RejectionType};
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobRecord,
+) -> Result<(), EngineError> {
     let key = command.key;
     let Some(job) = jobs::get_job(&ctx.state, key)? else {
         ctx.reject(

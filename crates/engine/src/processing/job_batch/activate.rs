@@ -14,10 +14,18 @@ fn invalid(value: &JobBatchRecord) -> Option<String> {
         format!("Expected to activate job batch with {what} to be {expected}, but it was {actual}")
     };
     if value.max_jobs_to_activate < 1 {
-        return Some(format("max jobs to activate", "greater than zero", format!("'{}'", value.max_jobs_to_activate)));
+        return Some(format(
+            "max jobs to activate",
+            "greater than zero",
+            format!("'{}'", value.max_jobs_to_activate),
+        ));
     }
     if value.timeout < 1 {
-        return Some(format("timeout", "greater than zero", format!("'{}'", value.timeout)));
+        return Some(format(
+            "timeout",
+            "greater than zero",
+            format!("'{}'", value.timeout),
+        ));
     }
     if value.job_type.is_empty() {
         return Some(format("type", "present", "blank".to_string()));
@@ -28,7 +36,11 @@ fn invalid(value: &JobBatchRecord) -> Option<String> {
     None
 }
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobBatchRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &JobBatchRecord,
+) -> Result<(), EngineError> {
     if let Some(reason) = invalid(value) {
         ctx.reject(command, RejectionType::InvalidArgument, reason);
         return Ok(());
@@ -56,7 +68,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &JobBatchRecor
         let visible = if value.fetch_variables.is_empty() {
             variables::visible(&ctx.state, record.element_instance_key)?
         } else {
-            variables::visible_named(&ctx.state, record.element_instance_key, &value.fetch_variables)?
+            variables::visible_named(
+                &ctx.state,
+                record.element_instance_key,
+                &value.fetch_variables,
+            )?
         };
         let map: serde_json::Map<String, serde_json::Value> = visible.into_iter().collect();
         record.variables = Document::from_map(&map);

@@ -31,7 +31,10 @@ pub(crate) fn correlate(
     subscription.variables = variables.clone();
     ctx.event(
         instance.key,
-        RecordValue::ProcessMessageSubscription(ProcessMessageSubscriptionIntent::Correlated, subscription.clone()),
+        RecordValue::ProcessMessageSubscription(
+            ProcessMessageSubscriptionIntent::Correlated,
+            subscription.clone(),
+        ),
     )?;
     let delivered = (!variables.is_empty()).then(|| variables.as_str().to_string());
     if subscription.element_id == instance.record.element_id {
@@ -43,13 +46,24 @@ pub(crate) fn correlate(
         );
         return Ok(true);
     }
-    events::trigger_boundary(ctx, &instance, &subscription.element_id, subscription.is_interrupting, delivered.as_deref())?;
+    events::trigger_boundary(
+        ctx,
+        &instance,
+        &subscription.element_id,
+        subscription.is_interrupting,
+        delivered.as_deref(),
+    )?;
     Ok(true)
 }
 
 /// ProcessMessageSubscription CORRELATE: a buffered message for a subscription that just opened.
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &ProcessMessageSubscriptionRecord) -> Result<(), EngineError> {
-    let subscription = messages::get_subscription(&ctx.state, value.element_instance_key, &value.message_name)?;
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &ProcessMessageSubscriptionRecord,
+) -> Result<(), EngineError> {
+    let subscription =
+        messages::get_subscription(&ctx.state, value.element_instance_key, &value.message_name)?;
     let message = messages::get_message(&ctx.state, value.message_key)?;
     let (Some(subscription), Some(message)) = (subscription, message) else {
         ctx.reject(

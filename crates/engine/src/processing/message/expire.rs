@@ -19,7 +19,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         ctx.reject(
             command,
             RejectionType::InvalidState,
-            format!("Expected to expire message with key '{key}', but it lives until '{}'", message.deadline),
+            format!(
+                "Expected to expire message with key '{key}', but it lives until '{}'",
+                message.deadline
+            ),
         );
         return Ok(());
     }

@@ -11,7 +11,11 @@ use hornet_protocol::value::MessageRecord;
 use hornet_protocol::{MessageIntent, Record, RecordValue, RejectionType};
 use std::collections::BTreeSet;
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &MessageRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &MessageRecord,
+) -> Result<(), EngineError> {
     if value.name.is_empty() {
         ctx.reject(
             command,
@@ -21,7 +25,12 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &MessageRecord
         return Ok(());
     }
     if !value.message_id.is_empty()
-        && messages::id_exists(&ctx.state, &value.name, &value.correlation_key, &value.message_id)?
+        && messages::id_exists(
+            &ctx.state,
+            &value.name,
+            &value.correlation_key,
+            &value.message_id,
+        )?
     {
         ctx.reject(
             command,
@@ -40,12 +49,19 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &MessageRecord
         message.tenant_id = crate::processing::deployment::create::DEFAULT_TENANT.to_string();
     }
     let key = ctx.next_key();
-    let event = ctx.event(key, RecordValue::Message(MessageIntent::Published, message.clone()))?;
+    let event = ctx.event(
+        key,
+        RecordValue::Message(MessageIntent::Published, message.clone()),
+    )?;
     ctx.respond(command, &event);
 
     let mut correlated_processes = BTreeSet::new();
-    for element_instance in messages::subscribers(&ctx.state, &message.name, &message.correlation_key)? {
-        let Some(subscription) = messages::get_subscription(&ctx.state, element_instance, &message.name)? else {
+    for element_instance in
+        messages::subscribers(&ctx.state, &message.name, &message.correlation_key)?
+    {
+        let Some(subscription) =
+            messages::get_subscription(&ctx.state, element_instance, &message.name)?
+        else {
             continue;
         };
         if correlated_processes.contains(&subscription.bpmn_process_id) {

@@ -5,7 +5,9 @@
 use crate::error::EngineError;
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
-use hornet_protocol::{BpmnElementType, ProcessInstanceIntent, Record, RecordKind, RecordValue, RejectionType};
+use hornet_protocol::{
+    BpmnElementType, ProcessInstanceIntent, Record, RecordKind, RecordValue, RejectionType,
+};
 
 pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
     let key = command.key;
@@ -35,9 +37,15 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     let response = ctx.response_record(
         key,
         RecordKind::Event,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::ElementTerminating, instance.record.clone()),
+        RecordValue::ProcessInstance(
+            ProcessInstanceIntent::ElementTerminating,
+            instance.record.clone(),
+        ),
     );
     ctx.respond(command, &response);
-    ctx.follow_up(key, RecordValue::ProcessInstance(ProcessInstanceIntent::TerminateElement, instance.record));
+    ctx.follow_up(
+        key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::TerminateElement, instance.record),
+    );
     Ok(())
 }

@@ -13,8 +13,8 @@ use crate::processing::Ctx;
 use crate::state::processes;
 use hornet_protocol::value::{ProcessInstanceCreationRecord, ProcessInstanceRecord};
 use hornet_protocol::{
-    BpmnElementType, BpmnEventType, Key, ProcessInstanceCreationIntent, ProcessInstanceIntent, Record,
-    RecordValue, RejectionType,
+    BpmnElementType, BpmnEventType, Key, ProcessInstanceCreationIntent, ProcessInstanceIntent,
+    Record, RecordValue, RejectionType,
 };
 
 fn resolve_definition(
@@ -80,7 +80,11 @@ pub(crate) fn process(
         return Ok(());
     }
     let process = ctx.process(definition_key)?;
-    if process.model.none_start_event(process.model.root()).is_none() {
+    if process
+        .model
+        .none_start_event(process.model.root())
+        .is_none()
+    {
         ctx.reject(
             command,
             RejectionType::InvalidState,
@@ -90,7 +94,11 @@ pub(crate) fn process(
     }
 
     let instance_key = ctx.next_key();
-    let tenant_id = if process.tenant_id.is_empty() { DEFAULT_TENANT.to_string() } else { process.tenant_id.clone() };
+    let tenant_id = if process.tenant_id.is_empty() {
+        DEFAULT_TENANT.to_string()
+    } else {
+        process.tenant_id.clone()
+    };
     let owner = VariableOwner {
         process_instance_key: instance_key,
         process_definition_key: definition_key,
@@ -134,6 +142,9 @@ pub(crate) fn process(
         parent_element_instance_key: Key::NONE,
         tenant_id,
     };
-    ctx.follow_up(instance_key, RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record));
+    ctx.follow_up(
+        instance_key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record),
+    );
     Ok(())
 }

@@ -23,7 +23,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         ctx.reject(
             command,
             RejectionType::InvalidState,
-            format!("Expected to trigger timer with key '{key}', but it is only due at '{}'", timer.due_date),
+            format!(
+                "Expected to trigger timer with key '{key}', but it is only due at '{}'",
+                timer.due_date
+            ),
         );
         return Ok(());
     }
@@ -40,7 +43,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         );
         return Ok(());
     };
-    ctx.event(key, RecordValue::Timer(TimerIntent::Triggered, timer.clone()))?;
+    ctx.event(
+        key,
+        RecordValue::Timer(TimerIntent::Triggered, timer.clone()),
+    )?;
     if timer.target_element_id == instance.record.element_id {
         ctx.follow_up(
             instance.key,
@@ -52,7 +58,9 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     let interrupting = process
         .find(&timer.target_element_id)
         .map(|idx| match &process.model.element(idx).kind {
-            ElementKind::BoundaryEvent { cancel_activity, .. } => *cancel_activity,
+            ElementKind::BoundaryEvent {
+                cancel_activity, ..
+            } => *cancel_activity,
             _ => true,
         })
         .unwrap_or(true);

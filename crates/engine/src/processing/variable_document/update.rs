@@ -8,7 +8,11 @@ use crate::state::element_instances;
 use hornet_protocol::value::{VariableDocumentRecord, VariableDocumentUpdateSemantic};
 use hornet_protocol::{Record, RecordValue, RejectionType, VariableDocumentIntent};
 
-pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &VariableDocumentRecord) -> Result<(), EngineError> {
+pub(crate) fn process(
+    ctx: &mut Ctx<'_>,
+    command: &Record,
+    value: &VariableDocumentRecord,
+) -> Result<(), EngineError> {
     let Some(instance) = element_instances::get_instance(&ctx.state, value.scope_key)? else {
         ctx.reject(
             command,
@@ -26,7 +30,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &VariableDocum
         ..value.clone()
     };
     let key = ctx.next_key();
-    let event = ctx.event(key, RecordValue::VariableDocument(VariableDocumentIntent::Updated, updated))?;
+    let event = ctx.event(
+        key,
+        RecordValue::VariableDocument(VariableDocumentIntent::Updated, updated),
+    )?;
     ctx.respond(command, &event);
     let owner = VariableOwner {
         process_instance_key: instance.record.process_instance_key,
@@ -37,6 +44,8 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record, value: &VariableDocum
     let document = value.variables.to_map();
     match value.update_semantics {
         VariableDocumentUpdateSemantic::Local => merge_local(ctx, &owner, instance.key, &document),
-        VariableDocumentUpdateSemantic::Propagate => merge_propagate(ctx, &owner, instance.key, &document),
+        VariableDocumentUpdateSemantic::Propagate => {
+            merge_propagate(ctx, &owner, instance.key, &document)
+        }
     }
 }
