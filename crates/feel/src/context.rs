@@ -36,24 +36,27 @@ impl Variables for serde_json::Map<String, serde_json::Value> {
     }
 
     fn get_path(&self, name: &str, path: &[String]) -> Option<Value> {
-        let mut json = serde_json::Map::get(self, name)?;
-        for (i, key) in path.iter().enumerate() {
-            match json {
-                serde_json::Value::Object(map) => match map.get(key) {
-                    Some(next) => json = next,
-                    None => return Some(Value::Null),
-                },
-                // Lists, scalars and null: continue on FEEL values.
-                _ => {
-                    let mut value = Value::from_json(json);
-                    for key in &path[i..] {
-                        value = crate::eval::path(value, key);
-                    }
-                    return Some(value);
-                }
-            }
+        serde_json::Map::get(self, name).map(|json| json_path(json, path))
+    }
+}
+
+/// FEEL path semantics directly on JSON, converting only what is selected: objects are
+/// entered, arrays are mapped element-wise, anything else yields null (or, for properties of
+/// temporal values, which JSON cannot hold, also null).
+fn json_path(json: &serde_json::Value, path: &[String]) -> Value {
+    let Some((key, rest)) = path.split_first() else {
+        return Value::from_json(json);
+    };
+    match json {
+        serde_json::Value::Object(map) => match map.get(key) {
+            Some(next) => json_path(next, rest),
+            None => Value::Null,
+        },
+        serde_json::Value::Array(items) => {
+            Value::List(items.iter().map(|item| json_path(item, path)).collect())
         }
-        Some(Value::from_json(json))
+        // Strings are not converted to temporal values implicitly, so they have no properties.
+        _ => Value::Null,
     }
 }
 

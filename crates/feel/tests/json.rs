@@ -68,3 +68,35 @@ fn variables_from_btreemap() {
         .unwrap();
     assert_eq!(v, Value::number(6));
 }
+
+#[test]
+fn json_paths_match_value_paths() {
+    use hornet_feel::{EvalContext, Expression};
+    let json = r#"{"a": [{"b": [{"c": 1}, {"c": 2}]}, {"b": 5}, {"x": 1}], "s": "text",
+                  "o": {"p": {"q": [1, 2]}, "n": null}}"#;
+    let json_vars = vars(json);
+    let value_vars: std::collections::BTreeMap<String, Value> = json_vars
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from_json(v)))
+        .collect();
+    for source in [
+        "a.b.c",
+        "a.b",
+        "a.x",
+        "s.length",
+        "o.p.q",
+        "o.n.z",
+        "o.missing.z",
+        "missing.x",
+        "a",
+    ] {
+        let expr = Expression::parse(source).unwrap();
+        let from_json = expr.evaluate(&EvalContext::new(&json_vars)).unwrap();
+        let from_values = expr.evaluate(&EvalContext::new(&value_vars)).unwrap();
+        assert_eq!(from_json, from_values, "{source}");
+    }
+    assert_eq!(
+        eval_with("a.b.c", json).to_json(),
+        json!([[1, 2], null, null])
+    );
+}
