@@ -95,7 +95,7 @@ impl<'a> Ctx<'a> {
 
     /// Rejects `command`, answering its request if it has one.
     pub fn reject(&mut self, command: &Record, kind: RejectionType, reason: impl Into<String>) {
-        let mut record = self.record(
+        let record = self.record(
             command.key,
             RecordKind::Rejection(Rejection {
                 kind,
@@ -103,14 +103,12 @@ impl<'a> Ctx<'a> {
             }),
             command.value.clone(),
         );
-        record.request = command.request;
         if let Some(request) = command.request {
             self.responses.push(Response {
                 request,
                 record: record.clone(),
             });
         }
-        record.request = None;
         self.records.push(record);
     }
 
