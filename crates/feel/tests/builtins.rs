@@ -324,3 +324,18 @@ fn base64() {
     check("to base64(\"\")", "\"\"");
     check("to base64(\"ab\")", "\"YWI=\"");
 }
+
+#[test]
+fn range_from_string() {
+    check("range(\"[1..3]\")", "[1..3]");
+    check("range(\" ]18..21[ \")", "]18..21[");
+    check(
+        "range(\"[date(\\\"1970-01-01\\\")..@\\\"1970-01-02\\\"]\")",
+        "[@\"1970-01-01\"..@\"1970-01-02\"]",
+    );
+    check("2 in range(\"[1..3]\")", "true");
+    check("range(\"[3..1]\")", "null");
+    check("range(\"[x..3]\")", "null");
+    check("range(\"[1..3\")", "null");
+    check("range(5)", "null");
+}

@@ -3,6 +3,7 @@
 //! as minus/plus infinity; incomparable arguments give null.
 
 use super::{args, sig, Builtin};
+use crate::ast::{Args as CallArgs, Expr, ExprKind};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
 use crate::ops;
@@ -10,6 +11,7 @@ use crate::value::{Range, RangeBound, Value};
 use std::cmp::Ordering;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
+    sig("range", &["from"], 1, range),
     sig("before", &["point1", "point2"], 2, before),
     sig("before", &["point", "range"], 2, before),
     sig("before", &["range", "point"], 2, before),
@@ -40,6 +42,57 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
 ];
 
 type R = Result<Value, EvalErrorKind>;
+
+/// DMN 1.5 `range(from)`: a range literal given as a string, e.g. `"[1..10)"` or
+/// `"[date(\"2020-01-01\")..@\"2020-12-31\"]"`. End points must be literals (numbers,
+/// strings, temporal literals or temporal constructors of a string); anything else is null.
+fn range(a: Vec<Value>, e: &mut Evaluator) -> R {
+    let [Value::String(text)] = args::<1>(a) else {
+        return Ok(Value::Null);
+    };
+    let Ok(expr) = crate::parser::parse_expression(text.trim()) else {
+        return Ok(Value::Null);
+    };
+    let literal_ends = match &expr.kind {
+        ExprKind::Range { start, end, .. } => is_literal(start) && is_literal(end),
+        ExprKind::UnaryRange(_, bound) => is_literal(bound),
+        _ => false,
+    };
+    if !literal_ends {
+        return Ok(Value::Null);
+    }
+    let node = crate::compile::Compiler::new().expr(&expr);
+    let value = e.eval(&node)?;
+    // A descending range or one without any end point is not a valid range.
+    Ok(match value {
+        Value::Range(r) => match (r.start.value(), r.end.value()) {
+            (Some(Value::Null) | None, Some(Value::Null) | None) => Value::Null,
+            (Some(s), Some(e)) if ops::compare(s, e) == Some(Ordering::Greater) => Value::Null,
+            _ => Value::Range(r),
+        },
+        _ => Value::Null,
+    })
+}
+
+/// A literal end point of a range string.
+fn is_literal(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Null
+        | ExprKind::Number(_)
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Temporal(_) => true,
+        ExprKind::Neg(inner) => matches!(inner.kind, ExprKind::Number(_)),
+        ExprKind::Call(callee, CallArgs::Positional(args)) => {
+            matches!(
+                &callee.kind,
+                ExprKind::Name(n) if matches!(n.as_str(), "date" | "time" | "date and time" | "duration")
+            ) && args.len() == 1
+                && matches!(args[0].kind, ExprKind::Str(_))
+        }
+        _ => false,
+    }
+}
 
 /// A range end point on the extended line.
 #[derive(Clone, Copy)]
