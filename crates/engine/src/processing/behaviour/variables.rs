@@ -16,9 +16,32 @@ pub(crate) struct VariableOwner {
     pub tenant_id: String,
 }
 
-/// Canonical JSON text of a value, so equal values compare equal.
+/// Rebuilds objects with their keys in sorted order, whether or not `serde_json` keeps insertion order
+/// (its `preserve_order` feature may be switched on by any crate in a build).
+fn canonical(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&String, serde_json::Value> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(canonical).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Canonical JSON text of a value (object keys sorted), so equal values compare equal.
 pub(crate) fn to_text(value: &serde_json::Value) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+    serde_json::to_string(&canonical(value)).unwrap_or_else(|_| "null".to_string())
+}
+
+/// A document's entries in name order: VARIABLE events are written in this order.
+fn sorted(
+    document: &serde_json::Map<String, serde_json::Value>,
+) -> std::collections::BTreeMap<&String, &serde_json::Value> {
+    document.iter().collect()
 }
 
 /// Sets `name` in exactly `scope`.
@@ -61,7 +84,7 @@ pub(crate) fn merge_local(
     scope: Key,
     document: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), EngineError> {
-    for (name, value) in document {
+    for (name, value) in sorted(document) {
         set_local(ctx, owner, scope, name, value)?;
     }
     Ok(())
@@ -80,7 +103,7 @@ pub(crate) fn merge_propagate(
     }
     let chain = variables::scope_chain(&ctx.state, scope)?;
     let root = *chain.last().unwrap_or(&scope);
-    for (name, value) in document {
+    for (name, value) in sorted(document) {
         let mut target = root;
         for candidate in &chain {
             if variables::get_local(&ctx.state, *candidate, name)?.is_some() {
