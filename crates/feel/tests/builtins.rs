@@ -339,3 +339,32 @@ fn range_from_string() {
     check("range(\"[1..3\")", "null");
     check("range(5)", "null");
 }
+
+#[test]
+fn xpath_regex_flavour() {
+    check("matches(\"Mary\\u000DJones\", \"Mary.Jones\")", "false");
+    check(
+        "matches(\"Mary\\u000DJones\", \"Mary.Jones\", \"s\")",
+        "true",
+    );
+    check(
+        "matches(\"hello world\", \"he ll o[ ]worl d\", \"x\")",
+        "true",
+    );
+    check(
+        "matches(\"hello world\", \"hello\\ sworld\", \"x\")",
+        "true",
+    );
+    check("matches(\"a#b\", \"a#b\", \"x\")", "true");
+    check("matches(\"abc\", \"[a-c]+\")", "true");
+    check("matches(\"]\", \"[]]\")", "true");
+    check("matches(\"abc\", \"(\")", "null");
+    check("matches(\"abc\", \"b\", \"z\")", "null");
+    check("replace(\"a.b.c\", \".\", \"-\", \"q\")", "\"a-b-c\"");
+}
+
+#[test]
+fn xpath_class_subtraction() {
+    check("matches(\"O\", \"[A-Z-[OI]]\")", "false");
+    check("matches(\"P\", \"[A-Z-[OI]]\")", "true");
+}

@@ -180,30 +180,73 @@ fn regex(pattern: &str, flags: &Value) -> Option<regex::Regex> {
         Value::String(f) => f.clone(),
         _ => return None,
     };
-    let mut builder_pattern = pattern.to_string();
-    if flags.contains('q') {
-        builder_pattern = regex::escape(pattern);
+    if flags
+        .chars()
+        .any(|f| !matches!(f, 's' | 'm' | 'i' | 'x' | 'q'))
+    {
+        return None;
     }
-    let mut builder = regex::RegexBuilder::new(&builder_pattern);
-    for flag in flags.chars() {
-        match flag {
-            's' => {
-                builder.dot_matches_new_line(true);
+    let translated = if flags.contains('q') {
+        regex::escape(pattern)
+    } else {
+        translate_regex(pattern, flags.contains('x'), flags.contains('s'))
+    };
+    regex::RegexBuilder::new(&translated)
+        .multi_line(flags.contains('m'))
+        .case_insensitive(flags.contains('i'))
+        .size_limit(1 << 20)
+        .build()
+        .ok()
+}
+
+/// Adapts XPath/Java regex syntax to the regex crate: with `x`, whitespace outside character
+/// classes is removed (XPath has no `#` comments, unlike the crate's own `x` mode); without
+/// `s`, `.` does not match any line terminator (`\n`, `\r`, U+0085, U+2028, U+2029).
+fn translate_regex(pattern: &str, remove_whitespace: bool, dot_all: bool) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    // Depth of (possibly nested) character classes.
+    let mut class_depth = 0usize;
+    while let Some(c) = chars.next() {
+        let in_class = class_depth > 0;
+        match c {
+            c if remove_whitespace && !in_class && matches!(c, ' ' | '\t' | '\n' | '\r') => {}
+            '\\' => {
+                out.push('\\');
+                if remove_whitespace && !in_class {
+                    while chars
+                        .next_if(|n| matches!(n, ' ' | '\t' | '\n' | '\r'))
+                        .is_some()
+                    {}
+                }
+                if let Some(next) = chars.next() {
+                    out.push(next);
+                }
             }
-            'm' => {
-                builder.multi_line(true);
+            '[' => {
+                // XPath class subtraction `[A-Z-[OI]]` is `[A-Z--[OI]]` in the regex crate.
+                if in_class && out.ends_with('-') {
+                    out.push('-');
+                }
+                class_depth += 1;
+                out.push('[');
+                // A `]` right after `[` or `[^` is a literal.
+                if let Some(caret) = chars.next_if_eq(&'^') {
+                    out.push(caret);
+                }
+                if chars.next_if_eq(&']').is_some() {
+                    out.push_str("\\]");
+                }
             }
-            'i' => {
-                builder.case_insensitive(true);
+            ']' if in_class => {
+                class_depth -= 1;
+                out.push(']');
             }
-            'x' => {
-                builder.ignore_whitespace(true);
-            }
-            'q' => {}
-            _ => return None,
+            '.' if !in_class && !dot_all => out.push_str("[^\\n\\r\\u{85}\\u{2028}\\u{2029}]"),
+            other => out.push(other),
         }
     }
-    builder.size_limit(1 << 20).build().ok()
+    out
 }
 
 fn matches(a: Vec<Value>, _: &mut Evaluator) -> R {
