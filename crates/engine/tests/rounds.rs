@@ -151,3 +151,42 @@ fn apply_refuses_commands() {
     event.kind = RecordKind::Event;
     assert!(engine.process(&state, &event).is_err());
 }
+
+#[test]
+fn processes_are_rebuilt_from_state_after_clearing_caches() {
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &one_task("p", "t"));
+    h.create("p", "");
+    h.clear_caches();
+    let jobs = h.activate("t", 1);
+    let start = h.log.len();
+    h.complete(jobs[0].0, "");
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED p"
+    );
+}
+
+#[test]
+fn due_commands_come_earliest_first_and_respect_the_limit() {
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &one_task("p", "t"));
+    for _ in 0..3 {
+        h.create("p", "");
+    }
+    // Three activations 1 s apart: deadlines now+60s, +61s, +62s.
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        keys.push(h.activate("t", 1)[0].0);
+        h.advance(1_000);
+    }
+    assert!(h.due(10).is_empty());
+    h.advance(70_000);
+    let due = h.due(2);
+    assert_eq!(due.len(), 2);
+    assert_eq!(due.iter().map(|r| r.key).collect::<Vec<_>>(), keys[..2]);
+    assert!(due
+        .iter()
+        .all(|r| r.intent_name() == "TIME_OUT" && r.timestamp == h.now));
+    assert_eq!(h.due(10).len(), 3);
+}

@@ -234,6 +234,18 @@ impl Harness {
         out
     }
 
+    /// Both engines forget their parsed processes (as after a snapshot install).
+    pub fn clear_caches(&mut self) {
+        self.leader.clear_caches();
+        self.replica.clear_caches();
+    }
+
+    pub fn due(&mut self, limit: usize) -> Vec<Record> {
+        self.leader
+            .due_commands(&self.leader_state, self.now, limit)
+            .unwrap()
+    }
+
     pub fn next_due(&mut self) -> Option<i64> {
         self.leader.next_due(&self.leader_state).unwrap()
     }
