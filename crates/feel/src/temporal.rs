@@ -744,9 +744,11 @@ pub(crate) fn parse_duration(text: &str) -> Option<Value> {
         let sign: i128 = if c.eat(b'-') { -1 } else { 1 };
         let (whole, _) = c.some_digits(18)?;
         let mut fraction: i128 = 0;
-        if c.eat(b'.') {
-            let (f, len) = c.some_digits(9)?;
-            fraction = i128::from(f) * 10_i128.pow(9 - len as u32);
+        // `java.time` accepts `.` or `,` and zero to nine fraction digits (`PT0.S`).
+        if c.eat(b'.') || c.eat(b',') {
+            if let Some((f, len)) = c.some_digits(9) {
+                fraction = i128::from(f) * 10_i128.pow(9 - len as u32);
+            }
         }
         let unit = c.peek()?;
         c.pos += 1;

@@ -368,3 +368,18 @@ fn xpath_class_subtraction() {
     check("matches(\"O\", \"[A-Z-[OI]]\")", "false");
     check("matches(\"P\", \"[A-Z-[OI]]\")", "true");
 }
+
+#[test]
+fn named_arguments_may_omit_parameters() {
+    check("is(value1: @\"2021-02-13\")", "false");
+    check(
+        "substring(string: \"abcdef\", start position: 3)",
+        "\"cdef\"",
+    );
+    check(
+        "substring(start position: 2, length: 3, string: \"abcdef\")",
+        "\"bcd\"",
+    );
+    check("round up(n: 5.5)", "null");
+    check("duration(\"PT0.S\")", "duration(\"PT0S\")");
+}

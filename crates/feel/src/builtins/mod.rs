@@ -61,11 +61,10 @@ impl Builtin {
         }
     }
 
+    /// Named arguments fit if every name is a parameter; omitted parameters are null (as in
+    /// feel-scala, which looks functions up by their parameter names).
     pub fn accepts_names<T>(&self, args: &[(String, T)]) -> bool {
         args.iter().all(|(n, _)| self.params.contains(&n.as_str()))
-            && self.params[..self.required]
-                .iter()
-                .all(|p| args.iter().any(|(n, _)| n == p))
     }
 }
 
