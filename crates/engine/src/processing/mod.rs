@@ -5,9 +5,9 @@
 //! overlay through the appliers, so later steps see them), rejections, responses and follow-up commands;
 //! follow-ups are processed in the same round, first in first out, up to
 //! [`crate::MAX_FOLLOW_UPS_PER_ROUND`]. Follow-ups beyond the bound go back to the broker in
-//! [`crate::Processed::follow_ups`]; `ACTIVATE_ELEMENT` commands among them lose the key allocated for
-//! them (it was never recorded in state, so a later round could hand it out again) and get a fresh one
-//! when processed.
+//! [`crate::Processed::follow_ups`]; `ACTIVATE_ELEMENT` commands among them whose key no event recorded
+//! lose it (the key counter in state does not know it, so a later round could hand it out again) and
+//! get a fresh one when processed.
 
 pub(crate) mod behaviour;
 pub(crate) mod bpmn;
@@ -185,12 +185,17 @@ pub(crate) fn process_round(
         ctx.records.push(next.clone());
         dispatch(&mut ctx, &next)?;
     }
+    // A key allocated for a handed-back ACTIVATE_ELEMENT and recorded in no event is unknown to the key
+    // counter in state, so a later round could allocate it again: drop it (a fresh one is allocated when
+    // the command is processed). Keys that an event recorded (e.g. PROCESS_EVENT TRIGGERED) are safe.
+    let next_local = crate::state::keys::next_local(&ctx.state)?;
     for command in &mut follow_ups {
         command.source_position = None;
         if matches!(
             command.value,
             RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, _)
-        ) {
+        ) && command.key.local() >= next_local
+        {
             command.key = Key::NONE;
         }
     }
