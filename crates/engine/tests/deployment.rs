@@ -215,6 +215,30 @@ fn unknown_commands_are_rejected_not_fatal() {
     let mut h = Harness::new();
     let (request, _) = h.request(
         Key::NONE,
+        RecordValue::ProcessInstanceBatch(
+            ProcessInstanceBatchIntent::Activate,
+            ProcessInstanceBatchRecord {
+                process_instance_key: Key::NONE,
+                batch_element_instance_key: Key::NONE,
+                index: -1,
+                tenant_id: String::new(),
+            },
+        ),
+    );
+    let r = h.response(request).unwrap();
+    assert_eq!(r.rejection().unwrap().kind, RejectionType::ProcessingError);
+    assert!(r
+        .rejection()
+        .unwrap()
+        .reason
+        .contains("PROCESS_INSTANCE_BATCH"));
+}
+
+#[test]
+fn broadcasting_a_signal_nobody_waits_for_is_accepted() {
+    let mut h = Harness::new();
+    let (request, records) = h.request(
+        Key::NONE,
         RecordValue::Signal(
             SignalIntent::Broadcast,
             SignalRecord {
@@ -224,7 +248,6 @@ fn unknown_commands_are_rejected_not_fatal() {
             },
         ),
     );
-    let r = h.response(request).unwrap();
-    assert_eq!(r.rejection().unwrap().kind, RejectionType::ProcessingError);
-    assert!(r.rejection().unwrap().reason.contains("SIGNAL"));
+    assert_eq!(describe(&records), ["E SIGNAL BROADCASTED"]);
+    assert_eq!(h.response(request).unwrap().intent_name(), "BROADCASTED");
 }

@@ -345,3 +345,24 @@ fn job_type_and_retries_from_expressions() {
     };
     assert_eq!(incident.error_type, ErrorType::ExtractValueError);
 }
+
+#[test]
+fn fail_variables_become_local_variables_of_the_task() {
+    let mut h = setup(1);
+    let jobs = h.activate("work", 1);
+    let start = h.log.len();
+    h.job_command(JobIntent::Fail, jobs[0].0, |j| {
+        j.retries = 1;
+        j.variables = Document::parse(r#"{"attempt": 1}"#).unwrap();
+    });
+    let vars = events_of(&h.log[start..], ValueType::Variable, "CREATED");
+    let RecordValue::Variable(_, v) = &vars[0].value else {
+        panic!()
+    };
+    assert_eq!(v.scope_key, jobs[0].1.element_instance_key);
+    let again = h.activate("work", 1);
+    assert_eq!(
+        again[0].1.variables.as_str(),
+        r#"{"attempt":1,"i":0,"other":"x"}"#
+    );
+}

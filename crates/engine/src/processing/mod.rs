@@ -19,6 +19,7 @@ pub(crate) mod job_batch;
 pub(crate) mod message;
 pub(crate) mod process_instance;
 pub(crate) mod process_instance_creation;
+pub(crate) mod signal;
 pub(crate) mod timer;
 pub(crate) mod variable_document;
 
@@ -253,6 +254,9 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
             variable_document::update::process(ctx, command, value)
         }
         RecordValue::Timer(TimerIntent::Trigger, _) => timer::trigger::process(ctx, command),
+        RecordValue::Signal(SignalIntent::Broadcast, value) => {
+            signal::broadcast::process(ctx, command, value)
+        }
         RecordValue::Message(MessageIntent::Publish, value) => {
             message::publish::process(ctx, command, value)
         }

@@ -1,8 +1,10 @@
 //! Job FAIL: with retries left the job becomes activatable again (after the back-off, if any); with none
-//! an incident JOB_NO_RETRIES is raised on its element.
+//! an incident JOB_NO_RETRIES is raised on its element. Variables sent with the failure are set locally
+//! on the job's element instance.
 
 use super::{require_job, WORKABLE};
 use crate::error::EngineError;
+use crate::processing::behaviour::variables::{merge_local, VariableOwner};
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances;
@@ -36,6 +38,18 @@ pub(crate) fn process(
     let backoff = record.recurring_time >= 0;
     let event = ctx.event(command.key, RecordValue::Job(JobIntent::Failed, record))?;
     ctx.respond(command, &event);
+    // Variables sent with the failure become local variables of the job's element, as in Zeebe.
+    if !value.variables.is_empty() {
+        if let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? {
+            let owner = VariableOwner {
+                process_instance_key: instance.record.process_instance_key,
+                process_definition_key: instance.record.process_definition_key,
+                bpmn_process_id: instance.record.bpmn_process_id.clone(),
+                tenant_id: instance.record.tenant_id.clone(),
+            };
+            merge_local(ctx, &owner, instance.key, &value.variables.to_map())?;
+        }
+    }
     if value.retries > 0 {
         if !backoff {
             ctx.job_available(&job_type);

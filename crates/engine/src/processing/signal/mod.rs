@@ -1,0 +1,3 @@
+//! SIGNAL commands.
+
+pub(crate) mod broadcast;
