@@ -2,7 +2,8 @@
 //!
 //! Precedence, lowest first: textual expressions (`if`, `for`, `some`/`every`, `function`),
 //! `or`, `and`, comparison (`=`, `<`, `between`, `in`, `instance of`), `+ -`, `* /`, `**`,
-//! unary `-`, postfix (path `.`, filter `[..]`, invocation `(..)`), primary.
+//! unary `-`, postfix (path `.`, filter `[..]`, invocation `(..)`), primary. Binary operators
+//! use precedence climbing so that each nesting level costs few stack frames.
 
 use crate::ast::*;
 use crate::error::ParseError;
@@ -240,7 +241,7 @@ impl<'s> Parser<'s> {
                 return self.quantified_expression();
             }
         }
-        self.disjunction()
+        self.binary(1)
     }
 
     fn if_expression(&mut self) -> Result<Expr, ParseError> {
@@ -308,34 +309,6 @@ impl<'s> Parser<'s> {
         ))
     }
 
-    fn disjunction(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.conjunction()?;
-        while self.is_word("or") {
-            self.advance();
-            let right = self.conjunction()?;
-            let span = left.span.to(right.span);
-            left = self.bounded(Expr::new(
-                ExprKind::Or(Box::new(left), Box::new(right)),
-                span,
-            ))?;
-        }
-        Ok(left)
-    }
-
-    fn conjunction(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.comparison()?;
-        while self.is_word("and") {
-            self.advance();
-            let right = self.comparison()?;
-            let span = left.span.to(right.span);
-            left = self.bounded(Expr::new(
-                ExprKind::And(Box::new(left), Box::new(right)),
-                span,
-            ))?;
-        }
-        Ok(left)
-    }
-
     fn compare_op(&self) -> Option<CompareOp> {
         Some(match self.peek() {
             TokenKind::Eq => CompareOp::Eq,
@@ -348,42 +321,96 @@ impl<'s> Parser<'s> {
         })
     }
 
-    fn comparison(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.additive()?;
+    /// Binary operators by precedence climbing (one recursion per operator, not per level):
+    /// `or` (1) < `and` (2) < comparisons, `between`, `in`, `instance of` (3) < `+ -` (4) <
+    /// `* /` (5) < `**` (6). All are left-associative.
+    fn binary(&mut self, min_precedence: u8) -> Result<Expr, ParseError> {
+        let mut left = self.unary()?;
         loop {
-            if let Some(op) = self.compare_op() {
-                self.advance();
-                let right = self.additive()?;
-                let span = left.span.to(right.span);
-                left = self.bounded(Expr::new(
-                    ExprKind::Compare(op, Box::new(left), Box::new(right)),
-                    span,
-                ))?;
-            } else if self.is_word("between") {
-                self.advance();
-                let low = self.additive()?;
-                self.expect_word("and")?;
-                let high = self.additive()?;
-                let span = left.span.to(high.span);
-                left = self.bounded(Expr::new(
-                    ExprKind::Between(Box::new(left), Box::new(low), Box::new(high)),
-                    span,
-                ))?;
-            } else if self.is_word("in") {
-                self.advance();
-                let tests = self.in_tests()?;
-                let span = left.span.to(self.prev_span());
-                left = self.bounded(Expr::new(ExprKind::In(Box::new(left), tests), span))?;
-            } else if self.is_word("instance") && self.is_word_at(1, "of") {
-                self.advance();
-                self.advance();
-                let ty = self.type_ref()?;
-                let span = left.span.to(self.prev_span());
-                left = self.bounded(Expr::new(ExprKind::InstanceOf(Box::new(left), ty), span))?;
-            } else {
+            let precedence = self.binary_precedence();
+            if precedence == 0 || precedence < min_precedence {
                 return Ok(left);
             }
+            left = self.binary_operation(left, precedence)?;
+            left = self.bounded(left)?;
         }
+    }
+
+    /// Precedence of the binary operator at the current token, 0 if there is none.
+    fn binary_precedence(&self) -> u8 {
+        match self.peek() {
+            TokenKind::Ident(w) => match w.as_str() {
+                "or" => 1,
+                "and" => 2,
+                "between" | "in" => 3,
+                "instance" if self.is_word_at(1, "of") => 3,
+                _ => 0,
+            },
+            TokenKind::Eq
+            | TokenKind::NotEq
+            | TokenKind::Lt
+            | TokenKind::Le
+            | TokenKind::Gt
+            | TokenKind::Ge => 3,
+            TokenKind::Plus | TokenKind::Minus => 4,
+            TokenKind::Star | TokenKind::Slash => 5,
+            TokenKind::StarStar => 6,
+            _ => 0,
+        }
+    }
+
+    /// Parses the operator at the current token and its right side.
+    fn binary_operation(&mut self, left: Expr, precedence: u8) -> Result<Expr, ParseError> {
+        if precedence == 3 {
+            return self.comparison(left);
+        }
+        let operator = self.advance().kind;
+        let right = self.binary(precedence + 1)?;
+        let span = left.span.to(right.span);
+        let (left, right) = (Box::new(left), Box::new(right));
+        let kind = match operator {
+            TokenKind::Ident(w) if w == "or" => ExprKind::Or(left, right),
+            TokenKind::Ident(_) => ExprKind::And(left, right),
+            TokenKind::Plus => ExprKind::Binary(BinaryOp::Add, left, right),
+            TokenKind::Minus => ExprKind::Binary(BinaryOp::Sub, left, right),
+            TokenKind::Star => ExprKind::Binary(BinaryOp::Mul, left, right),
+            TokenKind::Slash => ExprKind::Binary(BinaryOp::Div, left, right),
+            _ => ExprKind::Binary(BinaryOp::Pow, left, right),
+        };
+        Ok(Expr::new(kind, span))
+    }
+
+    /// `left = right`, `left between a and b`, `left in tests`, `left instance of type`.
+    fn comparison(&mut self, left: Expr) -> Result<Expr, ParseError> {
+        if let Some(op) = self.compare_op() {
+            self.advance();
+            let right = self.binary(4)?;
+            let span = left.span.to(right.span);
+            return Ok(Expr::new(
+                ExprKind::Compare(op, Box::new(left), Box::new(right)),
+                span,
+            ));
+        }
+        if self.eat_word("between") {
+            let low = self.binary(4)?;
+            self.expect_word("and")?;
+            let high = self.binary(4)?;
+            let span = left.span.to(high.span);
+            return Ok(Expr::new(
+                ExprKind::Between(Box::new(left), Box::new(low), Box::new(high)),
+                span,
+            ));
+        }
+        if self.eat_word("in") {
+            let tests = self.in_tests()?;
+            let span = left.span.to(self.prev_span());
+            return Ok(Expr::new(ExprKind::In(Box::new(left), tests), span));
+        }
+        self.advance();
+        self.advance();
+        let ty = self.type_ref()?;
+        let span = left.span.to(self.prev_span());
+        Ok(Expr::new(ExprKind::InstanceOf(Box::new(left), ty), span))
     }
 
     /// The right side of `in`: one positive unary test, or a parenthesized list of them.
@@ -391,7 +418,7 @@ impl<'s> Parser<'s> {
         if matches!(self.peek(), TokenKind::LParen) {
             // `(1..5)` is a range and `(x)` a parenthesized expression; `(1, 2)` is a test list.
             let save = self.pos;
-            if let Ok(expr) = self.additive() {
+            if let Ok(expr) = self.binary(4) {
                 if !matches!(self.peek(), TokenKind::Comma) {
                     return Ok(vec![UnaryTest::Expr(expr)]);
                 }
@@ -416,7 +443,7 @@ impl<'s> Parser<'s> {
     fn positive_unary_test(&mut self) -> Result<UnaryTest, ParseError> {
         if let Some(op) = self.compare_op() {
             self.advance();
-            let operand = self.additive()?;
+            let operand = self.binary(4)?;
             return Ok(UnaryTest::Compare(op, operand));
         }
         Ok(UnaryTest::Expr(self.expression()?))
@@ -443,56 +470,6 @@ impl<'s> Parser<'s> {
             self.pos = save;
         }
         self.positive_unary_tests()
-    }
-
-    fn additive(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.multiplicative()?;
-        loop {
-            let op = match self.peek() {
-                TokenKind::Plus => BinaryOp::Add,
-                TokenKind::Minus => BinaryOp::Sub,
-                _ => return Ok(left),
-            };
-            self.advance();
-            let right = self.multiplicative()?;
-            let span = left.span.to(right.span);
-            left = self.bounded(Expr::new(
-                ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                span,
-            ))?;
-        }
-    }
-
-    fn multiplicative(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.power()?;
-        loop {
-            let op = match self.peek() {
-                TokenKind::Star => BinaryOp::Mul,
-                TokenKind::Slash => BinaryOp::Div,
-                _ => return Ok(left),
-            };
-            self.advance();
-            let right = self.power()?;
-            let span = left.span.to(right.span);
-            left = self.bounded(Expr::new(
-                ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                span,
-            ))?;
-        }
-    }
-
-    fn power(&mut self) -> Result<Expr, ParseError> {
-        let mut left = self.unary()?;
-        while matches!(self.peek(), TokenKind::StarStar) {
-            self.advance();
-            let right = self.unary()?;
-            let span = left.span.to(right.span);
-            left = self.bounded(Expr::new(
-                ExprKind::Binary(BinaryOp::Pow, Box::new(left), Box::new(right)),
-                span,
-            ))?;
-        }
-        Ok(left)
     }
 
     fn unary(&mut self) -> Result<Expr, ParseError> {
@@ -713,7 +690,7 @@ impl<'s> Parser<'s> {
                     self.compare_op()
                 {
                     self.advance();
-                    let bound = self.additive()?;
+                    let bound = self.binary(4)?;
                     let end = self.expect(TokenKind::RParen, "')'")?;
                     return Ok(Expr::new(
                         ExprKind::UnaryRange(op, Box::new(bound)),
