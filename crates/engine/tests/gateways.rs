@@ -235,3 +235,48 @@ fn parallel_gateway_forks_and_joins_once_every_flow_arrived() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn terminate_end_event_ends_the_other_paths_and_completes_the_scope() {
+    let xml = definitions(
+        r#"<bpmn:process id="te" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="fork" />
+    <bpmn:parallelGateway id="fork" />
+    <bpmn:sequenceFlow id="fa" sourceRef="fork" targetRef="a" />
+    <bpmn:sequenceFlow id="fb" sourceRef="fork" targetRef="b" />
+    <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:serviceTask id="b"><bpmn:extensionElements><zeebe:taskDefinition type="b" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="fe" sourceRef="a" targetRef="stop" />
+    <bpmn:endEvent id="stop"><bpmn:terminateEventDefinition /></bpmn:endEvent>
+  </bpmn:process>"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("te.bpmn", &xml);
+    h.create("te", "");
+    let a = h.activate("a", 1);
+    let start = h.log.len();
+    h.complete(a[0].0, "");
+    let l = lifecycle(&h.log[start..]);
+    let tail: Vec<&str> = l
+        .iter()
+        .map(String::as_str)
+        .skip_while(|s| *s != "ELEMENT_COMPLETED stop")
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "ELEMENT_COMPLETED stop",
+            "TERMINATE_ELEMENT b",
+            "ELEMENT_TERMINATING b",
+            "ELEMENT_TERMINATED b",
+            "COMPLETE_ELEMENT te",
+            "ELEMENT_COMPLETING te",
+            "ELEMENT_COMPLETED te",
+        ]
+    );
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Job, "CANCELED").len(),
+        1
+    );
+}

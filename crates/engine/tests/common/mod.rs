@@ -139,7 +139,13 @@ impl Harness {
                 },
             ),
         );
-        self.response(request).expect("deployment answered").clone()
+        let response = self.response(request).expect("deployment answered").clone();
+        assert!(
+            response.rejection().is_none(),
+            "deployment rejected: {:?}",
+            response.rejection()
+        );
+        response
     }
 
     pub fn creation(id: &str, variables: &str) -> ProcessInstanceCreationRecord {

@@ -26,9 +26,10 @@ fn event_supported(
         }
         (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::None) => true,
         (ElementKind::IntermediateThrowEvent { job: Some(_), .. }, _) => true,
-        (ElementKind::EndEvent { .. }, EventDefinition::None | EventDefinition::Error { .. }) => {
-            true
-        }
+        (
+            ElementKind::EndEvent { .. },
+            EventDefinition::None | EventDefinition::Error { .. } | EventDefinition::Terminate,
+        ) => true,
         (ElementKind::EndEvent { job: Some(_), .. }, _) => true,
         (
             ElementKind::IntermediateCatchEvent { .. } | ElementKind::BoundaryEvent { .. },

@@ -1,8 +1,8 @@
 //! Activities and pass-through events: job worker elements (service, send, script and business rule
 //! tasks with a job, job based user tasks, throw and end events with a job), undefined and manual tasks,
-//! and none start, intermediate throw and end events.
+//! and none start, intermediate throw, end and terminate end events.
 
-use super::transitions::{activated, complete_element, completed, take_outgoing};
+use super::transitions::{activated, complete_element, completed, end_of_path, take_outgoing};
 use super::{container, events, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate_i32, evaluate_string};
@@ -11,7 +11,7 @@ use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
 use crate::processing::Ctx;
 use crate::state::element_instances;
 use crate::state::jobs::{self, JobState};
-use hornet_bpmn::ElementKind;
+use hornet_bpmn::{ElementKind, EventDefinition};
 use hornet_protocol::value::{ErrorType, JobRecord};
 use hornet_protocol::{Document, JobIntent, Key, RecordValue};
 
@@ -123,6 +123,20 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     }
     events::unsubscribe(ctx, el)?;
     completed(ctx, el)?;
+    if matches!(
+        el.element().kind,
+        ElementKind::EndEvent {
+            definition: EventDefinition::Terminate,
+            ..
+        }
+    ) {
+        // A terminate end event ends its flow scope: the other children are terminated, and the scope
+        // completes once the last of them has (or now, if there are none).
+        if !container::terminate_children(ctx, el.record.flow_scope_key)? {
+            end_of_path(ctx, el)?;
+        }
+        return Ok(());
+    }
     take_outgoing(ctx, el)
 }
 
