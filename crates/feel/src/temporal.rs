@@ -903,6 +903,27 @@ pub(crate) fn java_string(value: &Value) -> Option<String> {
     Some(s)
 }
 
+/// How feel-scala's `to json()` writes temporal values: FEEL forms with seconds, date-times
+/// with a zone as `2025-11-24T10:00:00+01:00[Europe/Berlin]`, durations as `java.time` does.
+pub(crate) fn json_function_string(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::Date(_) | Value::LocalTime(_) | Value::Time(_) | Value::LocalDateTime(_) => {
+            value.to_string()
+        }
+        Value::DateTime(dt) => {
+            let mut s = format!("{}{}", dt.local, offset_string(dt.offset));
+            if let Some(zone) = &dt.zone {
+                s.push('[');
+                s.push_str(zone);
+                s.push(']');
+            }
+            s
+        }
+        Value::DayTimeDuration(_) | Value::YearMonthDuration(_) => java_string(value)?,
+        _ => return None,
+    })
+}
+
 /// `java.time.Duration.toString()`.
 fn java_duration_string(total_nanos: i128) -> String {
     if total_nanos == 0 {
@@ -1020,10 +1041,11 @@ impl fmt::Display for DateTime {
 }
 
 impl fmt::Display for DayTimeDuration {
-    /// FEEL format: `P1DT2H3M4.5S`; zero is `PT0S`; negative durations get a leading `-`.
+    /// FEEL format (feel-scala's `string()`): `P1DT2H3M4.5S`; zero is `P0D`; negative
+    /// durations get a leading `-`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.nanos == 0 {
-            return f.write_str("PT0S");
+            return f.write_str("P0D");
         }
         if self.nanos < 0 {
             f.write_str("-")?;
@@ -1062,10 +1084,11 @@ impl fmt::Display for DayTimeDuration {
 }
 
 impl fmt::Display for YearMonthDuration {
-    /// FEEL format: `P1Y2M`; zero is `P0M`; negative durations get a leading `-`.
+    /// FEEL format (feel-scala's `string()`): `P1Y2M`; zero is `P0Y`; negative durations get
+    /// a leading `-`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.months == 0 {
-            return f.write_str("P0M");
+            return f.write_str("P0Y");
         }
         if self.months < 0 {
             f.write_str("-")?;

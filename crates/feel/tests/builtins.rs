@@ -219,6 +219,13 @@ fn conversion_functions() {
     check("number(\"1,000.21\", \",\", \".\")", "1000.21");
     check("number(\"1 000,21\", \" \", \",\")", "1000.21");
     check("number(\"abc\")", "null");
+    check("number(\"1 500.5\", \" \")", "1500.5");
+    check("number(\"1.500\", \".\", null)", "1500");
+    check("number(\"1500,5\", null, \",\")", "1500.5");
+    check(
+        "number(from: \"1.500\", grouping separator: \".\", decimal separator: null)",
+        "1500",
+    );
     check("number(\"1e3\")", "1000");
 }
 

@@ -78,7 +78,14 @@ fn string_forms() {
     assert_eq!(string_of("duration(\"PT36H\")"), "P1DT12H");
     assert_eq!(string_of("duration(\"-PT5M\")"), "-PT5M");
     assert_eq!(string_of("duration(\"P14M\")"), "P1Y2M");
-    assert_eq!(string_of("duration(\"P0Y\")"), "P0M");
+    assert_eq!(string_of("duration(\"P0Y\")"), "P0Y");
+    assert_eq!(string_of("@\"-PT0S\""), "P0D");
+    assert_eq!(string_of("@\"PT0H0M\""), "P0D");
+    assert_eq!(string_of("@\"-P1DT2H3M4S\""), "-P1DT2H3M4S");
+    assert_eq!(string_of("@\"P-1Y-2M\""), "-P1Y2M");
+    assert_eq!(string_of("[]"), "[]");
+    assert_eq!(string_of("[1,2,3]"), "[1, 2, 3]");
+    assert_eq!(string_of("{a:1,b:2}"), "{a:1, b:2}");
 }
 
 #[test]
@@ -99,6 +106,19 @@ fn json_uses_java_to_string_like_zeebe() {
     assert_eq!(eval("duration(\"P1DT12H\")").to_json(), json!("PT36H"));
     assert_eq!(eval("duration(\"P14M\")").to_json(), json!("P1Y2M"));
     assert_eq!(eval("@\"10:15:00\"").to_json(), json!("10:15"));
+}
+
+#[test]
+fn to_json_function_formats() {
+    check("to json(@\"2023-06-14\")", "\"\\\"2023-06-14\\\"\"");
+    check(
+        "to json(@\"2025-11-24T10:00:00@Europe/Berlin\")",
+        "\"\\\"2025-11-24T10:00:00+01:00[Europe/Berlin]\\\"\"",
+    );
+    check("to json(@\"14:55:00\")", "\"\\\"14:55:00\\\"\"");
+    check("to json(@\"PT90M\")", "\"\\\"PT1H30M\\\"\"");
+    check("to json(@\"P3Y\")", "\"\\\"P3Y\\\"\"");
+    check("to json([@\"2023-06-14\"])", "\"[\\\"2023-06-14\\\"]\"");
 }
 
 #[test]

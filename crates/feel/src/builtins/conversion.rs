@@ -9,6 +9,7 @@ use crate::value::{Context, Value};
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("string", &["from"], 1, string),
     sig("number", &["from"], 1, number),
+    sig("number", &["from", "grouping separator"], 2, number),
     sig(
         "number",
         &["from", "grouping separator", "decimal separator"],
@@ -34,7 +35,7 @@ pub(crate) fn parse_number(text: &str) -> Option<Number> {
 }
 
 fn number(a: Vec<Value>, _: &mut Evaluator) -> R {
-    let with_separators = a.len() == 3;
+    let with_separators = a.len() >= 2;
     let [from, grouping, decimal] = args::<3>(a);
     let Value::String(from) = from else {
         return Ok(Value::Null);

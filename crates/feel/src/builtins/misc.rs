@@ -69,7 +69,21 @@ fn number_with_scale(n: u64, scale: i64) -> Number {
 
 fn to_json(a: Vec<Value>, _: &mut Evaluator) -> R {
     let [v] = args::<1>(a);
-    Ok(Value::String(v.to_json().to_string()))
+    Ok(Value::String(json_of(&v).to_string()))
+}
+
+/// Like [`Value::to_json`], but temporal values in the form feel-scala's `to json()` uses.
+fn json_of(value: &Value) -> serde_json::Value {
+    match value {
+        Value::List(items) => serde_json::Value::Array(items.iter().map(json_of).collect()),
+        Value::Context(ctx) => {
+            serde_json::Value::Object(ctx.iter().map(|(k, v)| (k.clone(), json_of(v))).collect())
+        }
+        other => match crate::temporal::json_function_string(other) {
+            Some(text) => serde_json::Value::String(text),
+            None => other.to_json(),
+        },
+    }
 }
 
 fn from_json(a: Vec<Value>, _: &mut Evaluator) -> R {
