@@ -276,3 +276,79 @@ fn buffered_message_correlates_when_the_subscription_opens_and_expires_after_its
     let l = lifecycle(&h.log[h.log.len() - 12..]);
     assert!(l.contains(&"ELEMENT_COMPLETED mc".to_string()), "{l:?}");
 }
+
+#[test]
+fn timer_date_and_cycle_definitions() {
+    // 1_700_000_000_000 ms is 2023-11-14T22:13:20Z; the date lies 1 minute later.
+    let xml = definitions(
+        r#"<bpmn:process id="td" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="t" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:boundaryEvent id="remind" attachedToRef="task" cancelActivity="false">
+      <bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT10S</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="remind" targetRef="reminded" />
+    <bpmn:endEvent id="reminded" />
+    <bpmn:sequenceFlow id="f3" sourceRef="task" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait">
+      <bpmn:timerEventDefinition><bpmn:timeDate>2023-11-14T22:14:20Z</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f4" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("td.bpmn", &xml);
+    h.create("td", "");
+    let mut reminders = 0;
+    for _ in 0..5 {
+        h.advance(10_000);
+        let records = h.run_due();
+        reminders += lifecycle(&records)
+            .iter()
+            .filter(|l| *l == "ELEMENT_COMPLETED reminded")
+            .count();
+    }
+    assert_eq!(reminders, 3, "R3 fires three times");
+    let jobs = h.activate("t", 1);
+    let start = h.log.len();
+    h.complete(jobs[0].0, "");
+    let created: Vec<Record> = events_of(&h.log[start..], ValueType::Timer, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
+    let RecordValue::Timer(_, timer) = &created[0].value else {
+        panic!()
+    };
+    assert_eq!(timer.due_date, 1_700_000_060_000);
+    h.now = 1_700_000_060_000;
+    let records = h.run_due();
+    assert_eq!(lifecycle(&records).last().unwrap(), "ELEMENT_COMPLETED td");
+}
+
+#[test]
+fn invalid_timer_values_are_incidents() {
+    let xml = timer_catch().replace("PT10S", "=wait");
+    let mut h = Harness::new();
+    h.deploy("tc.bpmn", &xml);
+    let start = h.log.len();
+    h.create("tc", r#"{"wait": "ten seconds"}"#);
+    let created = events_of(&h.log[start..], ValueType::Incident, "CREATED");
+    let RecordValue::Incident(_, incident) = &created[0].value else {
+        panic!()
+    };
+    assert_eq!(incident.error_type, ErrorType::ExtractValueError);
+    assert!(
+        incident.error_message.contains("'ten seconds'"),
+        "{}",
+        incident.error_message
+    );
+    // A FEEL duration works too.
+    let start = h.log.len();
+    h.create("tc", r#"{"wait": "PT1S"}"#);
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Timer, "CREATED").len(),
+        1
+    );
+}

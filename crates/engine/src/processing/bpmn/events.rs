@@ -78,36 +78,132 @@ pub(crate) fn parse_duration_millis(text: &str) -> Option<i64> {
     Some(if negative { -millis } else { millis })
 }
 
+/// Epoch millis of an ISO 8601 date-time with an offset or zone (`2025-01-01T10:00:00Z`,
+/// `2025-01-01T10:00:00+02:00`, `...[Europe/Berlin]`), read as FEEL's `date and time()` reads it.
+fn parse_date_time_millis(text: &str) -> Option<i64> {
+    let literal = format!(
+        "date and time(\"{}\")",
+        text.trim().replace(['\\', '"'], "")
+    );
+    let expression = hornet_feel::Expression::parse(&literal).ok()?;
+    match expression.evaluate(&hornet_feel::EvalContext::new(&hornet_feel::EmptyVariables)) {
+        Ok(Value::DateTime(dt)) => i64::try_from(dt.epoch_nanos().div_euclid(1_000_000)).ok(),
+        _ => None,
+    }
+}
+
+/// A repeating interval `R[n]/<duration>`: the repetitions (`-1` = unbounded) and the interval.
+pub(crate) fn parse_cycle(text: &str) -> Option<(i32, i64)> {
+    let text = text.trim();
+    let rest = text.strip_prefix('R').or_else(|| text.strip_prefix('r'))?;
+    let (count, interval) = rest.split_once('/')?;
+    let repetitions = if count.is_empty() {
+        -1
+    } else {
+        count.parse::<i32>().ok()?
+    };
+    let interval = parse_duration_millis(interval)?;
+    (interval > 0).then_some((repetitions, interval))
+}
+
+/// What a timer definition evaluated to.
+pub(crate) struct TimerSchedule {
+    pub due_date: i64,
+    /// Remaining repetitions after this one for a cycle (`-1` unbounded), 1 otherwise.
+    pub repetitions: i32,
+}
+
+/// Evaluates a static-or-FEEL timer attribute to its text (or a temporal value's text).
+fn timer_text(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    value: &ExprOrStatic<String>,
+) -> Result<Result<Result<String, Value>, Failure>, EngineError> {
+    Ok(match value {
+        ExprOrStatic::Static(text) => Ok(Ok(text.clone())),
+        ExprOrStatic::Expression(expression) => {
+            match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
+                Err(failure) => Err(failure),
+                Ok(Value::String(text)) => Ok(Ok(text)),
+                Ok(other) => Ok(Err(other)),
+            }
+        }
+    })
+}
+
 /// When a timer of `definition` falls due, evaluated in `scope`.
-fn timer_due_date(
+fn timer_schedule(
     ctx: &Ctx<'_>,
     scope: Key,
     definition: &TimerDefinition,
-) -> Result<Result<i64, Failure>, EngineError> {
-    let TimerDefinition::Duration(duration) = definition else {
-        return Ok(Err(Failure::new(
+) -> Result<Result<TimerSchedule, Failure>, EngineError> {
+    let invalid = |what: &str, found: String| {
+        Failure::new(
             ErrorType::ExtractValueError,
-            "Timer dates and cycles are not supported by Hornet yet; use a duration",
-        )));
+            format!("Expected a valid timer {what}, but found '{found}'"),
+        )
     };
-    let millis = match duration {
-        ExprOrStatic::Static(text) => parse_duration_millis(text).ok_or_else(|| text.clone()),
-        ExprOrStatic::Expression(expression) => {
-            match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
-                Err(failure) => return Ok(Err(failure)),
-                Ok(Value::DayTimeDuration(d)) => Ok((d.nanos() / 1_000_000) as i64),
-                Ok(Value::String(text)) => parse_duration_millis(&text).ok_or(text),
-                Ok(other) => Err(format!("{other:?}")),
+    let schedule = match definition {
+        TimerDefinition::Duration(value) => match timer_text(ctx, scope, value)? {
+            Err(failure) => Err(failure),
+            Ok(Err(Value::DayTimeDuration(d))) => Ok(TimerSchedule {
+                due_date: ctx.now.saturating_add((d.nanos() / 1_000_000) as i64),
+                repetitions: 1,
+            }),
+            Ok(Err(other)) => Err(invalid(
+                "duration (ISO 8601, days and time only)",
+                format!("{other:?}"),
+            )),
+            Ok(Ok(text)) => match parse_duration_millis(&text) {
+                Some(millis) => Ok(TimerSchedule {
+                    due_date: ctx.now.saturating_add(millis.max(0)),
+                    repetitions: 1,
+                }),
+                None => Err(invalid("duration (ISO 8601, days and time only)", text)),
+            },
+        },
+        TimerDefinition::Date(value) => match timer_text(ctx, scope, value)? {
+            Err(failure) => Err(failure),
+            Ok(Err(Value::DateTime(dt))) => {
+                match i64::try_from(dt.epoch_nanos().div_euclid(1_000_000)) {
+                    Ok(due_date) => Ok(TimerSchedule {
+                        due_date,
+                        repetitions: 1,
+                    }),
+                    Err(_) => Err(invalid("date", format!("{dt:?}"))),
+                }
             }
-        }
+            Ok(Err(other)) => Err(invalid(
+                "date (ISO 8601 date-time with offset or zone)",
+                format!("{other:?}"),
+            )),
+            Ok(Ok(text)) => match parse_date_time_millis(&text) {
+                Some(due_date) => Ok(TimerSchedule {
+                    due_date,
+                    repetitions: 1,
+                }),
+                None => Err(invalid(
+                    "date (ISO 8601 date-time with offset or zone)",
+                    text,
+                )),
+            },
+        },
+        TimerDefinition::Cycle(value) => match timer_text(ctx, scope, value)? {
+            Err(failure) => Err(failure),
+            Ok(Err(other)) => Err(invalid("cycle (R[n]/<duration>)", format!("{other:?}"))),
+            Ok(Ok(text)) => match parse_cycle(&text) {
+                Some((repetitions, interval)) => Ok(TimerSchedule {
+                    due_date: ctx.now.saturating_add(interval),
+                    repetitions,
+                }),
+                None => Err(invalid(
+                    "cycle (R[n]/<duration>; cron expressions are not supported)",
+                    text,
+                )),
+            },
+        },
     };
-    Ok(match millis {
-        Ok(millis) => Ok(ctx.now.saturating_add(millis.max(0))),
-        Err(text) => Err(Failure::new(
-            ErrorType::ExtractValueError,
-            format!("Expected a valid timer duration (ISO 8601, days and time only), but found '{text}'"),
-        )),
-    })
+    Ok(schedule)
 }
 
 /// The message name and correlation key a subscription waits for, evaluated in `scope`.
@@ -161,8 +257,8 @@ fn subscribe(
     };
     match catch.event_definition() {
         Some(EventDefinition::Timer(definition)) => {
-            let due_date = match timer_due_date(ctx, el.key, definition)? {
-                Ok(due) => due,
+            let schedule = match timer_schedule(ctx, el.key, definition)? {
+                Ok(schedule) => schedule,
                 Err(failure) => return Ok(Err(failure)),
             };
             let key = ctx.next_key();
@@ -173,9 +269,9 @@ fn subscribe(
                     TimerRecord {
                         element_instance_key: el.key,
                         process_instance_key: el.record.process_instance_key,
-                        due_date,
+                        due_date: schedule.due_date,
                         target_element_id: catch.id.clone(),
-                        repetitions: 1,
+                        repetitions: schedule.repetitions,
                         process_definition_key: el.record.process_definition_key,
                         tenant_id: el.record.tenant_id.clone(),
                     },
@@ -243,6 +339,46 @@ pub(crate) fn subscribe_boundary_events(
         }
     }
     Ok(Ok(()))
+}
+
+/// A non-interrupting boundary timer with a cycle fired: schedules its next occurrence, if any is left.
+pub(crate) fn reschedule_cycle(
+    ctx: &mut Ctx<'_>,
+    activity: &ElementInstance,
+    timer: &TimerRecord,
+) -> Result<(), EngineError> {
+    if timer.repetitions == 1 || timer.repetitions == 0 {
+        return Ok(());
+    }
+    let Some(el) = ElementCtx::of_instance(ctx, activity)? else {
+        return Ok(());
+    };
+    let Some(idx) = el.process.find(&timer.target_element_id) else {
+        return Ok(());
+    };
+    let Some(EventDefinition::Timer(TimerDefinition::Cycle(value))) =
+        el.process.model.element(idx).event_definition()
+    else {
+        return Ok(());
+    };
+    let Ok(Ok(text)) = timer_text(ctx, el.key, value)? else {
+        return Ok(());
+    };
+    let Some((_, interval)) = parse_cycle(&text) else {
+        return Ok(());
+    };
+    let next = TimerRecord {
+        due_date: ctx.now.saturating_add(interval),
+        repetitions: if timer.repetitions < 0 {
+            -1
+        } else {
+            timer.repetitions - 1
+        },
+        ..timer.clone()
+    };
+    let key = ctx.next_key();
+    ctx.event(key, RecordValue::Timer(TimerIntent::Created, next))?;
+    Ok(())
 }
 
 /// Closes every timer and message subscription of an element instance.

@@ -33,7 +33,7 @@ fn event_supported(
         (ElementKind::EndEvent { job: Some(_), .. }, _) => true,
         (
             ElementKind::IntermediateCatchEvent { .. } | ElementKind::BoundaryEvent { .. },
-            EventDefinition::Timer(TimerDefinition::Duration(_)) | EventDefinition::Message(_),
+            EventDefinition::Timer(_) | EventDefinition::Message(_),
         ) => true,
         (ElementKind::BoundaryEvent { .. }, EventDefinition::Error { .. }) => true,
         _ => false,

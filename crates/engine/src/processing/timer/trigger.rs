@@ -1,5 +1,6 @@
 //! Timer TRIGGER (written by the broker when a timer is due): TIMER TRIGGERED, then the waiting
-//! intermediate catch event completes, or the boundary event fires.
+//! intermediate catch event completes, or the boundary event fires (a non-interrupting boundary timer
+//! with a cycle `R[n]/<duration>` is scheduled again while repetitions are left).
 
 use crate::error::EngineError;
 use crate::processing::bpmn::events;
@@ -64,5 +65,8 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             _ => true,
         })
         .unwrap_or(true);
+    if !interrupting {
+        events::reschedule_cycle(ctx, &instance, &timer)?;
+    }
     events::trigger_boundary(ctx, &instance, &timer.target_element_id, interrupting, None)
 }
