@@ -65,6 +65,22 @@ fn context() -> Context {
     )
 }
 
+impl Rounding {
+    /// The rounding mode named as in Java/Scala `RoundingMode` (`"HALF_EVEN"`, `"up"`, ...).
+    pub fn from_name(name: &str) -> Option<Rounding> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "UP" => Rounding::Up,
+            "DOWN" => Rounding::Down,
+            "CEILING" => Rounding::Ceiling,
+            "FLOOR" => Rounding::Floor,
+            "HALF_UP" => Rounding::HalfUp,
+            "HALF_DOWN" => Rounding::HalfDown,
+            "HALF_EVEN" => Rounding::HalfEven,
+            _ => return None,
+        })
+    }
+}
+
 impl Number {
     pub fn zero() -> Self {
         Number(BigDecimal::zero())
@@ -239,12 +255,12 @@ impl Number {
         self.checked_sub(&divisor.checked_mul(&quotient)?)
     }
 
-    /// Square root with 34 significant digits; `None` for negative numbers.
+    /// Square root (through `f64`, as feel-scala's `Math.sqrt`); `None` for negative numbers.
     pub fn sqrt(&self) -> Option<Number> {
         if self.is_negative() {
             return None;
         }
-        Number::checked(self.0.sqrt_with_context(&context())?)
+        Number::from_f64(self.to_f64()?.sqrt())
     }
 
     /// Natural logarithm (through `f64`, as feel-scala does); `None` for non-positive numbers.

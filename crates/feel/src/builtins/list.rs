@@ -169,7 +169,8 @@ fn median(a: Vec<Value>, _: &mut Evaluator) -> R {
     })
 }
 
-/// Sample standard deviation (n - 1 in the denominator), as DMN specifies.
+/// Sample standard deviation (n - 1 in the denominator), as DMN specifies; the square root
+/// is taken in `f64` like feel-scala.
 fn stddev(a: Vec<Value>, _: &mut Evaluator) -> R {
     let Some(ns) = numbers(a) else {
         return Ok(Value::Null);

@@ -8,6 +8,7 @@ use crate::value::Value;
 
 pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("decimal", &["n", "scale"], 2, decimal),
+    sig("decimal", &["n", "scale", "mode"], 3, decimal_with_mode),
     sig("floor", &["n"], 1, floor),
     sig("floor", &["n", "scale"], 2, floor_scale),
     sig("ceiling", &["n"], 1, ceiling),
@@ -17,6 +18,7 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("round half up", &["n", "scale"], 2, round_half_up),
     sig("round half down", &["n", "scale"], 2, round_half_down),
     sig("abs", &["n"], 1, abs),
+    sig("abs", &["number"], 1, abs),
     sig("modulo", &["dividend", "divisor"], 2, modulo),
     sig("sqrt", &["number"], 1, sqrt),
     sig("log", &["number"], 1, log),
@@ -55,6 +57,18 @@ fn round_integer(a: Vec<Value>, rounding: Rounding) -> Value {
 
 fn decimal(a: Vec<Value>, _: &mut Evaluator) -> R {
     Ok(round(a, Rounding::HalfEven))
+}
+
+/// feel-scala's `decimal(n, scale, mode)` with a Java rounding mode name such as `"HALF_UP"`.
+fn decimal_with_mode(a: Vec<Value>, _: &mut Evaluator) -> R {
+    let [n, scale, mode] = args::<3>(a);
+    let Value::String(mode) = mode else {
+        return Ok(Value::Null);
+    };
+    Ok(match Rounding::from_name(&mode) {
+        Some(rounding) => round(vec![n, scale], rounding),
+        None => Value::Null,
+    })
 }
 
 fn floor(a: Vec<Value>, _: &mut Evaluator) -> R {
@@ -125,10 +139,12 @@ fn exp(a: Vec<Value>, _: &mut Evaluator) -> R {
     number_fn(a, Number::exp)
 }
 
+/// feel-scala: `odd` is `|n| % 2 = 1`, `even` is `n % 2 = 0`; a fraction is neither.
 fn parity(a: Vec<Value>, want_even: bool) -> Value {
     match args::<1>(a) {
-        [Value::Number(n)] if n.is_integer() => match n.modulo(&Number::from(2)) {
-            Some(rest) => Value::Bool(rest.is_zero() == want_even),
+        [Value::Number(n)] => match n.abs().modulo(&Number::from(2)) {
+            Some(rest) if want_even => Value::Bool(rest.is_zero()),
+            Some(rest) => Value::Bool(rest == Number::from(1)),
             None => Value::Null,
         },
         _ => Value::Null,
