@@ -734,6 +734,11 @@ impl<'s> Parser<'s> {
             "function" if matches!(self.peek_at(1), TokenKind::LParen) => {
                 return self.function_definition();
             }
+            // feel-scala's list functions `and(...)` / `or(...)` (aliases of `all`/`any`).
+            "and" | "or" if matches!(self.peek_at(1), TokenKind::LParen) => {
+                self.advance();
+                return Ok(Expr::new(ExprKind::Name(word), span));
+            }
             _ => {}
         }
         if let Some(n) = self.multi_word_ahead(multi_word_functions(), true) {

@@ -394,3 +394,14 @@ fn named_arguments_may_omit_parameters() {
     check("round up(n: 5.5)", "null");
     check("duration(\"PT0.S\")", "duration(\"PT0S\")");
 }
+
+#[test]
+fn and_or_functions() {
+    check("and([true, true])", "true");
+    check("and(false, null, true)", "false");
+    check("or([false, true])", "true");
+    check("or(false, null, false)", "null");
+    check("and([])", "true");
+    check("or([])", "false");
+    check("true and or([false, true])", "true");
+}
