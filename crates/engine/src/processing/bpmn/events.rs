@@ -255,75 +255,91 @@ fn subscribe(
         } => *cancel_activity,
         _ => true,
     };
-    match catch.event_definition() {
-        Some(EventDefinition::Timer(definition)) => {
-            let schedule = match timer_schedule(ctx, el.key, definition)? {
-                Ok(schedule) => schedule,
-                Err(failure) => return Ok(Err(failure)),
-            };
-            let key = ctx.next_key();
-            ctx.event(
-                key,
-                RecordValue::Timer(
-                    TimerIntent::Created,
-                    TimerRecord {
-                        element_instance_key: el.key,
-                        process_instance_key: el.record.process_instance_key,
-                        due_date: schedule.due_date,
-                        target_element_id: catch.id.clone(),
-                        repetitions: schedule.repetitions,
-                        process_definition_key: el.record.process_definition_key,
-                        tenant_id: el.record.tenant_id.clone(),
-                    },
-                ),
-            )?;
+    let message = match (&catch.kind, catch.event_definition()) {
+        (ElementKind::ReceiveTask { message }, _) => Some(message),
+        (_, Some(EventDefinition::Message(message))) => Some(message),
+        _ => None,
+    };
+    if let Some(definition) = message {
+        return open_message_subscription(ctx, el, catch_idx, definition, interrupting);
+    }
+    if let Some(EventDefinition::Timer(definition)) = catch.event_definition() {
+        let schedule = match timer_schedule(ctx, el.key, definition)? {
+            Ok(schedule) => schedule,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        let key = ctx.next_key();
+        ctx.event(
+            key,
+            RecordValue::Timer(
+                TimerIntent::Created,
+                TimerRecord {
+                    element_instance_key: el.key,
+                    process_instance_key: el.record.process_instance_key,
+                    due_date: schedule.due_date,
+                    target_element_id: catch.id.clone(),
+                    repetitions: schedule.repetitions,
+                    process_definition_key: el.record.process_definition_key,
+                    tenant_id: el.record.tenant_id.clone(),
+                },
+            ),
+        )?;
+    }
+    Ok(Ok(()))
+}
+
+/// Opens a message subscription for `catch_idx` (a message catch event, receive task or message
+/// boundary event) waited for by `el`; a buffered message correlates right away (as a follow-up).
+fn open_message_subscription(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    catch_idx: ElementIdx,
+    definition: &MessageDefinition,
+    interrupting: bool,
+) -> Result<Result<(), Failure>, EngineError> {
+    let catch = el.process.model.element(catch_idx);
+    let (name, correlation_key) =
+        match message_subscription_target(ctx, el.key, &catch.id, definition)? {
+            Ok(target) => target,
+            Err(failure) => return Ok(Err(failure)),
+        };
+    let subscription = ProcessMessageSubscriptionRecord {
+        process_instance_key: el.record.process_instance_key,
+        element_instance_key: el.key,
+        message_key: Key::NONE,
+        message_name: name.clone(),
+        variables: Document::empty(),
+        correlation_key: correlation_key.clone(),
+        element_id: catch.id.clone(),
+        bpmn_process_id: el.record.bpmn_process_id.clone(),
+        is_interrupting: interrupting,
+        tenant_id: el.record.tenant_id.clone(),
+    };
+    ctx.event(
+        el.key,
+        RecordValue::ProcessMessageSubscription(
+            ProcessMessageSubscriptionIntent::Created,
+            subscription.clone(),
+        ),
+    )?;
+    // A buffered message that this process has not received yet correlates right away.
+    for message_key in messages::buffered(&ctx.state, &name, &correlation_key)? {
+        if messages::was_correlated(&ctx.state, message_key, &el.record.bpmn_process_id)? {
+            continue;
         }
-        Some(EventDefinition::Message(definition)) => {
-            let (name, correlation_key) =
-                match message_subscription_target(ctx, el.key, &catch.id, definition)? {
-                    Ok(target) => target,
-                    Err(failure) => return Ok(Err(failure)),
-                };
-            let subscription = ProcessMessageSubscriptionRecord {
-                process_instance_key: el.record.process_instance_key,
-                element_instance_key: el.key,
-                message_key: Key::NONE,
-                message_name: name.clone(),
-                variables: Document::empty(),
-                correlation_key: correlation_key.clone(),
-                element_id: catch.id.clone(),
-                bpmn_process_id: el.record.bpmn_process_id.clone(),
-                is_interrupting: interrupting,
-                tenant_id: el.record.tenant_id.clone(),
-            };
-            ctx.event(
+        if let Some(message) = messages::get_message(&ctx.state, message_key)? {
+            let mut correlate = subscription;
+            correlate.message_key = message_key;
+            correlate.variables = message.variables;
+            ctx.follow_up(
                 el.key,
                 RecordValue::ProcessMessageSubscription(
-                    ProcessMessageSubscriptionIntent::Created,
-                    subscription.clone(),
+                    ProcessMessageSubscriptionIntent::Correlate,
+                    correlate,
                 ),
-            )?;
-            // A buffered message that this process has not received yet correlates right away.
-            for message_key in messages::buffered(&ctx.state, &name, &correlation_key)? {
-                if messages::was_correlated(&ctx.state, message_key, &el.record.bpmn_process_id)? {
-                    continue;
-                }
-                if let Some(message) = messages::get_message(&ctx.state, message_key)? {
-                    let mut correlate = subscription;
-                    correlate.message_key = message_key;
-                    correlate.variables = message.variables;
-                    ctx.follow_up(
-                        el.key,
-                        RecordValue::ProcessMessageSubscription(
-                            ProcessMessageSubscriptionIntent::Correlate,
-                            correlate,
-                        ),
-                    );
-                }
-                break;
-            }
+            );
         }
-        _ => {}
+        break;
     }
     Ok(Ok(()))
 }
@@ -400,12 +416,16 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     Ok(())
 }
 
-/// Intermediate catch events: subscribe and wait.
+/// Intermediate catch events and receive tasks: subscribe (to their own event and, for a receive task,
+/// its boundary events) and wait.
 pub(crate) fn catch_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &el.element().inputs)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     if let Err(failure) = subscribe(ctx, el, el.idx)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    if let Err(failure) = subscribe_boundary_events(ctx, el)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     activated(ctx, el)

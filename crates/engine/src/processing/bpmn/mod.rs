@@ -21,7 +21,7 @@ use super::Ctx;
 use crate::error::EngineError;
 use crate::process_cache::DeployedProcess;
 use crate::state::element_instances::{self, ElementInstance, ElementState};
-use hornet_bpmn::{Element, ElementIdx, ElementKind};
+use hornet_bpmn::{Element, ElementIdx, ElementKind, EventDefinition};
 use hornet_protocol::value::ProcessInstanceRecord;
 use hornet_protocol::{
     BpmnElementType, Key, ProcessInstanceIntent, Record, RecordValue, RejectionType,
@@ -292,7 +292,15 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         }
         ElementKind::ExclusiveGateway { .. } => gateway::exclusive_on_activate(ctx, el),
         ElementKind::ParallelGateway => gateway::parallel_on_activate(ctx, el),
-        ElementKind::IntermediateCatchEvent { .. } => events::catch_on_activate(ctx, el),
+        ElementKind::IntermediateCatchEvent {
+            definition: EventDefinition::Link { .. },
+        } => task::pass_through_on_activate(ctx, el),
+        ElementKind::IntermediateCatchEvent { .. } | ElementKind::ReceiveTask { .. } => {
+            events::catch_on_activate(ctx, el)
+        }
+        ElementKind::ScriptTask(hornet_bpmn::ScriptTask::Expression { .. }) => {
+            task::script_on_activate(ctx, el)
+        }
         ElementKind::BoundaryEvent { .. } => events::boundary_on_activate(ctx, el),
         ElementKind::EndEvent {
             definition,

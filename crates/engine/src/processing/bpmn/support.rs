@@ -36,6 +36,10 @@ fn event_supported(
             EventDefinition::Timer(_) | EventDefinition::Message(_),
         ) => true,
         (ElementKind::BoundaryEvent { .. }, EventDefinition::Error { .. }) => true,
+        (ElementKind::IntermediateCatchEvent { .. }, EventDefinition::Link { .. }) => true,
+        (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::Link { target, .. }) => {
+            target.is_some()
+        }
         _ => false,
     };
     if ok {
@@ -90,10 +94,8 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         ElementKind::MultiInstanceBody(_) => Err("multi-instance activity".into()),
         ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
         ElementKind::EventBasedGateway { .. } => Err("event-based gateway".into()),
-        ElementKind::ReceiveTask { .. } => Err("receive task".into()),
-        ElementKind::ScriptTask(ScriptTask::Expression { .. }) => {
-            Err("script task with a FEEL expression".into())
-        }
+        ElementKind::ReceiveTask { .. }
+        | ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Ok(()),
         ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { .. }) => {
             Err("business rule task calling a decision".into())
         }

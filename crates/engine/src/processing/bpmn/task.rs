@@ -1,17 +1,20 @@
 //! Activities and pass-through events: job worker elements (service, send, script and business rule
-//! tasks with a job, job based user tasks, throw and end events with a job), undefined and manual tasks,
+//! tasks with a job, job based user tasks, throw and end events with a job), script tasks with a FEEL
+//! expression, undefined and manual tasks, link throw events,
 //! and none start, intermediate throw, end and terminate end events.
 
-use super::transitions::{activated, complete_element, completed, end_of_path, take_outgoing};
+use super::transitions::{
+    activate_child, activated, complete_element, completed, completing, end_of_path, take_outgoing,
+};
 use super::{container, events, ElementCtx};
 use crate::error::EngineError;
-use crate::processing::behaviour::expressions::{evaluate_i32, evaluate_string};
+use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
 use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
 use crate::processing::Ctx;
 use crate::state::element_instances;
 use crate::state::jobs::{self, JobState};
-use hornet_bpmn::{ElementKind, EventDefinition};
+use hornet_bpmn::{ElementKind, EventDefinition, ScriptTask};
 use hornet_protocol::value::{ErrorType, JobRecord};
 use hornet_protocol::{Document, JobIntent, Key, RecordValue};
 
@@ -72,6 +75,36 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     Ok(())
 }
 
+/// A script task with a FEEL expression: evaluated while activating (a failure is an incident), its
+/// result delivered to the completion step like a job's variables (so it propagates, or with output
+/// mappings is local and mapped), all in one step.
+pub(crate) fn script_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    let ElementKind::ScriptTask(ScriptTask::Expression {
+        expression,
+        result_variable,
+    }) = &element.kind
+    else {
+        return pass_through_on_activate(ctx, el);
+    };
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let result = match evaluate(ctx, el.key, expression, ErrorType::ExtractValueError)? {
+        Ok(value) => value.to_json(),
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    let mut document = serde_json::Map::new();
+    document.insert(result_variable.clone(), result);
+    let delivered = serde_json::Value::Object(document).to_string();
+    activated(ctx, el)?;
+    completing(ctx, el)?;
+    complete_with(ctx, el, Some(delivered))
+}
+
 /// Elements without a wait state: activate and complete at once.
 pub(crate) fn pass_through_on_activate(
     ctx: &mut Ctx<'_>,
@@ -110,6 +143,14 @@ fn delivered_variables(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Option<String>,
 /// Completion of any non-container element (output mappings, then the outgoing flows).
 pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     let delivered = delivered_variables(ctx, el)?;
+    complete_with(ctx, el, delivered)
+}
+
+fn complete_with(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    delivered: Option<String>,
+) -> Result<(), EngineError> {
     let element = el.element();
     if let Err(failure) = apply_outputs(
         ctx,
@@ -135,6 +176,19 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         if !container::terminate_children(ctx, el.record.flow_scope_key)? {
             end_of_path(ctx, el)?;
         }
+        return Ok(());
+    }
+    if let ElementKind::IntermediateThrowEvent {
+        definition:
+            EventDefinition::Link {
+                target: Some(target),
+                ..
+            },
+        ..
+    } = &element.kind
+    {
+        // A link throw event continues at its catch link event, without a sequence flow.
+        activate_child(ctx, el, *target, el.record.flow_scope_key);
         return Ok(());
     }
     take_outgoing(ctx, el)
