@@ -1,8 +1,8 @@
 //! FEEL (Friendly Enough Expression Language) as Camunda's feel-scala evaluates it, for the
 //! Hornet BPMN engine (conditions, input/output mappings, job types, timers, ...) and DMN.
 //!
-//! Pipeline: [`lexer`] → [`parser`] (AST with spans) → [`compile`] (local-name resolution,
-//! built-in pre-resolution, constant folding, free variables) → [`eval`] (tree walk).
+//! Pipeline: `lexer` → `parser` (AST with spans) → `compile` (local-name resolution,
+//! built-in pre-resolution, constant folding, free variables) → `eval` (tree walk).
 //!
 //! ```
 //! use hornet_feel::{EvalContext, Expression, Value};
@@ -23,6 +23,27 @@
 //!
 //! Numbers are [`Number`]: decimals rounded to 34 significant digits (half-even), the
 //! `BigDecimal`/`DECIMAL128` semantics feel-scala has.
+//!
+//! # Safety limits
+//!
+//! Expressions come from deployed models, so hostile input must not take the engine down:
+//! nesting is limited to 32 levels and trees to 256 operations (parse errors); an evaluation
+//! is limited to 300 levels of recursion, 64 nested function calls and 4,000,000 steps of work
+//! (iterations, calls, copied value nodes), beyond which it fails with
+//! [`EvalErrorKind::LimitExceeded`]; `for` over a numeric range is limited to 1,000,000 items.
+//!
+//! # Known differences from feel-scala
+//!
+//! - Multi-word built-in names (`date and time(`) are recognized only for built-ins; feel-scala
+//!   also accepts arbitrary multi-word function names before `(`.
+//! - A time with a zone id (`10:00@Europe/Paris`) takes the zone's standard offset at a fixed
+//!   reference date rather than at the current instant.
+//! - Regular expressions use the `regex` crate with XPath adaptations: back-references,
+//!   look-around and Unicode block names (`\p{IsBasicLatin}`) are not available (`null`).
+//! - Filters and `for` treat a non-list value as a one-element list (DMN), where feel-scala
+//!   returns `null`.
+//! - Unknown or ill-typed function calls yield `null` like feel-scala, but no warning list is
+//!   collected.
 
 mod ast;
 mod builtins;
