@@ -38,7 +38,8 @@ pub(super) fn apply_subscription(
                     element_instances::put_instance(state, &instance)?;
                 }
             }
-            if !value.message_key.is_none() {
+            // Only a buffered message can correlate again later; remember where it went.
+            if messages::get_message(state, value.message_key)?.is_some() {
                 messages::mark_correlated(state, value.message_key, &value.bpmn_process_id);
             }
             messages::remove_subscription(state, value.element_instance_key, &value.message_name)

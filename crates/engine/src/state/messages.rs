@@ -102,11 +102,11 @@ pub fn remove_message(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError>
             ));
         }
         kv.delete(&deadline_key(message.deadline, key));
-        let prefix = KeyBuf::new(column::MESSAGE_CORRELATED).key(key).build();
-        for entry in super::keys_with_prefix(kv, &prefix)? {
-            kv.delete(&entry);
-        }
         kv.delete(&message_key(key));
+    }
+    let prefix = KeyBuf::new(column::MESSAGE_CORRELATED).key(key).build();
+    for entry in super::keys_with_prefix(kv, &prefix)? {
+        kv.delete(&entry);
     }
     Ok(())
 }

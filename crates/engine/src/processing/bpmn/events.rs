@@ -416,9 +416,99 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     Ok(())
 }
 
+/// Event-based gateway: subscribes to the events after it and waits for the first to fire.
+pub(crate) fn event_gateway_on_activate(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
+    let ElementKind::EventBasedGateway { events } = &el.element().kind else {
+        return Ok(());
+    };
+    for event in events.clone() {
+        if let Err(failure) = subscribe(ctx, el, event)? {
+            return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+        }
+    }
+    activated(ctx, el)
+}
+
+/// One of the events after an event-based gateway fired: the gateway completes, then the event.
+pub(crate) fn trigger_event_gateway(
+    ctx: &mut Ctx<'_>,
+    gateway: &ElementInstance,
+    event_id: &str,
+    variables: Option<&str>,
+) -> Result<(), EngineError> {
+    let key = ctx.next_key();
+    ctx.event(
+        key,
+        RecordValue::ProcessEvent(
+            ProcessEventIntent::Triggering,
+            process_event(&gateway.record, gateway.key, event_id, variables),
+        ),
+    )?;
+    ctx.follow_up(
+        gateway.key,
+        RecordValue::ProcessInstance(
+            ProcessInstanceIntent::CompleteElement,
+            gateway.record.clone(),
+        ),
+    );
+    Ok(())
+}
+
+/// Completes an event-based gateway: closes the other subscriptions and takes the flow to the event
+/// that fired, which then passes through with the event's variables.
+pub(crate) fn event_gateway_on_complete(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
+    let trigger = crate::state::element_instances::event_trigger(&ctx.state, el.key)?;
+    unsubscribe(ctx, el)?;
+    super::transitions::completed(ctx, el)?;
+    let Some(trigger) = trigger else {
+        return super::transitions::take_outgoing(ctx, el);
+    };
+    let model = &el.process.model;
+    let flow = el.element().outgoing.iter().copied().find(|flow| {
+        matches!(&model.element(*flow).kind, ElementKind::SequenceFlow { target, .. } if model.element(*target).id == trigger.element_id)
+    });
+    let Some(flow) = flow else {
+        return Ok(());
+    };
+    let flow_element = model.element(flow);
+    let record = hornet_protocol::value::ProcessInstanceRecord {
+        element_id: flow_element.id.clone(),
+        bpmn_element_type: hornet_protocol::BpmnElementType::SequenceFlow,
+        bpmn_event_type: hornet_protocol::BpmnEventType::Unspecified,
+        ..el.record.clone()
+    };
+    let key = ctx.next_key();
+    ctx.event(
+        key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::SequenceFlowTaken, record),
+    )?;
+    activate_catch_element(
+        ctx,
+        el,
+        &trigger.element_id,
+        el.key,
+        el.record.flow_scope_key,
+        trigger.variables.as_deref(),
+    )
+}
+
 /// Intermediate catch events and receive tasks: subscribe (to their own event and, for a receive task,
 /// its boundary events) and wait.
 pub(crate) fn catch_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    // Reached from an event-based gateway whose event for it already fired: pass through.
+    if let Some(trigger) = crate::state::element_instances::event_trigger(&ctx.state, el.key)? {
+        if trigger.element_id == el.record.element_id {
+            activated(ctx, el)?;
+            complete_element(ctx, el);
+            return Ok(());
+        }
+    }
     if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &el.element().inputs)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }

@@ -292,6 +292,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         }
         ElementKind::ExclusiveGateway { .. } => gateway::exclusive_on_activate(ctx, el),
         ElementKind::ParallelGateway => gateway::parallel_on_activate(ctx, el),
+        ElementKind::EventBasedGateway { .. } => events::event_gateway_on_activate(ctx, el),
         ElementKind::IntermediateCatchEvent {
             definition: EventDefinition::Link { .. },
         } => task::pass_through_on_activate(ctx, el),
@@ -318,6 +319,7 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             container::on_complete(ctx, el)
         }
         ElementKind::ParallelGateway => gateway::parallel_on_complete(ctx, el),
+        ElementKind::EventBasedGateway { .. } => events::event_gateway_on_complete(ctx, el),
         _ => task::on_complete(ctx, el),
     }
 }

@@ -93,7 +93,7 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         }
         ElementKind::MultiInstanceBody(_) => Err("multi-instance activity".into()),
         ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
-        ElementKind::EventBasedGateway { .. } => Err("event-based gateway".into()),
+        ElementKind::EventBasedGateway { .. } => Ok(()),
         ElementKind::ReceiveTask { .. }
         | ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Ok(()),
         ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { .. }) => {

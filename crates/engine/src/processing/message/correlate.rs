@@ -10,8 +10,8 @@ use crate::state::element_instances::{self, ElementState};
 use crate::state::messages;
 use hornet_protocol::value::ProcessMessageSubscriptionRecord;
 use hornet_protocol::{
-    Document, Key, ProcessInstanceIntent, ProcessMessageSubscriptionIntent, Record, RecordValue,
-    RejectionType,
+    BpmnElementType, Document, Key, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
+    Record, RecordValue, RejectionType,
 };
 
 /// Correlates message `message_key` to `subscription`. Returns `false` if the subscription's element is
@@ -44,6 +44,15 @@ pub(crate) fn correlate(
             instance.key,
             RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, instance.record),
         );
+        return Ok(true);
+    }
+    if instance.record.bpmn_element_type == BpmnElementType::EventBasedGateway {
+        events::trigger_event_gateway(
+            ctx,
+            &instance,
+            &subscription.element_id,
+            delivered.as_deref(),
+        )?;
         return Ok(true);
     }
     events::trigger_boundary(

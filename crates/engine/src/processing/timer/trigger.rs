@@ -8,7 +8,9 @@ use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use crate::state::timers;
 use hornet_bpmn::ElementKind;
-use hornet_protocol::{ProcessInstanceIntent, Record, RecordValue, RejectionType, TimerIntent};
+use hornet_protocol::{
+    BpmnElementType, ProcessInstanceIntent, Record, RecordValue, RejectionType, TimerIntent,
+};
 
 pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
     let key = command.key;
@@ -54,6 +56,9 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, instance.record),
         );
         return Ok(());
+    }
+    if instance.record.bpmn_element_type == BpmnElementType::EventBasedGateway {
+        return events::trigger_event_gateway(ctx, &instance, &timer.target_element_id, None);
     }
     let process = ctx.process(instance.record.process_definition_key)?;
     let interrupting = process
