@@ -109,6 +109,11 @@ impl Number {
     /// Parses FEEL/JSON number text: optional sign, digits, optional fraction, optional
     /// exponent. Leading `.` is allowed (`.5`); anything else (hex, `inf`, spaces) is rejected.
     pub fn parse(text: &str) -> Option<Number> {
+        // Longer digit strings are out of the decimal128 range anyway; rejecting them early
+        // keeps a huge string variable from costing quadratic big-integer parsing.
+        if text.len() > 6_400 {
+            return None;
+        }
         let body = text.strip_prefix(['-', '+']).unwrap_or(text);
         let mut chars = body.chars().peekable();
         let mut digits = 0;
