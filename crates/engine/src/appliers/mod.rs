@@ -26,6 +26,11 @@ pub(crate) fn apply(
     event: &Record,
 ) -> Result<(), EngineError> {
     keys::advance_past(state, partition, event.key)?;
+    if let RecordValue::Variable(_, variable) = &event.value {
+        // A scope can get variables before its element instance exists (a new process instance's
+        // variables precede its activation): its key counts as used from then on.
+        keys::advance_past(state, partition, variable.scope_key)?;
+    }
     match &event.value {
         RecordValue::Process(intent, value) => process::apply(state, *intent, value),
         RecordValue::ProcessInstance(intent, value) => {

@@ -73,8 +73,12 @@ fn activating(
         active_flows: 0,
         job_key: Key::NONE,
         trigger_variables: None,
+        called_instance: Key::NONE,
     };
     element_instances::put_instance(state, &instance)?;
+    if value.bpmn_element_type == BpmnElementType::Process {
+        set_called_instance(state, value.parent_element_instance_key, key)?;
+    }
     let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? else {
         return Ok(());
     };
@@ -136,11 +140,25 @@ fn ended(
     element_instances::clear_taken_flows(state, key)?;
     if value.bpmn_element_type == BpmnElementType::Process {
         element_instances::delete_awaiting_result(state, key);
+        set_called_instance(state, value.parent_element_instance_key, Key::NONE)?;
     }
     if let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? {
         element_instances::remove_child(state, scope.key, key);
         scope.active_children = scope.active_children.saturating_sub(1);
         element_instances::put_instance(state, &scope)?;
+    }
+    Ok(())
+}
+
+/// Links a call activity to the process instance it started (or unlinks it).
+fn set_called_instance(
+    state: &mut dyn KvWrite,
+    call_activity: Key,
+    called: Key,
+) -> Result<(), EngineError> {
+    if let Some(mut parent) = element_instances::get_instance(state, call_activity)? {
+        parent.called_instance = called;
+        element_instances::put_instance(state, &parent)?;
     }
     Ok(())
 }

@@ -53,6 +53,8 @@ pub struct ElementInstance {
     /// Variables delivered by the event that completes this element (job completion, message), applied
     /// by its output step (Zeebe's "event trigger").
     pub trigger_variables: Option<String>,
+    /// For a call activity: the process instance it started, while that runs.
+    pub called_instance: Key,
 }
 
 /// A triggered catch event (Zeebe's event trigger).

@@ -2,7 +2,7 @@
 //! terminated element (Zeebe's container processors and `onChildTerminated`).
 
 use super::transitions::{activate_child, activated, completed, take_outgoing};
-use super::{events, ElementCtx};
+use super::{call_activity, events, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
@@ -78,7 +78,18 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
         )?),
         None => None,
     };
+    let parent = if el.record.parent_element_instance_key.is_none() {
+        None
+    } else {
+        call_activity::child_completing(ctx, el)?
+    };
     completed(ctx, el)?;
+    if let Some((parent_key, parent_record)) = parent {
+        ctx.follow_up(
+            parent_key,
+            RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, parent_record),
+        );
+    }
     if let (Some(awaiting), Some(vars)) = (awaiting, result_variables) {
         let map: serde_json::Map<String, serde_json::Value> = vars.into_iter().collect();
         let record = ctx.response_record(
@@ -169,6 +180,11 @@ pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engin
             RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::CreateWithAwaitingResult, creation),
         );
         ctx.respond_to(awaiting.request, record);
+    }
+    if matches!(el.element().kind, ElementKind::Process(_))
+        && !el.record.parent_element_instance_key.is_none()
+    {
+        return call_activity::child_terminated(ctx, el);
     }
     let Some(scope) = element_instances::get_instance(&ctx.state, el.record.flow_scope_key)? else {
         return Ok(());

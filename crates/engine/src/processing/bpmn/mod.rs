@@ -8,6 +8,7 @@
 //! `ELEMENT_ACTIVATING` or `ELEMENT_COMPLETING`; resolving the incident runs that step again
 //! ([`continue_after_incident`]).
 
+pub(crate) mod call_activity;
 pub(crate) mod container;
 pub(crate) mod errors;
 pub(crate) mod events;
@@ -291,6 +292,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             container::on_activate(ctx, el)
         }
         ElementKind::ExclusiveGateway { .. } => gateway::exclusive_on_activate(ctx, el),
+        ElementKind::CallActivity(_) => call_activity::on_activate(ctx, el),
         ElementKind::ParallelGateway => gateway::parallel_on_activate(ctx, el),
         ElementKind::EventBasedGateway { .. } => events::event_gateway_on_activate(ctx, el),
         ElementKind::IntermediateCatchEvent {
@@ -330,6 +332,7 @@ pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Eng
         ElementKind::Process(_) | ElementKind::SubProcess(_) | ElementKind::EventSubProcess(_) => {
             container::on_terminate(ctx, el)
         }
+        ElementKind::CallActivity(_) => call_activity::on_terminate(ctx, el),
         _ => task::on_terminate(ctx, el),
     }
 }

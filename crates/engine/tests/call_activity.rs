@@ -1,0 +1,177 @@
+//! Call activities: child instances, variable passing, termination.
+
+mod common;
+
+use common::*;
+use hornet_protocol::value::*;
+use hornet_protocol::*;
+
+fn parent(extra: &str) -> String {
+    definitions(&format!(
+        r#"<bpmn:process id="parent" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+    <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="child" {extra} /></bpmn:extensionElements></bpmn:callActivity>
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ))
+}
+
+fn pi_value() -> ProcessInstanceRecord {
+    ProcessInstanceRecord {
+        bpmn_process_id: String::new(),
+        version: -1,
+        process_definition_key: Key::NONE,
+        process_instance_key: Key::NONE,
+        element_id: String::new(),
+        flow_scope_key: Key::NONE,
+        bpmn_element_type: BpmnElementType::Unspecified,
+        bpmn_event_type: BpmnEventType::Unspecified,
+        parent_process_instance_key: Key::NONE,
+        parent_element_instance_key: Key::NONE,
+        tenant_id: String::new(),
+    }
+}
+
+#[test]
+fn call_activity_runs_the_child_and_takes_over_its_variables() {
+    let mut h = Harness::new();
+    h.deploy("child.bpmn", &one_task("child", "child-work"));
+    h.deploy("parent.bpmn", &parent(""));
+    let start = h.log.len();
+    let pi = h.create("parent", r#"{"input": 1}"#);
+    let child_activating = h.log[start..]
+        .iter()
+        .find_map(|r| match &r.value {
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ElementActivating, v)
+                if v.bpmn_process_id == "child"
+                    && v.bpmn_element_type == BpmnElementType::Process =>
+            {
+                Some((r.key, v.clone()))
+            }
+            _ => None,
+        })
+        .expect("child started");
+    let (child_key, child) = child_activating;
+    assert_eq!(child.parent_process_instance_key, pi);
+    let call_key = h.log[start..]
+        .iter()
+        .find(|r| matches!(&r.value, RecordValue::ProcessInstance(ProcessInstanceIntent::ElementActivating, v) if v.element_id == "call"))
+        .unwrap()
+        .key;
+    assert_eq!(child.parent_element_instance_key, call_key);
+    // The child cannot be canceled on its own.
+    let r = h.command(
+        child_key,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+    );
+    assert_eq!(rejection(&r).unwrap().0, RejectionType::InvalidState);
+
+    let jobs = h.activate("child-work", 1);
+    assert_eq!(jobs[0].1.variables.as_str(), r#"{"input":1}"#);
+    assert_eq!(jobs[0].1.process_instance_key, child_key);
+    let start = h.log.len();
+    h.complete(jobs[0].0, r#"{"output": "from child"}"#);
+    let l = lifecycle(&h.log[start..]);
+    let tail: Vec<&str> = l
+        .iter()
+        .map(String::as_str)
+        .skip_while(|s| *s != "ELEMENT_COMPLETED child")
+        .collect();
+    assert_eq!(
+        tail[..4],
+        [
+            "ELEMENT_COMPLETED child",
+            "COMPLETE_ELEMENT call",
+            "ELEMENT_COMPLETING call",
+            "ELEMENT_COMPLETED call"
+        ]
+    );
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED parent");
+    let parent_vars: Vec<String> = h.log[start..]
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::Variable(_, v) if v.scope_key == pi => {
+                Some(format!("{}={}", v.name, v.value))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parent_vars, [r#"output="from child""#]);
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn canceling_the_parent_terminates_the_child_first() {
+    let mut h = Harness::new();
+    h.deploy("child.bpmn", &one_task("child", "child-work"));
+    h.deploy(
+        "parent.bpmn",
+        &parent(r#"propagateAllParentVariables="false""#),
+    );
+    let pi = h.create("parent", r#"{"secret": 1}"#);
+    let jobs = h.activate("child-work", 1);
+    assert_eq!(jobs[0].1.variables.as_str(), "{}");
+    let start = h.log.len();
+    h.command(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+    );
+    assert_eq!(
+        lifecycle(&h.log[start..]),
+        [
+            "CANCEL ",
+            "TERMINATE_ELEMENT parent",
+            "ELEMENT_TERMINATING parent",
+            "TERMINATE_ELEMENT call",
+            "ELEMENT_TERMINATING call",
+            "TERMINATE_ELEMENT child",
+            "ELEMENT_TERMINATING child",
+            "TERMINATE_ELEMENT task",
+            "ELEMENT_TERMINATING task",
+            "ELEMENT_TERMINATED task",
+            "ELEMENT_TERMINATED child",
+            "ELEMENT_TERMINATED call",
+            "ELEMENT_TERMINATED parent",
+        ]
+    );
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn calling_a_missing_process_is_an_incident() {
+    let mut h = Harness::new();
+    h.deploy("parent.bpmn", &parent(""));
+    let start = h.log.len();
+    h.create("parent", "");
+    let incidents: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
+    assert_eq!(incident.error_type, ErrorType::CalledElementError);
+    assert_eq!(
+        incident.error_message,
+        "Expected process with BPMN process id 'child' to be deployed, but not found."
+    );
+    // Deploy the child and resolve: the call goes ahead.
+    h.deploy("child.bpmn", &one_task("child", "child-work"));
+    h.command(
+        incidents[0].key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident.clone()),
+    );
+    assert_eq!(h.activate("child-work", 1).len(), 1);
+}
