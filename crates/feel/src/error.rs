@@ -81,6 +81,9 @@ pub enum EvalErrorKind {
     /// `assert(value, condition, cause)` failed with a user message.
     #[error("{0}")]
     AssertionFailedWith(String),
+    /// `?` was used outside a unary test (as in feel-scala, this fails the evaluation).
+    #[error("no input value available: '?' can only be used inside a unary test")]
+    NoInputValue,
     /// Evaluation exceeded a built-in safety limit (e.g. a huge range in a `for` loop).
     #[error("{0}")]
     LimitExceeded(String),

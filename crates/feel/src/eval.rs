@@ -259,6 +259,9 @@ impl<'c, 'v> Evaluator<'c, 'v> {
             | Node::GlobalPath(..)
             | Node::Name(_)
             | Node::Input => {
+                if matches!(node, Node::Input) && self.input.is_none() {
+                    return Err(EvalErrorKind::NoInputValue);
+                }
                 let value = self.eval_name(node);
                 // Reading a name copies its value: charge the copy, so that expressions such as
                 // `{a: [1], b: [a, a], c: [b, b], ...}` cannot grow exponentially.

@@ -124,3 +124,21 @@ fn runaway_evaluations_are_stopped() {
         hornet_feel::Value::number(900_000)
     );
 }
+
+#[test]
+fn input_symbol_outside_unary_tests_fails() {
+    let vars = hornet_feel::EmptyVariables;
+    let ctx = EvalContext::new(&vars);
+    let err = Expression::parse("? > 5")
+        .unwrap()
+        .evaluate(&ctx)
+        .unwrap_err();
+    assert_eq!(err.kind, EvalErrorKind::NoInputValue);
+    assert_eq!(
+        Expression::parse("7 in (? > 5)")
+            .unwrap()
+            .evaluate(&ctx)
+            .unwrap(),
+        hornet_feel::Value::Bool(true)
+    );
+}
