@@ -29,27 +29,10 @@ const MULTI_WORD_TYPES: &[&str] = &[
 /// Properties of ranges and temporal values whose names contain a space.
 const MULTI_WORD_PROPERTIES: &[&str] = &["start included", "end included", "time offset"];
 
-/// Words that cannot be used as a plain (unquoted) name.
-const RESERVED: &[&str] = &[
-    "true",
-    "false",
-    "null",
-    "and",
-    "or",
-    "if",
-    "then",
-    "else",
-    "for",
-    "in",
-    "return",
-    "some",
-    "every",
-    "satisfies",
-    "between",
-    "instance",
-    "of",
-    "function",
-];
+/// Words that cannot be used as a plain (unquoted) name: feel-scala's reserved words plus the
+/// binary operators `and`/`or`. Other keywords (`then`, `some`, `of`, ...) are names wherever
+/// they cannot start or continue their construct, as in feel-scala.
+const RESERVED: &[&str] = &["true", "false", "null", "function", "in", "and", "or"];
 
 /// Parses a complete expression.
 pub(crate) fn parse_expression(source: &str) -> Result<Expr, ParseError> {
@@ -218,29 +201,17 @@ impl<'s> Parser<'s> {
         Ok(expr)
     }
 
+    /// Whether the tokens after the current one read `name in`, as in `for x in` or `some x in`.
+    fn iteration_ahead(&self) -> bool {
+        matches!(
+            self.peek_at(1),
+            TokenKind::Ident(_) | TokenKind::QuotedIdent(_)
+        ) && self.is_word_at(2, "in")
+    }
+
+    /// Textual expressions (`if`, `for`, `some`/`every`, `function`) start at the primary
+    /// level and extend as far right as possible, which gives them the lowest precedence.
     fn expression_inner(&mut self) -> Result<Expr, ParseError> {
-        if matches!(self.peek(), TokenKind::Ident(_)) {
-            if self.is_word("if") {
-                return self.if_expression();
-            }
-            if self.is_word("for")
-                && matches!(
-                    self.peek_at(1),
-                    TokenKind::Ident(_) | TokenKind::QuotedIdent(_)
-                )
-            {
-                return self.for_expression();
-            }
-            if (self.is_word("some") || self.is_word("every"))
-                && matches!(
-                    self.peek_at(1),
-                    TokenKind::Ident(_) | TokenKind::QuotedIdent(_)
-                )
-                && self.is_word_at(2, "in")
-            {
-                return self.quantified_expression();
-            }
-        }
         self.binary(1)
     }
 
@@ -728,9 +699,9 @@ impl<'s> Parser<'s> {
                 self.advance();
                 return Ok(Expr::new(ExprKind::Null, span));
             }
-            "if" | "for" | "some" | "every" => {
-                return self.expression();
-            }
+            "if" => return self.if_expression(),
+            "for" if self.iteration_ahead() => return self.for_expression(),
+            "some" | "every" if self.iteration_ahead() => return self.quantified_expression(),
             "function" if matches!(self.peek_at(1), TokenKind::LParen) => {
                 return self.function_definition();
             }

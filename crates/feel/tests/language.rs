@@ -285,3 +285,13 @@ fn context_keys_with_symbols() {
     check("{a.b: 1}", "{\"a.b\": 1}");
     check("{first  name: 1}", "{\"first name\": 1}");
 }
+
+#[test]
+fn keywords_usable_as_names_where_unambiguous() {
+    let v = r#"{"some": 6, "every": 2, "of": 3, "then": 4, "for": 5}"#;
+    check_with("some > 5", v, "true");
+    check_with("every + of", v, "5");
+    check_with("if then > 3 then for else 0", v, "5");
+    check_with("some x in [1, 2] satisfies x > every", v, "false");
+    check_with("for x in [of] return x + some", v, "[9]");
+}
