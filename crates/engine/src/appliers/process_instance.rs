@@ -36,7 +36,12 @@ pub(super) fn apply(
             set_state(state, key, ElementState::Terminating)
         }
         ProcessInstanceIntent::ElementCompleted | ProcessInstanceIntent::ElementTerminated => {
-            ended(state, key, value)
+            ended(
+                state,
+                key,
+                value,
+                intent == ProcessInstanceIntent::ElementCompleted,
+            )
         }
         ProcessInstanceIntent::SequenceFlowTaken => flow_taken(processes, state, value),
         ProcessInstanceIntent::Cancel
@@ -74,6 +79,10 @@ fn activating(
         job_key: Key::NONE,
         trigger_variables: None,
         called_instance: Key::NONE,
+        loop_counter: 0,
+        inner_activated: 0,
+        inner_completed: 0,
+        inner_terminated: 0,
     };
     element_instances::put_instance(state, &instance)?;
     if value.bpmn_element_type == BpmnElementType::Process {
@@ -84,6 +93,14 @@ fn activating(
     };
     element_instances::add_child(state, scope.key, key);
     scope.active_children += 1;
+    if scope.record.bpmn_element_type == BpmnElementType::MultiInstanceBody {
+        scope.inner_activated += 1;
+        let mut inner = instance;
+        inner.loop_counter = scope.inner_activated;
+        element_instances::put_instance(state, &inner)?;
+        // An inner instance is never reached by a sequence flow.
+        return element_instances::put_instance(state, &scope);
+    }
 
     // Consume the tokens that led here.
     let process = processes.require(state, value.process_definition_key)?;
@@ -127,6 +144,7 @@ fn ended(
     state: &mut dyn KvWrite,
     key: Key,
     value: &ProcessInstanceRecord,
+    completed: bool,
 ) -> Result<(), EngineError> {
     if let Some(instance) = element_instances::get_instance(state, key)? {
         // A job left behind (an error was thrown from it) ends with its element.
@@ -145,6 +163,13 @@ fn ended(
     if let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? {
         element_instances::remove_child(state, scope.key, key);
         scope.active_children = scope.active_children.saturating_sub(1);
+        if scope.record.bpmn_element_type == BpmnElementType::MultiInstanceBody {
+            if completed {
+                scope.inner_completed += 1;
+            } else {
+                scope.inner_terminated += 1;
+            }
+        }
         element_instances::put_instance(state, &scope)?;
     }
     Ok(())

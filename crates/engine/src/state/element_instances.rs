@@ -55,6 +55,12 @@ pub struct ElementInstance {
     pub trigger_variables: Option<String>,
     /// For a call activity: the process instance it started, while that runs.
     pub called_instance: Key,
+    /// For an instance inside a multi-instance body: its 1-based position (`loopCounter`).
+    pub loop_counter: u32,
+    /// For a multi-instance body: inner instances activated, completed and terminated so far.
+    pub inner_activated: u32,
+    pub inner_completed: u32,
+    pub inner_terminated: u32,
 }
 
 /// A triggered catch event (Zeebe's event trigger).

@@ -2,7 +2,7 @@
 //! terminated element (Zeebe's container processors and `onChildTerminated`).
 
 use super::transitions::{activate_child, activated, completed, take_outgoing};
-use super::{call_activity, events, ElementCtx};
+use super::{call_activity, events, multi_instance, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
@@ -60,8 +60,14 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     )? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
+    if let Err(failure) = multi_instance::inner_completing(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
     events::unsubscribe(ctx, el)?;
     completed(ctx, el)?;
+    if multi_instance::is_inner(el) {
+        return multi_instance::inner_completed(ctx, el);
+    }
     take_outgoing(ctx, el)
 }
 

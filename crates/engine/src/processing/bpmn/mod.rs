@@ -13,10 +13,12 @@ pub(crate) mod container;
 pub(crate) mod errors;
 pub(crate) mod events;
 pub(crate) mod gateway;
+pub(crate) mod multi_instance;
 pub(crate) mod support;
 pub(crate) mod task;
 pub(crate) mod transitions;
 
+use super::behaviour;
 use super::behaviour::variables::VariableOwner;
 use super::Ctx;
 use crate::error::EngineError;
@@ -85,7 +87,14 @@ pub(crate) fn element_index(
     if record.bpmn_element_type == BpmnElementType::Process {
         return Some(process.model.root());
     }
-    process.find(&record.element_id)
+    let idx = process.find(&record.element_id)?;
+    // A multi-instance activity's body and inner activity share the id; `find` gives the body.
+    match process.model.element(idx).multi_instance() {
+        Some(body) if record.bpmn_element_type != BpmnElementType::MultiInstanceBody => {
+            Some(body.inner)
+        }
+        _ => Some(idx),
+    }
 }
 
 /// The record of a new instance of `idx` inside `flow_scope_key`.
@@ -287,7 +296,11 @@ pub(crate) fn continue_after_incident(
 
 /// After `ELEMENT_ACTIVATING`.
 pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    if let Err(failure) = multi_instance::inner_activating(ctx, el)? {
+        return behaviour::incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
     match &el.element().kind {
+        ElementKind::MultiInstanceBody(_) => multi_instance::body_on_activate(ctx, el),
         ElementKind::Process(_) | ElementKind::SubProcess(_) | ElementKind::EventSubProcess(_) => {
             container::on_activate(ctx, el)
         }
@@ -317,6 +330,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 /// After `ELEMENT_COMPLETING`.
 pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     match &el.element().kind {
+        ElementKind::MultiInstanceBody(_) => multi_instance::body_on_complete(ctx, el),
         ElementKind::Process(_) | ElementKind::SubProcess(_) | ElementKind::EventSubProcess(_) => {
             container::on_complete(ctx, el)
         }
@@ -329,9 +343,10 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 /// After `ELEMENT_TERMINATING`.
 pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     match &el.element().kind {
-        ElementKind::Process(_) | ElementKind::SubProcess(_) | ElementKind::EventSubProcess(_) => {
-            container::on_terminate(ctx, el)
-        }
+        ElementKind::Process(_)
+        | ElementKind::SubProcess(_)
+        | ElementKind::EventSubProcess(_)
+        | ElementKind::MultiInstanceBody(_) => container::on_terminate(ctx, el),
         ElementKind::CallActivity(_) => call_activity::on_terminate(ctx, el),
         _ => task::on_terminate(ctx, el),
     }

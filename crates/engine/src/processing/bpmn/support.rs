@@ -91,7 +91,7 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         | ElementKind::BoundaryEvent { definition, .. } => {
             event_supported(element, definition, in_event_sub_process)
         }
-        ElementKind::MultiInstanceBody(_) => Err("multi-instance activity".into()),
+        ElementKind::MultiInstanceBody(_) => Ok(()),
         ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
         ElementKind::EventBasedGateway { .. } => Ok(()),
         ElementKind::ReceiveTask { .. }

@@ -6,7 +6,7 @@
 use super::transitions::{
     activate_child, activated, complete_element, completed, completing, end_of_path, take_outgoing,
 };
-use super::{container, events, ElementCtx};
+use super::{container, events, multi_instance, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
 use crate::processing::behaviour::incidents;
@@ -162,8 +162,14 @@ fn complete_with(
     )? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
+    if let Err(failure) = multi_instance::inner_completing(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
     events::unsubscribe(ctx, el)?;
     completed(ctx, el)?;
+    if multi_instance::is_inner(el) {
+        return multi_instance::inner_completed(ctx, el);
+    }
     if matches!(
         el.element().kind,
         ElementKind::EndEvent {

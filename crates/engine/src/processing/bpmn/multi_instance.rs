@@ -1,0 +1,311 @@
+//! Multi-instance activities, as Zeebe runs them: a multi-instance body (element type
+//! `MULTI_INSTANCE_BODY`, same id as the activity) owns the sequence flows and boundary events and runs
+//! the inner activity once per item of `inputCollection`, all at once (parallel) or one after another
+//! (sequential).
+//!
+//! * Each inner instance gets local variables `inputElement` (its item) and `loopCounter` (1-based).
+//! * `outputCollection` is a local variable of the body, initialised with one `null` per item; after each
+//!   inner instance `outputElement` (evaluated in the inner instance's scope) fills its slot; when the
+//!   body completes the collection is propagated to its flow scope.
+//! * `completionCondition` is evaluated in the body's scope after each inner completion, with
+//!   `numberOfInstances`, `numberOfActiveInstances`, `numberOfCompletedInstances` and
+//!   `numberOfTerminatedInstances` available; when it holds, the remaining inner instances are
+//!   terminated and the body completes.
+//! * An empty collection completes the body at once. A collection that is not a list is an
+//!   EXTRACT_VALUE_ERROR incident.
+
+use super::transitions::{activate_child, activated, complete_element, completed, take_outgoing};
+use super::{container, events, ElementCtx};
+use crate::error::EngineError;
+use crate::processing::behaviour::expressions::{evaluate, result_type};
+use crate::processing::behaviour::variables::{merge_propagate, set_local};
+use crate::processing::behaviour::{incidents, Failure};
+use crate::processing::Ctx;
+use crate::state::element_instances::{self, ElementInstance, ElementState};
+use crate::state::variables::{self, ScopeVariables};
+use hornet_bpmn::{ElementKind, LoopCharacteristics};
+use hornet_feel::{EvalContext, Value, Variables};
+use hornet_protocol::value::ErrorType;
+use hornet_protocol::Key;
+use std::collections::BTreeMap;
+
+fn loop_characteristics(el: &ElementCtx) -> Option<&LoopCharacteristics> {
+    el.element()
+        .multi_instance()
+        .map(|body| &body.loop_characteristics)
+}
+
+/// The items of the input collection, evaluated in `scope`.
+fn input_collection(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    characteristics: &LoopCharacteristics,
+) -> Result<Result<Vec<serde_json::Value>, Failure>, EngineError> {
+    let expression = &characteristics.input_collection;
+    Ok(
+        match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
+            Err(failure) => Err(failure),
+            Ok(Value::List(items)) => Ok(items.iter().map(Value::to_json).collect()),
+            Ok(other) => Err(Failure::new(
+                ErrorType::ExtractValueError,
+                format!(
+                    "Expected result of the expression '{}' to be 'ARRAY', but was '{}'.",
+                    expression.source().trim(),
+                    result_type(&other)
+                ),
+            )),
+        },
+    )
+}
+
+/// If `el` is the inner activity of a multi-instance body: the body's instance and context.
+fn body_of(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Option<(ElementInstance, ElementCtx)>, EngineError> {
+    let Some(scope_idx) = el.element().flow_scope else {
+        return Ok(None);
+    };
+    match &el.process.model.element(scope_idx).kind {
+        ElementKind::MultiInstanceBody(body) if body.inner == el.idx => {}
+        _ => return Ok(None),
+    }
+    let Some(body) = element_instances::get_instance(&ctx.state, el.record.flow_scope_key)? else {
+        return Ok(None);
+    };
+    let Some(body_el) = ElementCtx::of_instance(ctx, &body)? else {
+        return Ok(None);
+    };
+    Ok(Some((body, body_el)))
+}
+
+pub(crate) fn body_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let Some(body) = el.element().multi_instance() else {
+        return Ok(());
+    };
+    let characteristics = &body.loop_characteristics;
+    let items = match input_collection(ctx, el.key, characteristics)? {
+        Ok(items) => items,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    activated(ctx, el)?;
+    if let Some(collection) = &characteristics.output_collection {
+        let nulls = serde_json::Value::Array(vec![serde_json::Value::Null; items.len()]);
+        set_local(ctx, &el.owner(), el.key, collection, &nulls)?;
+    }
+    if items.is_empty() {
+        complete_element(ctx, el);
+        return Ok(());
+    }
+    let count = if characteristics.sequential {
+        1
+    } else {
+        items.len()
+    };
+    for _ in 0..count {
+        activate_child(ctx, el, body.inner, el.key);
+    }
+    Ok(())
+}
+
+/// Before an inner instance's own activation step: its `inputElement` and `loopCounter`.
+pub(crate) fn inner_activating(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Result<(), Failure>, EngineError> {
+    let Some((body, body_el)) = body_of(ctx, el)? else {
+        return Ok(Ok(()));
+    };
+    let Some(characteristics) = loop_characteristics(&body_el) else {
+        return Ok(Ok(()));
+    };
+    let loop_counter = element_instances::get_instance(&ctx.state, el.key)?
+        .map(|instance| instance.loop_counter)
+        .unwrap_or(1);
+    if let Some(input_element) = &characteristics.input_element {
+        let items = match input_collection(ctx, body.key, characteristics)? {
+            Ok(items) => items,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        let item = items
+            .get(loop_counter.saturating_sub(1) as usize)
+            .cloned()
+            .unwrap_or(serde_json::Value::Null);
+        set_local(ctx, &el.owner(), el.key, input_element, &item)?;
+    }
+    set_local(
+        ctx,
+        &el.owner(),
+        el.key,
+        "loopCounter",
+        &serde_json::Value::from(loop_counter),
+    )?;
+    Ok(Ok(()))
+}
+
+/// Whether `el` is the inner activity of a multi-instance body.
+pub(crate) fn is_inner(el: &ElementCtx) -> bool {
+    el.element()
+        .flow_scope
+        .and_then(|scope| el.process.model.element(scope).multi_instance())
+        .is_some_and(|body| body.inner == el.idx)
+}
+
+/// Before an inner instance's ELEMENT_COMPLETED: its `outputElement` into the body's output collection.
+pub(crate) fn inner_completing(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Result<(), Failure>, EngineError> {
+    let Some((body, body_el)) = body_of(ctx, el)? else {
+        return Ok(Ok(()));
+    };
+    let Some(characteristics) = loop_characteristics(&body_el) else {
+        return Ok(Ok(()));
+    };
+    let (Some(collection), Some(output_element)) = (
+        &characteristics.output_collection,
+        &characteristics.output_element,
+    ) else {
+        return Ok(Ok(()));
+    };
+    let value = match evaluate(ctx, el.key, output_element, ErrorType::ExtractValueError)? {
+        Ok(value) => value.to_json(),
+        Err(failure) => return Ok(Err(failure)),
+    };
+    let loop_counter = element_instances::get_instance(&ctx.state, el.key)?
+        .map(|instance| instance.loop_counter)
+        .unwrap_or(1);
+    let mut items = match variables::get_local(&ctx.state, body.key, collection)? {
+        Some(stored) => match variables::parse_json(&stored.value) {
+            serde_json::Value::Array(items) => items,
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    let index = loop_counter.saturating_sub(1) as usize;
+    if items.len() <= index {
+        items.resize(index + 1, serde_json::Value::Null);
+    }
+    items[index] = value;
+    set_local(
+        ctx,
+        &body_el.owner(),
+        body.key,
+        collection,
+        &serde_json::Value::Array(items),
+    )?;
+    Ok(Ok(()))
+}
+
+/// The `numberOf…` variables over the body's scope.
+struct WithCounters<'a> {
+    counters: BTreeMap<&'static str, i64>,
+    scope: &'a ScopeVariables<'a>,
+}
+
+impl Variables for WithCounters<'_> {
+    fn get(&self, name: &str) -> Option<Value> {
+        match self.counters.get(name) {
+            Some(n) => Some(Value::from_json(&serde_json::Value::from(*n))),
+            None => self.scope.get(name),
+        }
+    }
+}
+
+/// After an inner instance's ELEMENT_COMPLETED: the next sequential instance, or the body's completion.
+pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let Some((body, body_el)) = body_of(ctx, el)? else {
+        return Ok(());
+    };
+    if body.state != ElementState::Activated {
+        return Ok(());
+    }
+    let Some(characteristics) = loop_characteristics(&body_el) else {
+        return Ok(());
+    };
+    let items = match input_collection(ctx, body.key, characteristics)? {
+        Ok(items) => items,
+        Err(failure) => return incidents::raise(ctx, body.key, &body.record, Key::NONE, failure),
+    };
+    if let Some(condition) = &characteristics.completion_condition {
+        let scope = ScopeVariables::new(&ctx.state, body.key);
+        let vars = WithCounters {
+            counters: BTreeMap::from([
+                ("numberOfInstances", items.len() as i64),
+                ("numberOfActiveInstances", i64::from(body.active_children)),
+                (
+                    "numberOfCompletedInstances",
+                    i64::from(body.inner_completed),
+                ),
+                (
+                    "numberOfTerminatedInstances",
+                    i64::from(body.inner_terminated),
+                ),
+            ]),
+            scope: &scope,
+        };
+        let result = condition.evaluate(&EvalContext::new(&vars).at(ctx.now));
+        scope.take_error()?;
+        match result {
+            Ok(Value::Bool(true)) => {
+                if !container::terminate_children(ctx, body.key)? {
+                    complete_element(ctx, &body_el);
+                }
+                return Ok(());
+            }
+            Ok(Value::Bool(false)) => {}
+            Ok(other) => {
+                let failure = Failure::new(
+                    ErrorType::ExtractValueError,
+                    format!(
+                        "Expected result of the expression '{}' to be 'BOOLEAN', but was '{}'.",
+                        condition.source().trim(),
+                        result_type(&other)
+                    ),
+                );
+                return incidents::raise(ctx, body.key, &body.record, Key::NONE, failure);
+            }
+            Err(e) => {
+                let failure = Failure::new(
+                    ErrorType::ExtractValueError,
+                    format!(
+                        "Expected to evaluate expression '{}', but failed: {}",
+                        condition.source().trim(),
+                        e.message()
+                    ),
+                );
+                return incidents::raise(ctx, body.key, &body.record, Key::NONE, failure);
+            }
+        }
+    }
+    if characteristics.sequential && (body.inner_activated as usize) < items.len() {
+        activate_child(ctx, &body_el, el.idx, body.key);
+        return Ok(());
+    }
+    if body.active_children == 0 {
+        complete_element(ctx, &body_el);
+    }
+    Ok(())
+}
+
+/// Completes the body: the output collection goes to the flow scope, then the outgoing flows.
+pub(crate) fn body_on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    if let Some(collection) = loop_characteristics(el).and_then(|c| c.output_collection.clone()) {
+        if let Some(stored) = variables::get_local(&ctx.state, el.key, &collection)? {
+            let mut document = serde_json::Map::new();
+            document.insert(collection, variables::parse_json(&stored.value));
+            let start = if el.record.flow_scope_key.is_none() {
+                el.key
+            } else {
+                el.record.flow_scope_key
+            };
+            merge_propagate(ctx, &el.owner(), start, &document)?;
+        }
+    }
+    events::unsubscribe(ctx, el)?;
+    completed(ctx, el)?;
+    take_outgoing(ctx, el)
+}

@@ -1,0 +1,179 @@
+//! Multi-instance activities.
+
+mod common;
+
+use common::*;
+use hornet_protocol::value::*;
+use hornet_protocol::*;
+
+fn mi(sequential: bool, condition: &str) -> String {
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!("<bpmn:completionCondition>{condition}</bpmn:completionCondition>")
+    };
+    definitions(&format!(
+        r#"<bpmn:process id="mi" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="each" />
+    <bpmn:serviceTask id="each">
+      <bpmn:extensionElements><zeebe:taskDefinition type="item" /></bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="{sequential}">
+        <bpmn:extensionElements>
+          <zeebe:loopCharacteristics inputCollection="=items" inputElement="item" outputCollection="results" outputElement="=result" />
+        </bpmn:extensionElements>
+        {condition}
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="each" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ))
+}
+
+fn result_of(h: &Harness, pi: Key) -> Option<String> {
+    h.log.iter().rev().find_map(|r| match &r.value {
+        RecordValue::Variable(_, v) if v.name == "results" && v.scope_key == pi => {
+            Some(v.value.clone())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn parallel_multi_instance_runs_all_items_and_collects_results() {
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(false, ""));
+    let start = h.log.len();
+    let pi = h.create("mi", r#"{"items": ["a", "b", "c"]}"#);
+    let l = lifecycle(&h.log[start..]);
+    assert!(l.contains(&"ELEMENT_ACTIVATED each".to_string()));
+    let body_types: Vec<BpmnElementType> = h.log[start..]
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ElementActivating, v)
+                if v.element_id == "each" =>
+            {
+                Some(v.bpmn_element_type)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        body_types,
+        [
+            BpmnElementType::MultiInstanceBody,
+            BpmnElementType::ServiceTask,
+            BpmnElementType::ServiceTask,
+            BpmnElementType::ServiceTask
+        ]
+    );
+    let jobs = h.activate("item", 10);
+    assert_eq!(jobs.len(), 3);
+    let items: Vec<String> = jobs
+        .iter()
+        .map(|(_, j)| j.variables.as_str().to_string())
+        .collect();
+    assert!(
+        items[0].contains(r#""item":"a""#) && items[0].contains(r#""loopCounter":1"#),
+        "{items:?}"
+    );
+    assert!(
+        items[2].contains(r#""item":"c""#) && items[2].contains(r#""loopCounter":3"#),
+        "{items:?}"
+    );
+    // Complete out of order; results keep the item order.
+    h.complete(jobs[2].0, r#"{"result": "C"}"#);
+    h.complete(jobs[0].0, r#"{"result": "A"}"#);
+    let start = h.log.len();
+    h.complete(jobs[1].0, r#"{"result": "B"}"#);
+    let l = lifecycle(&h.log[start..]);
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED mi");
+    assert_eq!(result_of(&h, pi).as_deref(), Some(r#"["A","B","C"]"#));
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn sequential_multi_instance_runs_items_one_after_another() {
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(true, ""));
+    let pi = h.create("mi", r#"{"items": [1, 2]}"#);
+    let first = h.activate("item", 10);
+    assert_eq!(first.len(), 1);
+    assert!(first[0].1.variables.as_str().contains(r#""item":1"#));
+    h.complete(first[0].0, r#"{"result": 10}"#);
+    let second = h.activate("item", 10);
+    assert_eq!(second.len(), 1);
+    assert!(second[0].1.variables.as_str().contains(r#""item":2"#));
+    assert!(second[0]
+        .1
+        .variables
+        .as_str()
+        .contains(r#""loopCounter":2"#));
+    let start = h.log.len();
+    h.complete(second[0].0, r#"{"result": 20}"#);
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED mi"
+    );
+    assert_eq!(result_of(&h, pi).as_deref(), Some("[10,20]"));
+}
+
+#[test]
+fn empty_collection_completes_at_once_and_a_non_list_is_an_incident() {
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(false, ""));
+    let start = h.log.len();
+    let pi = h.create("mi", r#"{"items": []}"#);
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED mi"
+    );
+    assert_eq!(result_of(&h, pi).as_deref(), Some("[]"));
+    let start = h.log.len();
+    h.create("mi", r#"{"items": 5}"#);
+    let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
+    assert_eq!(incident.error_type, ErrorType::ExtractValueError);
+    assert_eq!(
+        incident.error_message,
+        "Expected result of the expression 'items' to be 'ARRAY', but was 'NUMBER'."
+    );
+}
+
+#[test]
+fn completion_condition_terminates_the_remaining_instances() {
+    let mut h = Harness::new();
+    h.deploy(
+        "mi.bpmn",
+        &mi(false, "= numberOfCompletedInstances &gt;= 1"),
+    );
+    h.create("mi", r#"{"items": [1, 2, 3]}"#);
+    let jobs = h.activate("item", 10);
+    let start = h.log.len();
+    h.complete(jobs[1].0, r#"{"result": "first"}"#);
+    let l = lifecycle(&h.log[start..]);
+    assert_eq!(
+        l.iter().filter(|s| *s == "ELEMENT_TERMINATED each").count(),
+        2,
+        "{l:?}"
+    );
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Job, "CANCELED").len(),
+        2
+    );
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED mi");
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
