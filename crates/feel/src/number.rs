@@ -145,12 +145,13 @@ impl Number {
         Number::checked(BigDecimal::from_str(text).ok()?)
     }
 
+    /// The number feel-scala makes of a `double`: through `Double.toString`, so `4.0` keeps one
+    /// fractional digit (`string(sqrt(16))` is `"4.0"`) and `1.0E7` becomes `1.0E+7`.
     pub fn from_f64(f: f64) -> Option<Number> {
         if !f.is_finite() {
             return None;
         }
-        // Through the shortest decimal representation, like Java's `BigDecimal.valueOf(double)`.
-        Number::parse(&f.to_string()).or_else(|| Number::checked(BigDecimal::from_f64(f)?))
+        Number::parse(&java_double_string(f)).or_else(|| Number::checked(BigDecimal::from_f64(f)?))
     }
 
     /// The nearest `f64` (correctly rounded through the decimal text).
@@ -285,6 +286,46 @@ impl Number {
     pub fn to_plain_string(&self) -> String {
         self.0.normalized().to_plain_string()
     }
+
+    /// Java's `BigDecimal.toString()`, which feel-scala's `string()` uses: the scale is kept
+    /// (`1.50`), and very small or large magnitudes use scientific notation (`1E+3`, `1E-7`).
+    pub fn to_java_string(&self) -> String {
+        let (unscaled, scale) = self.0.as_bigint_and_exponent();
+        let negative = unscaled.sign() == bigdecimal::num_bigint::Sign::Minus;
+        let digits = unscaled.magnitude().to_string();
+        let adjusted = -scale + (digits.len() as i64 - 1);
+        let mut out = String::with_capacity(digits.len() + 8);
+        if negative {
+            out.push('-');
+        }
+        if scale >= 0 && adjusted >= -6 {
+            let scale = scale as usize;
+            if scale == 0 {
+                out.push_str(&digits);
+            } else if digits.len() > scale {
+                let (int, frac) = digits.split_at(digits.len() - scale);
+                out.push_str(int);
+                out.push('.');
+                out.push_str(frac);
+            } else {
+                out.push_str("0.");
+                out.extend(std::iter::repeat_n('0', scale - digits.len()));
+                out.push_str(&digits);
+            }
+        } else {
+            out.push_str(&digits[..1]);
+            if digits.len() > 1 {
+                out.push('.');
+                out.push_str(&digits[1..]);
+            }
+            out.push('E');
+            if adjusted >= 0 {
+                out.push('+');
+            }
+            out.push_str(&adjusted.to_string());
+        }
+        out
+    }
 }
 
 macro_rules! from_int {
@@ -351,8 +392,31 @@ impl Hash for Number {
 }
 
 impl fmt::Display for Number {
+    /// As feel-scala's `string()`: Java's `BigDecimal.toString()`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_plain_string())
+        f.write_str(&self.to_java_string())
+    }
+}
+
+/// Java's `Double.toString`: plain with at least one fractional digit for magnitudes in
+/// [1e-3, 1e7), otherwise `d.dddE±n`.
+fn java_double_string(f: f64) -> String {
+    let magnitude = f.abs();
+    if magnitude == 0.0 || (1e-3..1e7).contains(&magnitude) {
+        let plain = f.to_string();
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
+    } else {
+        let sci = format!("{f:e}");
+        let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+        if mantissa.contains('.') {
+            format!("{mantissa}E{exponent}")
+        } else {
+            format!("{mantissa}.0E{exponent}")
+        }
     }
 }
 
@@ -397,7 +461,7 @@ mod tests {
         );
         assert_eq!(
             n("12345678901234567890123456789012345678").to_string(),
-            "12345678901234567890123456789012350000"
+            "1.234567890123456789012345678901235E+37"
         );
         assert!(n("10").pow(&n("7000")).is_none());
     }
@@ -421,6 +485,26 @@ mod tests {
         assert_eq!(n(".5"), n("0.5"));
         assert_eq!(n("1E3"), Number::from(1000));
         assert_eq!(n("1.0"), Number::from(1));
+    }
+
+    #[test]
+    fn java_string_forms() {
+        assert_eq!(n("1.50").to_string(), "1.50");
+        assert_eq!(n("1e3").to_string(), "1E+3");
+        assert_eq!(n("-0.0000001").to_string(), "-1E-7");
+        assert_eq!(n("0.000001").to_string(), "0.000001");
+        assert_eq!(n("123").to_string(), "123");
+        assert_eq!(Number::from_f64(4.0).unwrap().to_string(), "4.0");
+        assert_eq!(Number::from_f64(1e7).unwrap().to_string(), "1.0E+7");
+        assert_eq!(Number::from_f64(0.5).unwrap().to_string(), "0.5");
+        assert_eq!(Number::from_f64(1.5e-5).unwrap().to_string(), "0.000015");
+        assert_eq!(
+            n("1").checked_div(&n("3")).unwrap().to_string(),
+            "0.3333333333333333333333333333333333"
+        );
+        assert_eq!(n("10").checked_div(&n("4")).unwrap().to_string(), "2.5");
+        assert_eq!(n("100").checked_div(&n("10")).unwrap().to_string(), "10");
+        assert_eq!(n("6").checked_div(&n("3")).unwrap().to_string(), "2");
     }
 
     #[test]

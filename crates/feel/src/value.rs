@@ -217,7 +217,9 @@ pub(crate) fn number_from_json(n: &serde_json::Number) -> Option<Number> {
     if let Some(u) = n.as_u64() {
         return Some(Number::from(u));
     }
-    Number::parse(&n.to_string()).or_else(|| n.as_f64().and_then(Number::from_f64))
+    // Zeebe passes JSON floats to FEEL as doubles (`Double.toString` form: 10.0 keeps its
+    // fraction digit, 1e20 becomes 1.0E+20).
+    n.as_f64().and_then(Number::from_f64)
 }
 
 pub(crate) fn number_to_json(n: &Number) -> serde_json::Value {

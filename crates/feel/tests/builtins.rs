@@ -215,7 +215,12 @@ fn context_functions() {
 #[test]
 fn conversion_functions() {
     check("string(1.1)", "\"1.1\"");
-    check("string(1.10)", "\"1.1\"");
+    // Java's BigDecimal.toString, as feel-scala: the scale is kept.
+    check("string(1.10)", "\"1.10\"");
+    check("string(10 / 4)", "\"2.5\"");
+    check("string(1.5 * 2)", "\"3.0\"");
+    check("string(sqrt(16))", "\"4.0\"");
+    check("string(1e3)", "\"1E+3\"");
     check("string(true)", "\"true\"");
     check("string([1, \"a\"])", "\"[1, \\\"a\\\"]\"");
     check("string(null)", "null");

@@ -48,6 +48,21 @@ fn contexts_become_objects_and_ranges_null() {
 }
 
 #[test]
+fn json_floats_keep_their_fraction_digit_like_zeebe() {
+    // Zeebe hands JSON floats to FEEL as doubles: 10.0 stays "10.0" in string().
+    assert_eq!(
+        eval_with("string(x)", r#"{"x": 10.0}"#),
+        Value::string("10.0")
+    );
+    assert_eq!(eval_with("string(x)", r#"{"x": 10}"#), Value::string("10"));
+    assert_eq!(
+        eval_with("string(x)", r#"{"x": 0.1}"#),
+        Value::string("0.1")
+    );
+    assert_eq!(eval_with("x", r#"{"x": 10.0}"#).to_json(), json!(10));
+}
+
+#[test]
 fn type_names() {
     assert_eq!(eval("1").type_name(), "number");
     assert_eq!(eval("\"a\"").type_name(), "string");
