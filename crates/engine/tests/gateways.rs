@@ -280,3 +280,36 @@ fn terminate_end_event_ends_the_other_paths_and_completes_the_scope() {
         1
     );
 }
+
+#[test]
+fn inclusive_gateway_forks_to_every_true_condition() {
+    let xml = definitions(
+        r#"<bpmn:process id="inc" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="gw" />
+    <bpmn:inclusiveGateway id="gw" default="none" />
+    <bpmn:sequenceFlow id="to-a" sourceRef="gw" targetRef="a"><bpmn:conditionExpression>= x &gt; 1</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="to-b" sourceRef="gw" targetRef="b"><bpmn:conditionExpression>= x &gt; 2</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="none" sourceRef="gw" targetRef="c" />
+    <bpmn:endEvent id="a" />
+    <bpmn:endEvent id="b" />
+    <bpmn:endEvent id="c" />
+  </bpmn:process>"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("inc.bpmn", &xml);
+    for (x, ends) in [(5, vec!["a", "b"]), (2, vec!["a"]), (0, vec!["c"])] {
+        let start = h.log.len();
+        h.create("inc", &format!(r#"{{"x": {x}}}"#));
+        let completed: Vec<String> = lifecycle(&h.log[start..])
+            .into_iter()
+            .filter_map(|l| l.strip_prefix("ELEMENT_COMPLETED ").map(str::to_string))
+            .filter(|id| ["a", "b", "c"].contains(&id.as_str()))
+            .collect();
+        assert_eq!(completed, ends, "x = {x}");
+        assert_eq!(
+            lifecycle(&h.log[start..]).last().unwrap(),
+            "ELEMENT_COMPLETED inc"
+        );
+    }
+}

@@ -1,4 +1,4 @@
-//! Exclusive and parallel gateways.
+//! Exclusive, inclusive (fork) and parallel gateways.
 
 use super::transitions::{
     activated, complete_element, completed, completing, take_flow, take_outgoing,
@@ -73,6 +73,60 @@ pub(crate) fn exclusive_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Resul
         Some(flow) => take_flow(ctx, el, flow),
         None => take_outgoing(ctx, el),
     }
+}
+
+/// Inclusive gateway (fork): takes every outgoing flow whose condition holds (a flow without condition
+/// always holds), or else the default flow; none is a CONDITION_ERROR incident, like the exclusive
+/// gateway. Joining inclusive gateways are rejected at deployment.
+pub(crate) fn inclusive_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    let default_flow = match &element.kind {
+        ElementKind::InclusiveGateway { default_flow } => *default_flow,
+        _ => None,
+    };
+    let mut flows = Vec::new();
+    for flow in &element.outgoing {
+        if Some(*flow) == default_flow {
+            continue;
+        }
+        let ElementKind::SequenceFlow { condition, .. } = &el.process.model.element(*flow).kind
+        else {
+            continue;
+        };
+        let holds = match condition {
+            None => true,
+            Some(condition) => {
+                match evaluate_bool(ctx, el.key, condition, ErrorType::ConditionError)? {
+                    Ok(holds) => holds,
+                    Err(failure) => {
+                        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure)
+                    }
+                }
+            }
+        };
+        if holds {
+            flows.push(*flow);
+        }
+    }
+    if flows.is_empty() && !element.outgoing.is_empty() {
+        match default_flow {
+            Some(flow) => flows.push(flow),
+            None => {
+                let failure = Failure::new(ErrorType::ConditionError, NO_FLOW_TO_TAKE);
+                return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+            }
+        }
+    }
+    activated(ctx, el)?;
+    completing(ctx, el)?;
+    completed(ctx, el)?;
+    if element.outgoing.is_empty() {
+        return take_outgoing(ctx, el);
+    }
+    for flow in flows {
+        take_flow(ctx, el, flow)?;
+    }
+    Ok(())
 }
 
 /// The join already happened when the last token arrived (see `transitions::take_flow`).

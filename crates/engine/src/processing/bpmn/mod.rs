@@ -307,6 +307,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         ElementKind::ExclusiveGateway { .. } => gateway::exclusive_on_activate(ctx, el),
         ElementKind::CallActivity(_) => call_activity::on_activate(ctx, el),
         ElementKind::ParallelGateway => gateway::parallel_on_activate(ctx, el),
+        ElementKind::InclusiveGateway { .. } => gateway::inclusive_on_activate(ctx, el),
         ElementKind::EventBasedGateway { .. } => events::event_gateway_on_activate(ctx, el),
         ElementKind::IntermediateCatchEvent {
             definition: EventDefinition::Link { .. },

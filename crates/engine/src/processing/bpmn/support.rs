@@ -92,7 +92,10 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
             event_supported(element, definition, in_event_sub_process)
         }
         ElementKind::MultiInstanceBody(_) => Ok(()),
-        ElementKind::InclusiveGateway { .. } => Err("inclusive gateway".into()),
+        ElementKind::InclusiveGateway { .. } if element.incoming.len() > 1 => {
+            Err("joining inclusive gateway (more than one incoming flow)".into())
+        }
+        ElementKind::InclusiveGateway { .. } => Ok(()),
         ElementKind::EventBasedGateway { .. } => Ok(()),
         ElementKind::ReceiveTask { .. }
         | ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Ok(()),
