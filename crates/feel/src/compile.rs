@@ -233,9 +233,6 @@ impl Compiler {
                 if !candidates.is_empty() {
                     return self.call_builtin(name, candidates, args);
                 }
-                if let Some(unsupported) = builtins::unsupported(name) {
-                    return Node::Fail(EvalErrorKind::UnsupportedFunction(unsupported.to_string()));
-                }
             }
         }
         let callee = self.boxed(callee);

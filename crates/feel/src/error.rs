@@ -59,9 +59,6 @@ impl fmt::Display for ParseError {
 /// What went wrong while evaluating an expression.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalErrorKind {
-    /// A construct or built-in function this implementation does not provide yet.
-    #[error("FEEL function '{0}' is not supported yet")]
-    UnsupportedFunction(String),
     /// A language construct this implementation does not provide, e.g. "FEEL external function
     /// definition".
     #[error("{0} is not supported yet")]

@@ -142,14 +142,6 @@ pub(crate) fn find(name: &str) -> &'static [&'static Builtin] {
     registry().get(name).map_or(&[], |v| v.as_slice())
 }
 
-/// Built-in functions of DMN 1.5 / feel-scala that this crate does not implement yet.
-const KNOWN_NAMES: &[&str] = &[];
-
-/// The name if it is a known built-in that is not implemented yet.
-pub(crate) fn unsupported(name: &str) -> Option<&'static str> {
-    KNOWN_NAMES.iter().copied().find(|n| *n == name)
-}
-
 // ------------------------------------------------------------------ argument helpers
 
 /// Unwraps arguments into a fixed-size array; missing optional ones are null.
