@@ -94,7 +94,7 @@ pub struct EvalError {
 }
 
 impl EvalError {
-    /// The message without the expression, e.g. "FEEL function 'x' is not supported yet".
+    /// The message without the expression, e.g. "assertion failed".
     pub fn message(&self) -> String {
         self.kind.to_string()
     }

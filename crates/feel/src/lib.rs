@@ -16,7 +16,7 @@
 //! Semantics follow feel-scala (Camunda 8.8), which is "null-friendly": a missing variable,
 //! a missing context entry, comparing incompatible types, or calling an unknown function yields
 //! `null` instead of failing. Evaluation errors remain for `assert`, for safety limits and for
-//! constructs this crate does not implement yet (reported as "not supported yet").
+//! external (Java) function definitions, which are reported as "not supported yet".
 //!
 //! Evaluation is deterministic: nothing reads the clock or a random source; `now()`, `today()`,
 //! `uuid()` and `random number()` derive from [`EvalContext`].
