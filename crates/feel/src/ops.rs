@@ -68,33 +68,16 @@ pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Value::Bool(x), Value::Bool(y)) => Some(x == y),
         (Value::Number(x), Value::Number(y)) => Some(x == y),
         (Value::String(x), Value::String(y)) => Some(x == y),
+        // Inside lists and contexts, elements that cannot be compared are simply unequal
+        // (feel-scala), so the result is never null.
         (Value::List(x), Value::List(y)) => {
-            if x.len() != y.len() {
-                return Some(false);
-            }
-            for (l, r) in x.iter().zip(y) {
-                if !equals(l, r)? {
-                    return Some(false);
-                }
-            }
-            Some(true)
+            Some(x.len() == y.len() && x.iter().zip(y).all(|(l, r)| equals(l, r) == Some(true)))
         }
-        (Value::Context(x), Value::Context(y)) => {
-            if x.len() != y.len() {
-                return Some(false);
-            }
-            for (k, l) in x.iter() {
-                match y.get(k) {
-                    Some(r) => {
-                        if !equals(l, r)? {
-                            return Some(false);
-                        }
-                    }
-                    None => return Some(false),
-                }
-            }
-            Some(true)
-        }
+        (Value::Context(x), Value::Context(y)) => Some(
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, l)| y.get(k).is_some_and(|r| equals(l, r) == Some(true))),
+        ),
         (Value::Range(x), Value::Range(y)) => {
             Some(bound_equals(&x.start, &y.start)? && bound_equals(&x.end, &y.end)?)
         }

@@ -1240,8 +1240,16 @@ pub(crate) fn neg(a: &Value) -> Option<Value> {
     }
 }
 
+/// Equality as feel-scala's: times and date-times with an offset or zone are equal only if
+/// local value, offset and zone all agree (`10:00+01:00` is not `09:00Z`), while ordering
+/// compares instants.
 pub(crate) fn equals(a: &Value, b: &Value) -> Option<bool> {
-    compare(a, b).map(|o| o == Ordering::Equal)
+    use Value::*;
+    match (a, b) {
+        (Time(x), Time(y)) => Some(x == y),
+        (DateTime(x), DateTime(y)) => Some(x == y),
+        _ => compare(a, b).map(|o| o == Ordering::Equal),
+    }
 }
 
 pub(crate) fn compare(a: &Value, b: &Value) -> Option<Ordering> {

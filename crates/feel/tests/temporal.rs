@@ -187,11 +187,28 @@ fn arithmetic() {
 #[test]
 fn comparison() {
     check("date(\"2020-01-01\") < date(\"2020-01-02\")", "true");
-    check("time(\"10:00:00+01:00\") = time(\"09:00:00Z\")", "true");
+    // Equality is feel-scala's (java.time `equals`): the same instant in another offset is not
+    // equal, while ordering compares instants.
+    check("time(\"10:00:00+01:00\") = time(\"09:00:00Z\")", "false");
+    check("time(\"10:00:00+01:00\") <= time(\"09:00:00Z\")", "true");
     check(
-        "@\"2020-01-01T10:00:00+01:00\" = @\"2020-01-01T09:00:00Z\"",
+        "time(\"10:00:00+01:00\") = time(\"10:00:00+01:00\")",
         "true",
     );
+    check(
+        "@\"2020-01-01T10:00:00+01:00\" = @\"2020-01-01T09:00:00Z\"",
+        "false",
+    );
+    check(
+        "@\"2020-01-01T10:00:00+01:00\" >= @\"2020-01-01T09:00:00Z\"",
+        "true",
+    );
+    check(
+        "@\"2020-01-01T10:00:00@Europe/Paris\" = @\"2020-01-01T10:00:00@Europe/Paris\"",
+        "true",
+    );
+    check("[1] = [\"1\"]", "false");
+    check("{a: 1} = {a: \"1\"}", "false");
     check(
         "@\"2020-01-01T10:00:00\" = @\"2020-01-01T10:00:00Z\"",
         "null",
