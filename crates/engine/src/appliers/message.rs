@@ -3,8 +3,12 @@
 use crate::error::EngineError;
 use crate::kv::KvWrite;
 use crate::state::{element_instances, messages};
-use hornet_protocol::value::{MessageRecord, ProcessMessageSubscriptionRecord};
-use hornet_protocol::{Key, MessageIntent, ProcessMessageSubscriptionIntent};
+use hornet_protocol::value::{
+    MessageRecord, MessageStartEventSubscriptionRecord, ProcessMessageSubscriptionRecord,
+};
+use hornet_protocol::{
+    Key, MessageIntent, MessageStartEventSubscriptionIntent, ProcessMessageSubscriptionIntent,
+};
 
 pub(super) fn apply(
     state: &mut dyn KvWrite,
@@ -48,5 +52,37 @@ pub(super) fn apply_subscription(
             messages::remove_subscription(state, value.element_instance_key, &value.message_name)
         }
         _ => Ok(()),
+    }
+}
+
+pub(super) fn apply_start_subscription(
+    state: &mut dyn KvWrite,
+    intent: MessageStartEventSubscriptionIntent,
+    value: &MessageStartEventSubscriptionRecord,
+) -> Result<(), EngineError> {
+    match intent {
+        MessageStartEventSubscriptionIntent::Created => {
+            messages::put_start_subscription(state, value)
+        }
+        MessageStartEventSubscriptionIntent::Deleted => {
+            messages::delete_start_subscription(state, &value.message_name, &value.bpmn_process_id);
+            Ok(())
+        }
+        MessageStartEventSubscriptionIntent::Correlated => {
+            if messages::get_message(state, value.message_key)?.is_some() {
+                messages::mark_correlated(state, value.message_key, &value.bpmn_process_id);
+            }
+            if !value.correlation_key.is_empty() {
+                messages::put_start_correlation(
+                    state,
+                    value.process_instance_key,
+                    &messages::StartCorrelation {
+                        bpmn_process_id: value.bpmn_process_id.clone(),
+                        correlation_key: value.correlation_key.clone(),
+                    },
+                )?;
+            }
+            Ok(())
+        }
     }
 }

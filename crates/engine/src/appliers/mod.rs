@@ -48,6 +48,9 @@ pub(crate) fn apply(
         RecordValue::ProcessMessageSubscription(intent, value) => {
             message::apply_subscription(state, *intent, value)
         }
+        RecordValue::MessageStartEventSubscription(intent, value) => {
+            message::apply_start_subscription(state, *intent, value)
+        }
         RecordValue::ProcessEvent(intent, value) => {
             process_instance::apply_process_event(state, event.key, *intent, value)
         }
@@ -58,7 +61,6 @@ pub(crate) fn apply(
         | RecordValue::ProcessInstanceResult(..)
         | RecordValue::ProcessInstanceBatch(..)
         | RecordValue::MessageSubscription(..)
-        | RecordValue::MessageStartEventSubscription(..)
         | RecordValue::Signal(..)
         | RecordValue::SignalSubscription(..)
         | RecordValue::Escalation(..)

@@ -159,6 +159,7 @@ fn ended(
     if value.bpmn_element_type == BpmnElementType::Process {
         element_instances::delete_awaiting_result(state, key);
         set_called_instance(state, value.parent_element_instance_key, Key::NONE)?;
+        crate::state::messages::remove_start_correlation(state, key)?;
     }
     if let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? {
         element_instances::remove_child(state, scope.key, key);

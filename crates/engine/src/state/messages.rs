@@ -12,12 +12,20 @@
 //!   for, in element instance key order.
 //! * `66 message-key str(bpmn-process-id)` → (empty): a buffered message was correlated to an instance of
 //!   that process (a message correlates at most once per process id, as in Zeebe).
+//! * `67 str(message-name) str(bpmn-process-id)` → [`MessageStartEventSubscriptionRecord`]: the message
+//!   start event of a process's latest version.
+//! * `68 str(bpmn-process-id) str(correlation-key)` → process instance key: the running instance a message
+//!   with that correlation key started (no second one starts while it runs).
+//! * `69 process-instance-key` → [`StartCorrelation`]: the reverse of `68`, to clean it up.
 
 use super::{column, get, i64_at, key_at, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
-use hornet_protocol::value::{MessageRecord, ProcessMessageSubscriptionRecord};
+use hornet_protocol::value::{
+    MessageRecord, MessageStartEventSubscriptionRecord, ProcessMessageSubscriptionRecord,
+};
 use hornet_protocol::Key;
+use serde::{Deserialize, Serialize};
 
 fn message_key(key: Key) -> Vec<u8> {
     KeyBuf::new(column::MESSAGE).key(key).build()
@@ -259,4 +267,108 @@ pub fn subscribers(
         true
     })?;
     Ok(keys)
+}
+
+fn start_subscription_key(message_name: &str, bpmn_process_id: &str) -> Vec<u8> {
+    KeyBuf::new(column::START_SUBSCRIPTION)
+        .str(message_name)
+        .str(bpmn_process_id)
+        .build()
+}
+
+pub fn put_start_subscription(
+    kv: &mut dyn KvWrite,
+    subscription: &MessageStartEventSubscriptionRecord,
+) -> Result<(), EngineError> {
+    put(
+        kv,
+        "message start event subscription",
+        &start_subscription_key(&subscription.message_name, &subscription.bpmn_process_id),
+        subscription,
+    )
+}
+
+pub fn delete_start_subscription(kv: &mut dyn KvWrite, message_name: &str, bpmn_process_id: &str) {
+    kv.delete(&start_subscription_key(message_name, bpmn_process_id));
+}
+
+/// Message start event subscriptions for a message name, in process id order.
+pub fn start_subscriptions(
+    kv: &dyn KvRead,
+    message_name: &str,
+) -> Result<Vec<MessageStartEventSubscriptionRecord>, EngineError> {
+    let prefix = KeyBuf::new(column::START_SUBSCRIPTION)
+        .str(message_name)
+        .build();
+    let mut raw = Vec::new();
+    kv.scan_prefix(&prefix, &mut |_, value| {
+        raw.push(value.to_vec());
+        true
+    })?;
+    raw.iter()
+        .map(|v| super::decode("message start event subscription", v))
+        .collect()
+}
+
+/// A running instance started by a message with a correlation key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartCorrelation {
+    pub bpmn_process_id: String,
+    pub correlation_key: String,
+}
+
+fn start_correlation_key(bpmn_process_id: &str, correlation_key: &str) -> Vec<u8> {
+    KeyBuf::new(column::START_CORRELATION)
+        .str(bpmn_process_id)
+        .str(correlation_key)
+        .build()
+}
+
+fn start_correlation_by_instance_key(process_instance: Key) -> Vec<u8> {
+    KeyBuf::new(column::START_CORRELATION_BY_INSTANCE)
+        .key(process_instance)
+        .build()
+}
+
+pub fn active_start_correlation(
+    kv: &dyn KvRead,
+    bpmn_process_id: &str,
+    correlation_key: &str,
+) -> Result<Option<Key>, EngineError> {
+    Ok(kv
+        .get(&start_correlation_key(bpmn_process_id, correlation_key))?
+        .and_then(|bytes| key_at(&bytes, 0)))
+}
+
+pub fn put_start_correlation(
+    kv: &mut dyn KvWrite,
+    process_instance: Key,
+    correlation: &StartCorrelation,
+) -> Result<(), EngineError> {
+    kv.put(
+        &start_correlation_key(&correlation.bpmn_process_id, &correlation.correlation_key),
+        &process_instance.to_be_bytes(),
+    );
+    put(
+        kv,
+        "start correlation",
+        &start_correlation_by_instance_key(process_instance),
+        correlation,
+    )
+}
+
+/// Forgets the start correlation of a process instance that ended.
+pub fn remove_start_correlation(
+    kv: &mut dyn KvWrite,
+    process_instance: Key,
+) -> Result<(), EngineError> {
+    let key = start_correlation_by_instance_key(process_instance);
+    if let Some(correlation) = get::<StartCorrelation>(kv, "start correlation", &key)? {
+        kv.delete(&start_correlation_key(
+            &correlation.bpmn_process_id,
+            &correlation.correlation_key,
+        ));
+        kv.delete(&key);
+    }
+    Ok(())
 }

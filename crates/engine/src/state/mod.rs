@@ -14,7 +14,7 @@
 //! | `0x30`-`0x33` | [`jobs`] | jobs, activatable index, deadlines, back-offs | |
 //! | `0x40`-`0x42` | [`incidents`] | incidents and their indexes | |
 //! | `0x50`-`0x52` | [`timers`] | timers, due dates, per element instance | |
-//! | `0x60`-`0x65` | [`messages`] | messages, subscriptions and their indexes | |
+//! | `0x60`-`0x69` | [`messages`] | messages, subscriptions (catch and start events) and their indexes | |
 //!
 //! Only event appliers write state; processors read it.
 
@@ -62,6 +62,9 @@ pub(crate) mod column {
     pub const SUBSCRIPTION: u8 = 0x64;
     pub const SUBSCRIPTION_BY_NAME: u8 = 0x65;
     pub const MESSAGE_CORRELATED: u8 = 0x66;
+    pub const START_SUBSCRIPTION: u8 = 0x67;
+    pub const START_CORRELATION: u8 = 0x68;
+    pub const START_CORRELATION_BY_INSTANCE: u8 = 0x69;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

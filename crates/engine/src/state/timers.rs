@@ -90,3 +90,19 @@ pub fn earliest(kv: &dyn KvRead) -> Result<Option<i64>, EngineError> {
     })?;
     Ok(earliest)
 }
+
+/// Timer start events: the timers not bound to an element instance, of one process definition.
+pub fn start_timers_of(
+    kv: &dyn KvRead,
+    process_definition_key: Key,
+) -> Result<Vec<(Key, TimerRecord)>, EngineError> {
+    let mut out = Vec::new();
+    for key in of_element_instance(kv, Key::NONE)? {
+        if let Some(timer) = get_timer(kv, key)? {
+            if timer.process_definition_key == process_definition_key {
+                out.push((key, timer));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -35,6 +35,16 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     activated(ctx, el)?;
+    if matches!(element.kind, ElementKind::Process(_)) {
+        // An instance started by a message or timer begins at that start event.
+        if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.key)? {
+            if let Some(start) = el.process.find(&trigger.element_id) {
+                if el.process.model.start_events().contains(&start) {
+                    return events::activate_triggered_event_sub_process(ctx, el, &trigger);
+                }
+            }
+        }
+    }
     let start = match &element.kind {
         ElementKind::EventSubProcess(scope) => scope.start_events.first().copied(),
         _ => el.process.model.none_start_event(el.idx),

@@ -132,7 +132,7 @@ fn timer_text(
 }
 
 /// When a timer of `definition` falls due, evaluated in `scope`.
-fn timer_schedule(
+pub(crate) fn timer_schedule(
     ctx: &Ctx<'_>,
     scope: Key,
     definition: &TimerDefinition,

@@ -14,6 +14,7 @@ pub(crate) mod errors;
 pub(crate) mod events;
 pub(crate) mod gateway;
 pub(crate) mod multi_instance;
+pub(crate) mod start_events;
 pub(crate) mod support;
 pub(crate) mod task;
 pub(crate) mod transitions;

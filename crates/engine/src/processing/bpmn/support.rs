@@ -10,6 +10,7 @@ fn event_supported(
     element: &Element,
     definition: &EventDefinition,
     in_event_sub_process: bool,
+    process_level: bool,
 ) -> Result<(), String> {
     let kind = match &element.kind {
         ElementKind::StartEvent { .. } => "start event",
@@ -21,6 +22,10 @@ fn event_supported(
     };
     let ok = match (&element.kind, definition) {
         (ElementKind::StartEvent { .. }, EventDefinition::None) => !in_event_sub_process,
+        (
+            ElementKind::StartEvent { .. },
+            EventDefinition::Message(_) | EventDefinition::Timer(_),
+        ) => process_level,
         (ElementKind::StartEvent { interrupting, .. }, EventDefinition::Error { .. }) => {
             in_event_sub_process && *interrupting
         }
@@ -88,9 +93,12 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         | ElementKind::IntermediateCatchEvent { definition }
         | ElementKind::IntermediateThrowEvent { definition, .. }
         | ElementKind::EndEvent { definition, .. }
-        | ElementKind::BoundaryEvent { definition, .. } => {
-            event_supported(element, definition, in_event_sub_process)
-        }
+        | ElementKind::BoundaryEvent { definition, .. } => event_supported(
+            element,
+            definition,
+            in_event_sub_process,
+            element.flow_scope == Some(process.root()),
+        ),
         ElementKind::MultiInstanceBody(_) => Ok(()),
         ElementKind::InclusiveGateway { .. } if element.incoming.len() > 1 => {
             Err("joining inclusive gateway (more than one incoming flow)".into())

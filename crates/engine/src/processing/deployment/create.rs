@@ -10,6 +10,7 @@
 //!   another partition (distribution): its keys and versions are taken as they are.
 
 use crate::error::EngineError;
+use crate::processing::bpmn::start_events;
 use crate::processing::bpmn::support::unsupported_elements;
 use crate::processing::Ctx;
 use crate::state::processes;
@@ -132,7 +133,7 @@ pub(crate) fn process(
                 version_tag,
             },
             None => {
-                let version = latest.map(|l| l.version + 1).unwrap_or(1);
+                let version = latest.as_ref().map(|l| l.version + 1).unwrap_or(1);
                 let key = ctx.next_key();
                 let process = ProcessRecord {
                     bpmn_process_id: bpmn_process_id.clone(),
@@ -146,6 +147,10 @@ pub(crate) fn process(
                     version_tag: version_tag.clone(),
                 };
                 ctx.event(key, RecordValue::Process(ProcessIntent::Created, process))?;
+                if let Some(previous) = &latest {
+                    start_events::close(ctx, previous.process_definition_key)?;
+                }
+                start_events::open(ctx, key, true)?;
                 ProcessMetadata {
                     bpmn_process_id,
                     version,
@@ -214,10 +219,20 @@ fn distributed(
             deployment_key: value.deployment_key,
             version_tag: metadata.version_tag.clone(),
         };
+        let previous = processes::latest(&ctx.state, &metadata.bpmn_process_id)?;
         ctx.event(
             metadata.process_definition_key,
             RecordValue::Process(ProcessIntent::Created, process),
         )?;
+        // Only the latest version listens for messages; timers start on the deployment partition only.
+        if let Some(previous) = previous.filter(|p| p.version < metadata.version) {
+            start_events::close(ctx, previous.process_definition_key)?;
+        }
+        if processes::latest(&ctx.state, &metadata.bpmn_process_id)?
+            .is_some_and(|l| l.process_definition_key == metadata.process_definition_key)
+        {
+            start_events::open(ctx, metadata.process_definition_key, false)?;
+        }
     }
     let event = ctx.event(
         value.deployment_key,

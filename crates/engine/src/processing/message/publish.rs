@@ -5,6 +5,7 @@
 
 use super::correlate::correlate;
 use crate::error::EngineError;
+use crate::processing::bpmn::start_events;
 use crate::processing::Ctx;
 use crate::state::messages;
 use hornet_protocol::value::MessageRecord;
@@ -71,6 +72,14 @@ pub(crate) fn process(
             correlated_processes.insert(subscription.bpmn_process_id);
         }
     }
+    start_events::correlate_message(
+        ctx,
+        key,
+        &message.name,
+        &message.correlation_key,
+        &message.variables,
+        &correlated_processes,
+    )?;
     if message.time_to_live == 0 {
         ctx.event(key, RecordValue::Message(MessageIntent::Expired, message))?;
     }

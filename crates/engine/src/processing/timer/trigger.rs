@@ -3,7 +3,7 @@
 //! with a cycle `R[n]/<duration>` is scheduled again while repetitions are left).
 
 use crate::error::EngineError;
-use crate::processing::bpmn::events;
+use crate::processing::bpmn::{events, start_events};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use crate::state::timers;
@@ -32,6 +32,9 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             ),
         );
         return Ok(());
+    }
+    if timer.element_instance_key.is_none() {
+        return start_events::trigger_timer(ctx, key, &timer);
     }
     let instance = element_instances::get_instance(&ctx.state, timer.element_instance_key)?
         .filter(|instance| instance.state == ElementState::Activated);
