@@ -14,7 +14,8 @@ pub enum LoadgenError {
         reason: String,
     },
 
-    #[error("cannot connect to the gateway at {address}: {source}")]
+    /// The client's message already names the address.
+    #[error("{source}")]
     Connect {
         address: String,
         #[source]
