@@ -410,3 +410,29 @@ fn and_or_functions() {
     check("or([])", "false");
     check("true and or([false, true])", "true");
 }
+
+#[test]
+fn context_functions_as_feel_scala() {
+    check("context merge({}, {x: 1})", "{x: 1}");
+    check("context merge({x: 1}, {y: 2}, {x: 3})", "{x: 3, y: 2}");
+    check("context merge({}, 1)", "null");
+    check(
+        "get entries(context merge({a: 1, b: 2, c: 3}, {b: 20, d: 4})).key",
+        "[\"a\", \"b\", \"c\", \"d\"]",
+    );
+    check(
+        "context put({x: 1, y: 2}, [\"y\", \"z\"], 2)",
+        "{x: 1, y: {z: 2}}",
+    );
+    check(
+        "get entries(context put({c: 1, b: 2, a: 3}, \"a\", 30)).key",
+        "[\"c\", \"b\", \"a\"]",
+    );
+    check("context put({x: 1}, [], 2)", "null");
+    check("context put({x: 1}, [1, 2], 2)", "null");
+    check("put({x: 1}, \"y\", 2)", "{x: 1, y: 2}");
+    check("put all({x: 1}, {y: 2})", "{x: 1, y: 2}");
+    check("get value({x: {y: {z: 1}}}, [])", "null");
+    check("get value(m: {foo: 123}, key: \"foo\")", "123");
+    check("context put({}, for i in 1..300 return \"k\", 1)", "null");
+}

@@ -1,6 +1,6 @@
 //! Context functions: `get value`, `get entries`, `context put`, `context merge`.
 
-use super::{args, sig, Builtin};
+use super::{args, list_arg, sig, variadic, Builtin};
 use crate::error::EvalErrorKind;
 use crate::eval::Evaluator;
 use crate::value::{Context, Value};
@@ -13,7 +13,10 @@ pub(crate) const FUNCTIONS: &[Builtin] = &[
     sig("get entries", &["m"], 1, get_entries),
     sig("context put", &["context", "key", "value"], 3, context_put),
     sig("context put", &["context", "keys", "value"], 3, context_put),
-    sig("context merge", &["contexts"], 1, context_merge),
+    // `put` and `put all` are feel-scala's deprecated names.
+    sig("put", &["context", "key", "value"], 3, context_put),
+    variadic("context merge", &["contexts"], context_merge),
+    variadic("put all", &["contexts"], context_merge),
 ];
 
 type R = Result<Value, EvalErrorKind>;
@@ -69,10 +72,10 @@ fn put_path(mut ctx: Context, keys: &[String], value: Value) -> Option<Context> 
         ctx.insert(first.clone(), value);
         return Some(ctx);
     }
+    // A missing or non-context value on the path is replaced by a new context.
     let nested = match ctx.take(first) {
         Some(Value::Context(inner)) => inner,
-        Some(Value::Null) | None => Context::new(),
-        Some(_) => return None,
+        _ => Context::new(),
     };
     ctx.insert(
         first.clone(),
@@ -81,18 +84,23 @@ fn put_path(mut ctx: Context, keys: &[String], value: Value) -> Option<Context> 
     Some(ctx)
 }
 
+/// Paths longer than this are rejected: `put_path` recurses once per key.
+const MAX_PATH: usize = 256;
+
 fn context_put(a: Vec<Value>, _: &mut Evaluator) -> R {
     let [ctx, keys, value] = args::<3>(a);
     let (Value::Context(ctx), Some(keys)) = (ctx, keys_of(keys)) else {
         return Ok(Value::Null);
     };
+    if keys.len() > MAX_PATH {
+        return Ok(Value::Null);
+    }
     Ok(put_path(ctx, &keys, value).map_or(Value::Null, Value::Context))
 }
 
+/// `context merge([c1, c2])` or `context merge(c1, c2, ...)`: later entries win.
 fn context_merge(a: Vec<Value>, _: &mut Evaluator) -> R {
-    let [Value::List(contexts)] = args::<1>(a) else {
-        return Ok(Value::Null);
-    };
+    let contexts = list_arg(a);
     let mut merged = Context::new();
     for c in contexts {
         let Value::Context(c) = c else {
