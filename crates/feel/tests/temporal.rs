@@ -286,6 +286,15 @@ fn calendar_functions() {
     check("day of week(date(\"2019-09-17\"))", "\"Tuesday\"");
     check("day of year(date(\"2019-09-17\"))", "260");
     check("week of year(date(\"2019-09-17\"))", "38");
+    check("week of year(date(2003, 12, 29))", "1");
+    check("week of year(date(2004, 1, 4))", "1");
+    check("week of year(date(2005, 1, 1))", "53");
+    check("week of year(date(2005, 1, 3))", "1");
+    check("day of year(date(\"2020-12-31\"))", "366");
+    check(
+        "day of week(@\"2019-09-17T14:30:00@Europe/Berlin\")",
+        "\"Tuesday\"",
+    );
     check("month of year(date(\"2019-09-17\"))", "\"September\"");
     check("last day of month(date(\"2022-02-01\"))", "28");
     check(
