@@ -116,3 +116,109 @@ fn a_timer_start_event_starts_instances_on_its_cycle() {
         1
     );
 }
+
+fn with_event_sub_processes() -> String {
+    definitions(
+        r#"<bpmn:message id="cancel" name="cancel"><bpmn:extensionElements><zeebe:subscription correlationKey="=id" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="esp" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="work" />
+    <bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="work" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:subProcess id="remind" triggeredByEvent="true">
+      <bpmn:startEvent id="every-minute" isInterrupting="false">
+        <bpmn:timerEventDefinition><bpmn:timeCycle>R/PT1M</bpmn:timeCycle></bpmn:timerEventDefinition>
+      </bpmn:startEvent>
+      <bpmn:sequenceFlow id="r1" sourceRef="every-minute" targetRef="reminded" />
+      <bpmn:endEvent id="reminded" />
+    </bpmn:subProcess>
+    <bpmn:subProcess id="on-cancel" triggeredByEvent="true">
+      <bpmn:startEvent id="cancelled"><bpmn:messageEventDefinition messageRef="cancel" /></bpmn:startEvent>
+      <bpmn:sequenceFlow id="c1" sourceRef="cancelled" targetRef="cleanup" />
+      <bpmn:serviceTask id="cleanup"><bpmn:extensionElements><zeebe:taskDefinition type="cleanup" /></bpmn:extensionElements></bpmn:serviceTask>
+    </bpmn:subProcess>
+  </bpmn:process>"#,
+    )
+}
+
+#[test]
+fn event_sub_processes_with_timer_and_message_starts() {
+    let mut h = Harness::new();
+    h.deploy("esp.bpmn", &with_event_sub_processes());
+    let start = h.log.len();
+    h.create("esp", r#"{"id": "x"}"#);
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Timer, "CREATED").len(),
+        1
+    );
+    assert_eq!(
+        events_of(
+            &h.log[start..],
+            ValueType::ProcessMessageSubscription,
+            "CREATED"
+        )
+        .len(),
+        1
+    );
+    // The non-interrupting timer fires every minute; the task keeps running.
+    let mut reminders = 0;
+    for _ in 0..3 {
+        h.advance(60_000);
+        let records = h.run_due();
+        let l = lifecycle(&records);
+        assert!(!l.iter().any(|s| s.contains("TERMINAT")), "{l:?}");
+        reminders += l
+            .iter()
+            .filter(|s| *s == "ELEMENT_COMPLETED remind")
+            .count();
+    }
+    assert_eq!(reminders, 3);
+    // The interrupting message ends the task and runs the clean-up.
+    let start = h.log.len();
+    h.command(
+        Key::NONE,
+        RecordValue::Message(
+            MessageIntent::Publish,
+            MessageRecord {
+                name: "cancel".into(),
+                correlation_key: "x".into(),
+                time_to_live: 0,
+                message_id: String::new(),
+                variables: Document::parse(r#"{"reason": "user"}"#).unwrap(),
+                deadline: -1,
+                tenant_id: String::new(),
+            },
+        ),
+    );
+    let l = lifecycle(&h.log[start..]);
+    assert!(l.contains(&"ELEMENT_TERMINATED work".to_string()), "{l:?}");
+    assert!(
+        l.contains(&"ELEMENT_ACTIVATED on-cancel".to_string()),
+        "{l:?}"
+    );
+    let cleanup = h.activate("cleanup", 1);
+    assert_eq!(cleanup.len(), 1);
+    assert!(cleanup[0]
+        .1
+        .variables
+        .as_str()
+        .contains(r#""reason":"user""#));
+    assert!(h.activate("work", 1).is_empty());
+    let start = h.log.len();
+    h.complete(cleanup[0].0, "");
+    let l = lifecycle(&h.log[start..]);
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED esp");
+    // The reminder timer went with the instance.
+    assert_eq!(
+        events_of(&h.log[start..], ValueType::Timer, "CANCELED").len(),
+        1,
+        "{:?}",
+        describe(&h.log[start..])
+    );
+    assert_eq!(h.next_due(), None);
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -34,6 +34,9 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
+    if let Err(failure) = events::subscribe_event_sub_processes(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
     activated(ctx, el)?;
     if matches!(element.kind, ElementKind::Process(_)) {
         // An instance started by a message or timer begins at that start event.
@@ -94,6 +97,7 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
         )?),
         None => None,
     };
+    events::unsubscribe(ctx, el)?;
     let parent = if el.record.parent_element_instance_key.is_none() {
         None
     } else {

@@ -253,6 +253,7 @@ fn subscribe(
         ElementKind::BoundaryEvent {
             cancel_activity, ..
         } => *cancel_activity,
+        ElementKind::StartEvent { interrupting, .. } => *interrupting,
         _ => true,
     };
     let message = match (&catch.kind, catch.event_definition()) {
@@ -395,6 +396,99 @@ pub(crate) fn reschedule_cycle(
     let key = ctx.next_key();
     ctx.event(key, RecordValue::Timer(TimerIntent::Created, next))?;
     Ok(())
+}
+
+/// Opens the timer and message subscriptions of the event sub-processes of a flow scope.
+pub(crate) fn subscribe_event_sub_processes(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<Result<(), Failure>, EngineError> {
+    let Some(scope) = el.element().flow_scope_data() else {
+        return Ok(Ok(()));
+    };
+    let model = &el.process.model;
+    let starts: Vec<ElementIdx> = scope
+        .event_sub_processes
+        .iter()
+        .filter_map(|esp| {
+            model
+                .flow_scope(*esp)
+                .and_then(|inner| inner.start_events.first().copied())
+        })
+        .filter(|start| {
+            matches!(
+                model.element(*start).event_definition(),
+                Some(EventDefinition::Timer(_) | EventDefinition::Message(_))
+            )
+        })
+        .collect();
+    for start in starts {
+        if let Err(failure) = subscribe(ctx, el, start)? {
+            return Ok(Err(failure));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Whether the catch event `target_id` interrupts what `instance` is doing.
+pub(crate) fn is_interrupting(
+    ctx: &mut Ctx<'_>,
+    instance: &ElementInstance,
+    target_id: &str,
+) -> Result<bool, EngineError> {
+    let Some(el) = ElementCtx::of_instance(ctx, instance)? else {
+        return Ok(true);
+    };
+    Ok(
+        match el
+            .process
+            .find(target_id)
+            .map(|idx| &el.process.model.element(idx).kind)
+        {
+            Some(ElementKind::BoundaryEvent {
+                cancel_activity, ..
+            }) => *cancel_activity,
+            Some(ElementKind::StartEvent { interrupting, .. }) => *interrupting,
+            _ => true,
+        },
+    )
+}
+
+/// The catch event `target_id` that `instance` subscribed to fired (not the instance's own event):
+/// a boundary event, an event sub-process's start event, or an event after an event-based gateway.
+pub(crate) fn trigger_catch(
+    ctx: &mut Ctx<'_>,
+    instance: &ElementInstance,
+    target_id: &str,
+    variables: Option<&str>,
+) -> Result<(), EngineError> {
+    if instance.record.bpmn_element_type == hornet_protocol::BpmnElementType::EventBasedGateway {
+        return trigger_event_gateway(ctx, instance, target_id, variables);
+    }
+    let Some(el) = ElementCtx::of_instance(ctx, instance)? else {
+        return Ok(());
+    };
+    let Some(idx) = el.process.find(target_id) else {
+        return Ok(());
+    };
+    let element = el.process.model.element(idx);
+    match &element.kind {
+        ElementKind::StartEvent { interrupting, .. } => {
+            let Some(esp) = element.flow_scope else {
+                return Ok(());
+            };
+            let esp_id = el.process.model.element(esp).id.clone();
+            if *interrupting {
+                trigger_event_sub_process(ctx, &el, &esp_id, variables)
+            } else {
+                activate_catch_element(ctx, &el, &esp_id, el.key, el.key, variables)
+            }
+        }
+        ElementKind::BoundaryEvent {
+            cancel_activity, ..
+        } => trigger_boundary(ctx, instance, target_id, *cancel_activity, variables),
+        _ => Ok(()),
+    }
 }
 
 /// Closes every timer and message subscription of an element instance.

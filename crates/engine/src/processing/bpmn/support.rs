@@ -25,7 +25,7 @@ fn event_supported(
         (
             ElementKind::StartEvent { .. },
             EventDefinition::Message(_) | EventDefinition::Timer(_),
-        ) => process_level,
+        ) => process_level || in_event_sub_process,
         (ElementKind::StartEvent { interrupting, .. }, EventDefinition::Error { .. }) => {
             in_event_sub_process && *interrupting
         }

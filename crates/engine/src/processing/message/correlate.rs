@@ -10,8 +10,8 @@ use crate::state::element_instances::{self, ElementState};
 use crate::state::messages;
 use hornet_protocol::value::ProcessMessageSubscriptionRecord;
 use hornet_protocol::{
-    BpmnElementType, Document, Key, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
-    Record, RecordValue, RejectionType,
+    Document, Key, ProcessInstanceIntent, ProcessMessageSubscriptionIntent, Record, RecordValue,
+    RejectionType,
 };
 
 /// Correlates message `message_key` to `subscription`. Returns `false` if the subscription's element is
@@ -46,20 +46,23 @@ pub(crate) fn correlate(
         );
         return Ok(true);
     }
-    if instance.record.bpmn_element_type == BpmnElementType::EventBasedGateway {
-        events::trigger_event_gateway(
-            ctx,
-            &instance,
-            &subscription.element_id,
-            delivered.as_deref(),
+    if !subscription.is_interrupting {
+        // A non-interrupting event keeps listening while its scope lives.
+        let mut reopened = subscription.clone();
+        reopened.message_key = Key::NONE;
+        reopened.variables = Document::empty();
+        ctx.event(
+            instance.key,
+            RecordValue::ProcessMessageSubscription(
+                ProcessMessageSubscriptionIntent::Created,
+                reopened,
+            ),
         )?;
-        return Ok(true);
     }
-    events::trigger_boundary(
+    events::trigger_catch(
         ctx,
         &instance,
         &subscription.element_id,
-        subscription.is_interrupting,
         delivered.as_deref(),
     )?;
     Ok(true)

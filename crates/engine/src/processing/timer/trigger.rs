@@ -7,10 +7,7 @@ use crate::processing::bpmn::{events, start_events};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use crate::state::timers;
-use hornet_bpmn::ElementKind;
-use hornet_protocol::{
-    BpmnElementType, ProcessInstanceIntent, Record, RecordValue, RejectionType, TimerIntent,
-};
+use hornet_protocol::{ProcessInstanceIntent, Record, RecordValue, RejectionType, TimerIntent};
 
 pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
     let key = command.key;
@@ -60,21 +57,8 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         );
         return Ok(());
     }
-    if instance.record.bpmn_element_type == BpmnElementType::EventBasedGateway {
-        return events::trigger_event_gateway(ctx, &instance, &timer.target_element_id, None);
-    }
-    let process = ctx.process(instance.record.process_definition_key)?;
-    let interrupting = process
-        .find(&timer.target_element_id)
-        .map(|idx| match &process.model.element(idx).kind {
-            ElementKind::BoundaryEvent {
-                cancel_activity, ..
-            } => *cancel_activity,
-            _ => true,
-        })
-        .unwrap_or(true);
-    if !interrupting {
+    if !events::is_interrupting(ctx, &instance, &timer.target_element_id)? {
         events::reschedule_cycle(ctx, &instance, &timer)?;
     }
-    events::trigger_boundary(ctx, &instance, &timer.target_element_id, interrupting, None)
+    events::trigger_catch(ctx, &instance, &timer.target_element_id, None)
 }
