@@ -621,8 +621,8 @@ impl<'c, 'v> Evaluator<'c, 'v> {
         match source {
             Source::Expr(node) => Ok(match self.eval(node)? {
                 Value::List(items) => Some(items),
-                Value::Range(range) => range_items(&range)?,
-                Value::Null => None,
+                // A range value is not an iteration domain (feel-scala, DMN); `a..b` is.
+                Value::Range(_) | Value::Null => None,
                 other => Some(vec![other]),
             }),
             Source::Range(start, end) => {
@@ -915,27 +915,6 @@ fn date_range(
             .map(Value::Date)
             .collect(),
     ))
-}
-
-/// Iterating a range value: only integer ranges with both ends are enumerable.
-fn range_items(range: &Range) -> Result<Option<Vec<Value>>, EvalErrorKind> {
-    let (Some(Value::Number(s)), Some(Value::Number(e))) = (range.start.value(), range.end.value())
-    else {
-        return Ok(None);
-    };
-    let (Some(mut s), Some(mut e)) = (s.trunc_i64(), e.trunc_i64()) else {
-        return Ok(None);
-    };
-    if !range.start.is_closed() {
-        s = s.saturating_add(1);
-    }
-    if !range.end.is_closed() {
-        e = e.saturating_sub(1);
-    }
-    if s > e {
-        return Ok(Some(Vec::new()));
-    }
-    numeric_range(Number::from(s), Number::from(e))
 }
 
 /// `value instance of ty`

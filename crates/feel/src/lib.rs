@@ -40,8 +40,9 @@
 //!   reference date rather than at the current instant.
 //! - Regular expressions use the `regex` crate with XPath adaptations: back-references,
 //!   look-around and Unicode block names (`\p{IsBasicLatin}`) are not available (`null`).
-//! - Filters and `for` treat a non-list value as a one-element list (DMN), where feel-scala
-//!   returns `null`.
+//! - DMN's singleton-list conversions are applied where feel-scala returns `null`: filters
+//!   and `for` treat a non-list value as a one-element list, and a single value passed to a
+//!   built-in's `list`/`entries`/`contexts` parameter counts as a one-element list.
 //! - Unknown or ill-typed function calls yield `null` like feel-scala, but no warning list is
 //!   collected.
 

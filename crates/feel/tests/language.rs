@@ -144,6 +144,8 @@ fn for_some_every() {
     check("for x in [1, 2, 3] return x * 2", "[2, 4, 6]");
     check("for x in 1..3 return x", "[1, 2, 3]");
     check("for x in 3..1 return x", "[3, 2, 1]");
+    check("for x in [1..3] return x", "null");
+    check("for x in null return x", "null");
     check(
         "for x in [1, 2], y in [10, 20] return x + y",
         "[11, 21, 12, 22]",
