@@ -48,6 +48,17 @@ pub(crate) fn apply(
         RecordValue::ProcessMessageSubscription(intent, value) => {
             message::apply_subscription(state, *intent, value)
         }
+        RecordValue::SignalSubscription(intent, value) => {
+            match intent {
+                hornet_protocol::SignalSubscriptionIntent::Created => {
+                    crate::state::signals::insert(state, value)?
+                }
+                hornet_protocol::SignalSubscriptionIntent::Deleted => {
+                    crate::state::signals::remove(state, value)
+                }
+            }
+            Ok(())
+        }
         RecordValue::MessageStartEventSubscription(intent, value) => {
             message::apply_start_subscription(state, *intent, value)
         }
@@ -62,7 +73,6 @@ pub(crate) fn apply(
         | RecordValue::ProcessInstanceBatch(..)
         | RecordValue::MessageSubscription(..)
         | RecordValue::Signal(..)
-        | RecordValue::SignalSubscription(..)
         | RecordValue::Escalation(..)
         | RecordValue::Error(..)
         | RecordValue::CommandDistribution(..) => Ok(()),

@@ -15,6 +15,7 @@
 //! | `0x40`-`0x42` | [`incidents`] | incidents and their indexes | |
 //! | `0x50`-`0x52` | [`timers`] | timers, due dates, per element instance | |
 //! | `0x60`-`0x69` | [`messages`] | messages, subscriptions (catch and start events) and their indexes | |
+//! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
 //!
 //! Only event appliers write state; processors read it.
 
@@ -24,6 +25,7 @@ pub mod jobs;
 pub mod keys;
 pub mod messages;
 pub mod processes;
+pub mod signals;
 pub mod timers;
 pub mod variables;
 
@@ -65,6 +67,8 @@ pub(crate) mod column {
     pub const START_SUBSCRIPTION: u8 = 0x67;
     pub const START_CORRELATION: u8 = 0x68;
     pub const START_CORRELATION_BY_INSTANCE: u8 = 0x69;
+    pub const SIGNAL_SUBSCRIPTION: u8 = 0x6A;
+    pub const SIGNAL_BY_SUBSCRIBER: u8 = 0x6B;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

@@ -14,17 +14,18 @@ use crate::processing::behaviour::mappings::apply_inputs;
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{ElementInstance, EventTrigger};
-use crate::state::{messages, timers};
+use crate::state::{messages, signals, timers};
 use hornet_bpmn::{
     ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition,
 };
 use hornet_feel::Value;
 use hornet_protocol::value::{
-    ErrorType, ProcessEventRecord, ProcessMessageSubscriptionRecord, TimerRecord,
+    ErrorType, ProcessEventRecord, ProcessMessageSubscriptionRecord, SignalSubscriptionRecord,
+    TimerRecord,
 };
 use hornet_protocol::{
     Document, Key, ProcessEventIntent, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
-    RecordValue, TimerIntent,
+    RecordValue, SignalSubscriptionIntent, TimerIntent,
 };
 
 /// Parses an ISO 8601 duration with days, weeks and time parts (`P3D`, `PT1H30M`, `PT0.5S`, `P1W`) into
@@ -264,6 +265,27 @@ fn subscribe(
     if let Some(definition) = message {
         return open_message_subscription(ctx, el, catch_idx, definition, interrupting);
     }
+    if let Some(EventDefinition::Signal { name }) = catch.event_definition() {
+        let name = match evaluate_string(ctx, el.key, name, ErrorType::ExtractValueError)? {
+            Ok(name) => name,
+            Err(failure) => return Ok(Err(failure)),
+        };
+        ctx.event(
+            el.key,
+            RecordValue::SignalSubscription(
+                SignalSubscriptionIntent::Created,
+                SignalSubscriptionRecord {
+                    process_definition_key: el.record.process_definition_key,
+                    bpmn_process_id: el.record.bpmn_process_id.clone(),
+                    catch_event_id: catch.id.clone(),
+                    catch_event_instance_key: el.key,
+                    signal_name: name,
+                    tenant_id: el.record.tenant_id.clone(),
+                },
+            ),
+        )?;
+        return Ok(Ok(()));
+    }
     if let Some(EventDefinition::Timer(definition)) = catch.event_definition() {
         let schedule = match timer_schedule(ctx, el.key, definition)? {
             Ok(schedule) => schedule,
@@ -418,7 +440,11 @@ pub(crate) fn subscribe_event_sub_processes(
         .filter(|start| {
             matches!(
                 model.element(*start).event_definition(),
-                Some(EventDefinition::Timer(_) | EventDefinition::Message(_))
+                Some(
+                    EventDefinition::Timer(_)
+                        | EventDefinition::Message(_)
+                        | EventDefinition::Signal { .. }
+                )
             )
         })
         .collect();
@@ -497,6 +523,12 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         if let Some(timer) = timers::get_timer(&ctx.state, key)? {
             ctx.event(key, RecordValue::Timer(TimerIntent::Canceled, timer))?;
         }
+    }
+    for subscription in signals::of_subscriber(&ctx.state, el.key)? {
+        ctx.event(
+            el.key,
+            RecordValue::SignalSubscription(SignalSubscriptionIntent::Deleted, subscription),
+        )?;
     }
     for subscription in messages::subscriptions_of(&ctx.state, el.key)? {
         ctx.event(

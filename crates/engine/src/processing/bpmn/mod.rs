@@ -320,6 +320,14 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             task::script_on_activate(ctx, el)
         }
         ElementKind::BoundaryEvent { .. } => events::boundary_on_activate(ctx, el),
+        ElementKind::IntermediateThrowEvent {
+            definition: EventDefinition::Signal { .. },
+            job: None,
+        }
+        | ElementKind::EndEvent {
+            definition: EventDefinition::Signal { .. },
+            job: None,
+        } => task::signal_throw_on_activate(ctx, el),
         ElementKind::EndEvent {
             definition,
             job: None,

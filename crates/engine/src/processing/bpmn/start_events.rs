@@ -1,4 +1,4 @@
-//! Message and timer start events of a process.
+//! Message, signal and timer start events of a process.
 //!
 //! Deploying a new version opens the subscriptions of its start events (MESSAGE_START_EVENT_SUBSCRIPTION
 //! CREATED, TIMER CREATED without element instance) and closes those of the version it replaces. A
@@ -13,15 +13,15 @@ use super::events::{parse_cycle, timer_schedule};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::evaluate_string;
 use crate::processing::Ctx;
-use crate::state::{messages, timers};
+use crate::state::{messages, signals, timers};
 use hornet_bpmn::{EventDefinition, TimerDefinition};
 use hornet_protocol::value::{
     ErrorType, MessageStartEventSubscriptionRecord, ProcessEventRecord, ProcessInstanceRecord,
-    TimerRecord,
+    SignalSubscriptionRecord, TimerRecord,
 };
 use hornet_protocol::{
     BpmnElementType, BpmnEventType, Document, Key, MessageStartEventSubscriptionIntent,
-    ProcessEventIntent, ProcessInstanceIntent, RecordValue, TimerIntent,
+    ProcessEventIntent, ProcessInstanceIntent, RecordValue, SignalSubscriptionIntent, TimerIntent,
 };
 
 /// Opens the subscriptions of a new version's start events (timers only where `with_timers`: on the
@@ -64,6 +64,25 @@ pub(crate) fn open(
                     ),
                 )?;
             }
+            Some(EventDefinition::Signal { name }) => {
+                let Ok(name) = evaluate_string(ctx, Key::NONE, name, ErrorType::ExtractValueError)?
+                else {
+                    continue;
+                };
+                ctx.event(
+                    definition_key,
+                    RecordValue::SignalSubscription(
+                        SignalSubscriptionIntent::Created,
+                        signal_start(
+                            &process.bpmn_process_id,
+                            definition_key,
+                            &element.id,
+                            name,
+                            &process.tenant_id,
+                        ),
+                    ),
+                )?;
+            }
             Some(EventDefinition::Timer(definition)) if with_timers => {
                 let Ok(schedule) = timer_schedule(ctx, Key::NONE, definition)? else {
                     continue;
@@ -89,6 +108,23 @@ pub(crate) fn open(
         }
     }
     Ok(())
+}
+
+fn signal_start(
+    bpmn_process_id: &str,
+    definition_key: Key,
+    start_event_id: &str,
+    signal_name: String,
+    tenant_id: &str,
+) -> SignalSubscriptionRecord {
+    SignalSubscriptionRecord {
+        process_definition_key: definition_key,
+        bpmn_process_id: bpmn_process_id.to_string(),
+        catch_event_id: start_event_id.to_string(),
+        catch_event_instance_key: Key::NONE,
+        signal_name,
+        tenant_id: tenant_id.to_string(),
+    }
 }
 
 /// Closes the start event subscriptions of a version that a new one replaces.
@@ -123,6 +159,12 @@ pub(crate) fn close(ctx: &mut Ctx<'_>, definition_key: Key) -> Result<(), Engine
                 ),
             )?;
         }
+    }
+    for subscription in signals::of_subscriber(&ctx.state, definition_key)? {
+        ctx.event(
+            definition_key,
+            RecordValue::SignalSubscription(SignalSubscriptionIntent::Deleted, subscription),
+        )?;
     }
     for (key, timer) in timers::start_timers_of(&ctx.state, definition_key)? {
         ctx.event(key, RecordValue::Timer(TimerIntent::Canceled, timer))?;

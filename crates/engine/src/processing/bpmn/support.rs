@@ -41,6 +41,16 @@ fn event_supported(
             EventDefinition::Timer(_) | EventDefinition::Message(_),
         ) => true,
         (ElementKind::BoundaryEvent { .. }, EventDefinition::Error { .. }) => true,
+        (
+            ElementKind::IntermediateCatchEvent { .. }
+            | ElementKind::BoundaryEvent { .. }
+            | ElementKind::IntermediateThrowEvent { .. }
+            | ElementKind::EndEvent { .. },
+            EventDefinition::Signal { .. },
+        ) => true,
+        (ElementKind::StartEvent { .. }, EventDefinition::Signal { .. }) => {
+            process_level || in_event_sub_process
+        }
         (ElementKind::IntermediateCatchEvent { .. }, EventDefinition::Link { .. }) => true,
         (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::Link { target, .. }) => {
             target.is_some()

@@ -105,6 +105,41 @@ pub(crate) fn script_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(
     complete_with(ctx, el, Some(delivered))
 }
 
+/// A signal throw event broadcasts its signal (with its local variables, e.g. from input mappings) and
+/// passes through.
+pub(crate) fn signal_throw_on_activate(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
+    let element = el.element();
+    let Some(EventDefinition::Signal { name }) = element.event_definition() else {
+        return pass_through_on_activate(ctx, el);
+    };
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let name = match evaluate_string(ctx, el.key, name, ErrorType::ExtractValueError)? {
+        Ok(name) => name,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    let local: serde_json::Map<String, serde_json::Value> =
+        crate::state::variables::scope_variables(&ctx.state, el.key)?
+            .into_iter()
+            .map(|(name, v)| (name, crate::state::variables::parse_json(&v.value)))
+            .collect();
+    activated(ctx, el)?;
+    crate::processing::signal::broadcast::broadcast(
+        ctx,
+        &hornet_protocol::value::SignalRecord {
+            signal_name: name,
+            variables: Document::from_map(&local),
+            tenant_id: el.record.tenant_id.clone(),
+        },
+    )?;
+    complete_element(ctx, el);
+    Ok(())
+}
+
 /// Elements without a wait state: activate and complete at once.
 pub(crate) fn pass_through_on_activate(
     ctx: &mut Ctx<'_>,

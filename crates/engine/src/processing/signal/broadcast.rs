@@ -1,12 +1,18 @@
-//! Signal BROADCAST: SIGNAL BROADCASTED. Signal catch events are not supported yet (deployments using
-//! them are rejected), so no subscription can exist and a broadcast triggers nothing, which is what
-//! Zeebe does for a signal nobody waits for.
+//! Signal BROADCAST, and signal throw events: SIGNAL BROADCASTED, then every subscription to the signal's
+//! name fires, in subscriber order: signal start events start an instance, intermediate catch events
+//! complete, boundary events and event sub-processes trigger (interrupting or not). Signals reach the
+//! subscriptions of this partition.
 
 use crate::error::EngineError;
+use crate::processing::bpmn::{events, start_events};
 use crate::processing::deployment::create::DEFAULT_TENANT;
 use crate::processing::Ctx;
-use hornet_protocol::value::SignalRecord;
-use hornet_protocol::{Record, RecordValue, RejectionType, SignalIntent};
+use crate::state::element_instances::{self, ElementState};
+use crate::state::signals;
+use hornet_protocol::value::{ProcessEventRecord, SignalRecord};
+use hornet_protocol::{
+    ProcessEventIntent, ProcessInstanceIntent, Record, RecordValue, RejectionType, SignalIntent,
+};
 
 pub(crate) fn process(
     ctx: &mut Ctx<'_>,
@@ -21,12 +27,71 @@ pub(crate) fn process(
         );
         return Ok(());
     }
+    let event = broadcast(ctx, value)?;
+    ctx.respond(command, &event);
+    Ok(())
+}
+
+/// Writes SIGNAL BROADCASTED and triggers the subscriptions.
+pub(crate) fn broadcast(ctx: &mut Ctx<'_>, value: &SignalRecord) -> Result<Record, EngineError> {
     let mut signal = value.clone();
     if signal.tenant_id.is_empty() {
         signal.tenant_id = DEFAULT_TENANT.to_string();
     }
     let key = ctx.next_key();
-    let event = ctx.event(key, RecordValue::Signal(SignalIntent::Broadcasted, signal))?;
-    ctx.respond(command, &event);
-    Ok(())
+    let event = ctx.event(
+        key,
+        RecordValue::Signal(SignalIntent::Broadcasted, signal.clone()),
+    )?;
+    let variables = (!signal.variables.is_empty()).then(|| signal.variables.as_str().to_string());
+    for subscription in signals::subscriptions(&ctx.state, &signal.signal_name)? {
+        if subscription.catch_event_instance_key.is_none() {
+            start_events::start_instance(
+                ctx,
+                subscription.process_definition_key,
+                &subscription.catch_event_id,
+                &signal.variables,
+            )?;
+            continue;
+        }
+        let Some(instance) =
+            element_instances::get_instance(&ctx.state, subscription.catch_event_instance_key)?
+                .filter(|instance| instance.state == ElementState::Activated)
+        else {
+            continue;
+        };
+        if instance.record.element_id == subscription.catch_event_id {
+            // The catch event itself completes, with the signal's variables.
+            let trigger_key = ctx.next_key();
+            ctx.event(
+                trigger_key,
+                RecordValue::ProcessEvent(
+                    ProcessEventIntent::Triggering,
+                    ProcessEventRecord {
+                        scope_key: instance.key,
+                        target_element_id: instance.record.element_id.clone(),
+                        variables: signal.variables.clone(),
+                        process_definition_key: instance.record.process_definition_key,
+                        process_instance_key: instance.record.process_instance_key,
+                        tenant_id: instance.record.tenant_id.clone(),
+                    },
+                ),
+            )?;
+            ctx.follow_up(
+                instance.key,
+                RecordValue::ProcessInstance(
+                    ProcessInstanceIntent::CompleteElement,
+                    instance.record,
+                ),
+            );
+            continue;
+        }
+        events::trigger_catch(
+            ctx,
+            &instance,
+            &subscription.catch_event_id,
+            variables.as_deref(),
+        )?;
+    }
+    Ok(event)
 }

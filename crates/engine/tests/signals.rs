@@ -1,0 +1,120 @@
+//! Signals: broadcast, catch events, boundary events, start events and throw events.
+
+mod common;
+
+use common::*;
+use hornet_protocol::value::*;
+use hornet_protocol::*;
+
+fn broadcast(h: &mut Harness, name: &str, variables: &str) -> Vec<Record> {
+    h.command(
+        Key::NONE,
+        RecordValue::Signal(
+            SignalIntent::Broadcast,
+            SignalRecord {
+                signal_name: name.into(),
+                variables: Document::parse(variables).unwrap(),
+                tenant_id: String::new(),
+            },
+        ),
+    )
+}
+
+#[test]
+fn signals_complete_catch_events_trigger_boundaries_and_start_instances() {
+    let waiting = definitions(
+        r#"<bpmn:signal id="sig" name="go" />
+  <bpmn:process id="wait" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="catch" />
+    <bpmn:intermediateCatchEvent id="catch"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="catch" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#,
+    );
+    let started = definitions(
+        r#"<bpmn:signal id="sig" name="go" />
+  <bpmn:process id="started" isExecutable="true">
+    <bpmn:startEvent id="on-go"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="on-go" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="started" /></bpmn:extensionElements></bpmn:serviceTask>
+  </bpmn:process>"#,
+    );
+    let bounded = definitions(
+        r#"<bpmn:signal id="sig" name="go" />
+  <bpmn:process id="bounded" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="bounded" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:boundaryEvent id="stop" attachedToRef="task"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="stop" targetRef="stopped" />
+    <bpmn:endEvent id="stopped" />
+  </bpmn:process>"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("wait.bpmn", &waiting);
+    h.deploy("started.bpmn", &started);
+    h.deploy("bounded.bpmn", &bounded);
+    h.create("wait", "");
+    h.create("bounded", "");
+    let records = broadcast(&mut h, "go", r#"{"payload": 7}"#);
+    let l = lifecycle(&records);
+    assert!(l.contains(&"ELEMENT_COMPLETED wait".to_string()), "{l:?}");
+    assert!(
+        l.contains(&"ELEMENT_COMPLETED bounded".to_string()),
+        "{l:?}"
+    );
+    assert!(l.contains(&"ELEMENT_TERMINATED task".to_string()), "{l:?}");
+    let jobs = h.activate("started", 5);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].1.variables.as_str(), r#"{"payload":7}"#);
+    // The subscriptions of ended instances are gone; the start event still listens.
+    let records = broadcast(&mut h, "go", "{}");
+    assert_eq!(
+        lifecycle(&records)
+            .iter()
+            .filter(|l| l.starts_with("ELEMENT_ACTIVATED started"))
+            .count(),
+        1
+    );
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] == 0x6A || k[0] == 0x6B)
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "only the start event's subscription and its index"
+    );
+}
+
+#[test]
+fn a_signal_throw_event_broadcasts_its_variables() {
+    let thrower = definitions(
+        r#"<bpmn:signal id="sig" name="done" />
+  <bpmn:process id="thrower" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="throw" />
+    <bpmn:endEvent id="throw">
+      <bpmn:extensionElements><zeebe:ioMapping><zeebe:input source="=result" target="result" /></zeebe:ioMapping></bpmn:extensionElements>
+      <bpmn:signalEventDefinition signalRef="sig" />
+    </bpmn:endEvent>
+  </bpmn:process>"#,
+    );
+    let listener = definitions(
+        r#"<bpmn:signal id="sig" name="done" />
+  <bpmn:process id="listener" isExecutable="true">
+    <bpmn:startEvent id="on-done"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="on-done" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="listen" /></bpmn:extensionElements></bpmn:serviceTask>
+  </bpmn:process>"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("thrower.bpmn", &thrower);
+    h.deploy("listener.bpmn", &listener);
+    h.create("thrower", r#"{"result": "ok", "other": 1}"#);
+    let jobs = h.activate("listen", 5);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].1.variables.as_str(), r#"{"result":"ok"}"#);
+}
