@@ -220,3 +220,40 @@ fn cancel_resolves_open_incidents() {
     assert_eq!(events_of(records, ValueType::Incident, "RESOLVED").len(), 1);
     assert_eq!(events_of(records, ValueType::Job, "CANCELED").len(), 1);
 }
+
+#[test]
+fn start_instructions_start_at_the_named_elements() {
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &one_task("p", "a"));
+    let mut value = Harness::creation("p", r#"{"x": 1}"#);
+    value.start_instructions = vec!["task".into()];
+    let (request, records) = h.request(
+        Key::NONE,
+        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Create, value),
+    );
+    assert!(h.response(request).unwrap().rejection().is_none());
+    let l = lifecycle(&records);
+    assert!(!l.iter().any(|s| s.ends_with(" start")), "{l:?}");
+    assert!(l.contains(&"ELEMENT_ACTIVATED task".to_string()), "{l:?}");
+    let jobs = h.activate("a", 1);
+    assert_eq!(jobs.len(), 1);
+    let start = h.log.len();
+    h.complete(jobs[0].0, "");
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED p"
+    );
+
+    let mut value = Harness::creation("p", "");
+    value.start_instructions = vec!["nope".into()];
+    let (request, _) = h.request(
+        Key::NONE,
+        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Create, value),
+    );
+    let rejection = h.response(request).unwrap().rejection().unwrap().clone();
+    assert_eq!(rejection.kind, RejectionType::InvalidArgument);
+    assert_eq!(
+        rejection.reason,
+        "Expected to create instance of process with start instructions but no element found with id 'nope'."
+    );
+}

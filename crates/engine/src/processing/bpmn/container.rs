@@ -39,10 +39,11 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     }
     activated(ctx, el)?;
     if matches!(element.kind, ElementKind::Process(_)) {
-        // An instance started by a message or timer begins at that start event.
+        // An instance started by a message, signal or timer begins at that start event; one created
+        // with start instructions at the named element.
         if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.key)? {
             if let Some(start) = el.process.find(&trigger.element_id) {
-                if el.process.model.start_events().contains(&start) {
+                if el.process.model.element(start).flow_scope == Some(el.process.model.root()) {
                     return events::activate_triggered_event_sub_process(ctx, el, &trigger);
                 }
             }

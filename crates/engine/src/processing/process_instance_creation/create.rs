@@ -9,12 +9,17 @@
 use super::super::behaviour::variables::{merge_local, VariableOwner};
 use super::super::deployment::create::DEFAULT_TENANT;
 use crate::error::EngineError;
+use crate::process_cache::DeployedProcess;
+use crate::processing::bpmn::child_record;
 use crate::processing::Ctx;
 use crate::state::processes;
-use hornet_protocol::value::{ProcessInstanceCreationRecord, ProcessInstanceRecord};
+use hornet_bpmn::{ElementIdx, ElementKind};
+use hornet_protocol::value::{
+    ProcessEventRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord,
+};
 use hornet_protocol::{
-    BpmnElementType, BpmnEventType, Key, ProcessInstanceCreationIntent, ProcessInstanceIntent,
-    Record, RecordValue, RejectionType,
+    BpmnElementType, BpmnEventType, Document, Key, ProcessEventIntent,
+    ProcessInstanceCreationIntent, ProcessInstanceIntent, Record, RecordValue, RejectionType,
 };
 
 fn resolve_definition(
@@ -71,19 +76,22 @@ pub(crate) fn process(
             return Ok(());
         }
     };
-    if !value.start_instructions.is_empty() {
-        ctx.reject(
-            command,
-            RejectionType::InvalidArgument,
-            "Expected to create a process instance at its none start event, but start instructions are not supported by Hornet yet",
-        );
-        return Ok(());
-    }
     let process = ctx.process(definition_key)?;
-    if process
-        .model
-        .none_start_event(process.model.root())
-        .is_none()
+    let mut start_at = Vec::new();
+    for element_id in &value.start_instructions {
+        match start_instruction_target(&process, element_id) {
+            Ok(idx) => start_at.push(idx),
+            Err(reason) => {
+                ctx.reject(command, RejectionType::InvalidArgument, reason);
+                return Ok(());
+            }
+        }
+    }
+    if start_at.is_empty()
+        && process
+            .model
+            .none_start_event(process.model.root())
+            .is_none()
     {
         ctx.reject(
             command,
@@ -114,7 +122,7 @@ pub(crate) fn process(
         process_instance_key: instance_key,
         variables: value.variables.clone(),
         fetch_variables: value.fetch_variables.clone(),
-        start_instructions: Vec::new(),
+        start_instructions: value.start_instructions.clone(),
         tenant_id: tenant_id.clone(),
     };
     let awaiting = intent == ProcessInstanceCreationIntent::CreateWithAwaitingResult;
@@ -142,9 +150,70 @@ pub(crate) fn process(
         parent_element_instance_key: Key::NONE,
         tenant_id,
     };
+    // Start instructions: the first element is named by a PROCESS_EVENT trigger on the new instance (the
+    // process activates it instead of its none start event), the others are activated after it.
+    if let Some((first, rest)) = start_at.split_first() {
+        let trigger_key = ctx.next_key();
+        ctx.event(
+            trigger_key,
+            RecordValue::ProcessEvent(
+                ProcessEventIntent::Triggering,
+                ProcessEventRecord {
+                    scope_key: instance_key,
+                    target_element_id: process.model.element(*first).id.clone(),
+                    variables: Document::empty(),
+                    process_definition_key: definition_key,
+                    process_instance_key: instance_key,
+                    tenant_id: record.tenant_id.clone(),
+                },
+            ),
+        )?;
+        let base = record.clone();
+        ctx.follow_up(
+            instance_key,
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record),
+        );
+        for idx in rest {
+            let child = child_record(&process, *idx, instance_key, &base);
+            let key = ctx.next_key();
+            ctx.follow_up(
+                key,
+                RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, child),
+            );
+        }
+        return Ok(());
+    }
     ctx.follow_up(
         instance_key,
         RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, record),
     );
     Ok(())
+}
+
+/// An element a creation may start at: a flow node directly in the process (not a sequence flow, a
+/// boundary event or an event sub-process), as far as Hornet supports start instructions.
+fn start_instruction_target(
+    process: &DeployedProcess,
+    element_id: &str,
+) -> Result<ElementIdx, String> {
+    let Some(idx) = process.find(element_id) else {
+        return Err(format!(
+            "Expected to create instance of process with start instructions but no element found with id '{element_id}'."
+        ));
+    };
+    let element = process.model.element(idx);
+    let supported = element.flow_scope == Some(process.model.root())
+        && !matches!(
+            element.kind,
+            ElementKind::SequenceFlow { .. }
+                | ElementKind::BoundaryEvent { .. }
+                | ElementKind::EventSubProcess(_)
+        );
+    if supported {
+        Ok(idx)
+    } else {
+        Err(format!(
+            "Expected to create instance of process with start instructions but the element with id '{element_id}' is not a flow node directly inside the process, which Hornet supports only."
+        ))
+    }
 }
