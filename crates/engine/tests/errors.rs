@@ -233,3 +233,69 @@ fn uncaught_error_end_event_is_an_incident() {
         "Expected to throw an error event with the code 'NOPE', but it was not caught. No error events are available in the scope."
     );
 }
+
+fn escalating(interrupting: bool) -> String {
+    definitions(&format!(
+        r#"<bpmn:escalation id="esc-late" escalationCode="LATE" />
+  <bpmn:process id="esc" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
+    <bpmn:subProcess id="sub">
+      <bpmn:startEvent id="s-start" />
+      <bpmn:sequenceFlow id="s1" sourceRef="s-start" targetRef="raise" />
+      <bpmn:intermediateThrowEvent id="raise"><bpmn:escalationEventDefinition escalationRef="esc-late" /></bpmn:intermediateThrowEvent>
+      <bpmn:sequenceFlow id="s2" sourceRef="raise" targetRef="after" />
+      <bpmn:serviceTask id="after"><bpmn:extensionElements><zeebe:taskDefinition type="after" /></bpmn:extensionElements></bpmn:serviceTask>
+    </bpmn:subProcess>
+    <bpmn:boundaryEvent id="escalated" attachedToRef="sub" cancelActivity="{interrupting}"><bpmn:escalationEventDefinition escalationRef="esc-late" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="escalated" targetRef="handle" />
+    <bpmn:serviceTask id="handle"><bpmn:extensionElements><zeebe:taskDefinition type="handle" /></bpmn:extensionElements></bpmn:serviceTask>
+  </bpmn:process>"#
+    ))
+}
+
+#[test]
+fn escalation_is_caught_by_a_non_interrupting_boundary_and_the_thrower_goes_on() {
+    let mut h = Harness::new();
+    h.deploy("esc.bpmn", &escalating(false));
+    let start = h.log.len();
+    h.create("esc", "");
+    let d = describe(&h.log[start..]);
+    assert!(d.contains(&"E ESCALATION ESCALATED".to_string()), "{d:?}");
+    assert_eq!(h.activate("handle", 1).len(), 1);
+    assert_eq!(h.activate("after", 1).len(), 1, "the throw event completed");
+}
+
+#[test]
+fn interrupting_escalation_boundary_ends_the_sub_process() {
+    let mut h = Harness::new();
+    h.deploy("esc.bpmn", &escalating(true));
+    let start = h.log.len();
+    h.create("esc", "");
+    let l = lifecycle(&h.log[start..]);
+    assert!(l.contains(&"ELEMENT_TERMINATED raise".to_string()), "{l:?}");
+    assert!(l.contains(&"ELEMENT_TERMINATED sub".to_string()), "{l:?}");
+    assert_eq!(h.activate("handle", 1).len(), 1);
+    assert!(h.activate("after", 1).is_empty());
+}
+
+#[test]
+fn uncaught_escalation_is_not_escalated_and_the_flow_goes_on() {
+    let xml = escalating(false).replace(
+        r#"<bpmn:boundaryEvent id="escalated" attachedToRef="sub" cancelActivity="false"><bpmn:escalationEventDefinition escalationRef="esc-late" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="escalated" targetRef="handle" />
+    <bpmn:serviceTask id="handle"><bpmn:extensionElements><zeebe:taskDefinition type="handle" /></bpmn:extensionElements></bpmn:serviceTask>"#,
+        "",
+    );
+    let mut h = Harness::new();
+    h.deploy("esc.bpmn", &xml);
+    let start = h.log.len();
+    h.create("esc", "");
+    let d = describe(&h.log[start..]);
+    assert!(
+        d.contains(&"E ESCALATION NOT_ESCALATED".to_string()),
+        "{d:?}"
+    );
+    assert!(events_of(&h.log[start..], ValueType::Incident, "CREATED").is_empty());
+    assert_eq!(h.activate("after", 1).len(), 1);
+}

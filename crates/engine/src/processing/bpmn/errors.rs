@@ -1,4 +1,4 @@
-//! BPMN errors: thrown by a job worker (`ThrowError`) or an error end event, caught by the innermost
+//! BPMN errors and escalations. Errors: thrown by a job worker (`ThrowError`) or an error end event, caught by the innermost
 //! error boundary event or error event sub-process whose error code matches (a catch event without code
 //! catches every error), searching from the throwing element outwards, as Zeebe does.
 
@@ -11,8 +11,9 @@ use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementInstance};
 use hornet_bpmn::{ElementIdx, ElementKind, EventDefinition, ExprOrStatic};
-use hornet_protocol::value::ErrorType;
+use hornet_protocol::value::{ErrorType, EscalationRecord};
 use hornet_protocol::Key;
+use hornet_protocol::{EscalationIntent, RecordValue};
 
 pub(crate) fn is_error(definition: &EventDefinition) -> bool {
     matches!(definition, EventDefinition::Error { .. })
@@ -32,15 +33,25 @@ pub(crate) enum Catch {
     },
 }
 
-/// How well an error catch definition matches `code`: 2 exact code, 1 catch-all, 0 no match.
+/// What is thrown: a BPMN error or an escalation (caught by the same search, with their own events).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Throwable {
+    Error,
+    Escalation,
+}
+
+/// How well a catch definition matches `code`: 2 exact code, 1 catch-all, 0 no match.
 fn match_rank(
     ctx: &Ctx<'_>,
     scope: Key,
     definition: Option<&EventDefinition>,
     code: &str,
+    throwable: Throwable,
 ) -> Result<u8, EngineError> {
-    let Some(EventDefinition::Error { code: catch_code }) = definition else {
-        return Ok(0);
+    let catch_code = match (throwable, definition) {
+        (Throwable::Error, Some(EventDefinition::Error { code })) => code,
+        (Throwable::Escalation, Some(EventDefinition::Escalation { code })) => code,
+        _ => return Ok(0),
     };
     Ok(match catch_code {
         None => 1,
@@ -73,6 +84,16 @@ pub(crate) fn find_catch(
     thrower: &ElementInstance,
     code: &str,
 ) -> Result<Option<Catch>, EngineError> {
+    find_catch_of(ctx, thrower, code, Throwable::Error)
+}
+
+/// Finds the innermost catch for an error or escalation thrown at `thrower`.
+pub(crate) fn find_catch_of(
+    ctx: &mut Ctx<'_>,
+    thrower: &ElementInstance,
+    code: &str,
+    throwable: Throwable,
+) -> Result<Option<Catch>, EngineError> {
     let mut current = thrower.clone();
     loop {
         let Some(el) = ElementCtx::of_instance(ctx, &current)? else {
@@ -87,6 +108,7 @@ pub(crate) fn find_catch(
                 current.key,
                 model.element(*boundary).event_definition(),
                 code,
+                throwable,
             )?;
             ranked.push((rank, *boundary));
         }
@@ -119,6 +141,7 @@ pub(crate) fn find_catch(
                         scope.key,
                         scope_model.element(start).event_definition(),
                         code,
+                        throwable,
                     )?;
                     ranked.push((rank, *esp));
                 }
@@ -202,5 +225,85 @@ pub(crate) fn error_end_event_on_activate(
     }
     activated(ctx, el)?;
     throw_error(ctx, &instance, &code, None)?;
+    Ok(())
+}
+
+/// An escalation throw event (intermediate or end): the innermost matching escalation catch event fires
+/// (ESCALATION ESCALATED); without one the escalation is NOT_ESCALATED and nothing else happens, as in
+/// Zeebe. The throw event completes unless an interrupting catch ends its scope.
+pub(crate) fn escalation_throw_on_activate(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+) -> Result<(), EngineError> {
+    let element = el.element();
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let code = match element.event_definition() {
+        Some(EventDefinition::Escalation { code: Some(code) }) => {
+            match evaluate_string(ctx, el.key, code, ErrorType::ExtractValueError)? {
+                Ok(code) => code,
+                Err(failure) => {
+                    return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure)
+                }
+            }
+        }
+        _ => String::new(),
+    };
+    activated(ctx, el)?;
+    let Some(instance) = element_instances::get_instance(&ctx.state, el.key)? else {
+        return Ok(());
+    };
+    let catch = find_catch_of(ctx, &instance, &code, Throwable::Escalation)?;
+    let (waiter, target_id) = match catch {
+        None => {
+            escalation_record(ctx, el, EscalationIntent::NotEscalated, &code, "")?;
+            super::transitions::complete_element(ctx, el);
+            return Ok(());
+        }
+        Some(Catch::Boundary {
+            activity,
+            boundary_id,
+        }) => (activity, boundary_id),
+        Some(Catch::EventSubProcess { scope, esp_id }) => {
+            let start_id = el
+                .process
+                .find(&esp_id)
+                .and_then(|esp| el.process.model.flow_scope(esp))
+                .and_then(|inner| inner.start_events.first().copied())
+                .map(|start| el.process.model.element(start).id.clone())
+                .unwrap_or_default();
+            (scope, start_id)
+        }
+    };
+    escalation_record(ctx, el, EscalationIntent::Escalated, &code, &target_id)?;
+    let interrupting = events::is_interrupting(ctx, &waiter, &target_id)?;
+    events::trigger_catch(ctx, &waiter, &target_id, None)?;
+    if !interrupting {
+        super::transitions::complete_element(ctx, el);
+    }
+    Ok(())
+}
+
+fn escalation_record(
+    ctx: &mut Ctx<'_>,
+    el: &ElementCtx,
+    intent: EscalationIntent,
+    code: &str,
+    catch_element_id: &str,
+) -> Result<(), EngineError> {
+    let key = ctx.next_key();
+    ctx.event(
+        key,
+        RecordValue::Escalation(
+            intent,
+            EscalationRecord {
+                process_instance_key: el.record.process_instance_key,
+                escalation_code: code.to_string(),
+                throw_element_id: el.record.element_id.clone(),
+                catch_element_id: catch_element_id.to_string(),
+            },
+        ),
+    )?;
     Ok(())
 }

@@ -328,6 +328,14 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             definition: EventDefinition::Signal { .. },
             job: None,
         } => task::signal_throw_on_activate(ctx, el),
+        ElementKind::IntermediateThrowEvent {
+            definition: EventDefinition::Escalation { .. },
+            job: None,
+        }
+        | ElementKind::EndEvent {
+            definition: EventDefinition::Escalation { .. },
+            job: None,
+        } => errors::escalation_throw_on_activate(ctx, el),
         ElementKind::EndEvent {
             definition,
             job: None,

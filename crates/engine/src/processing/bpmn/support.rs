@@ -46,8 +46,11 @@ fn event_supported(
             | ElementKind::BoundaryEvent { .. }
             | ElementKind::IntermediateThrowEvent { .. }
             | ElementKind::EndEvent { .. },
-            EventDefinition::Signal { .. },
+            EventDefinition::Signal { .. } | EventDefinition::Escalation { .. },
         ) => true,
+        (ElementKind::StartEvent { .. }, EventDefinition::Escalation { .. }) => {
+            in_event_sub_process
+        }
         (ElementKind::StartEvent { .. }, EventDefinition::Signal { .. }) => {
             process_level || in_event_sub_process
         }
