@@ -61,6 +61,9 @@ fn activates_in_key_order_up_to_max_and_reports_truncation() {
     assert_eq!(batch.jobs[0].variables.as_str(), r#"{"i":2}"#);
     let empty = batch_request(&mut h, |_| {});
     assert!(batch_of(&empty).jobs.is_empty());
+    // As in Zeebe 8, an empty worker name is accepted.
+    let anonymous = batch_request(&mut h, |b| b.worker.clear());
+    assert!(anonymous.rejection().is_none());
 }
 
 #[test]
@@ -71,7 +74,6 @@ fn rejects_invalid_batches_with_zeebe_reasons() {
         (Box::new(|b| b.max_jobs_to_activate = 0), "Expected to activate job batch with max jobs to activate to be greater than zero, but it was '0'"),
         (Box::new(|b| b.timeout = 0), "Expected to activate job batch with timeout to be greater than zero, but it was '0'"),
         (Box::new(|b| b.job_type.clear()), "Expected to activate job batch with type to be present, but it was blank"),
-        (Box::new(|b| b.worker.clear()), "Expected to activate job batch with worker to be present, but it was blank"),
     ];
     for (edit, reason) in cases {
         let r = batch_request(&mut h, edit);

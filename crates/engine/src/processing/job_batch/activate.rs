@@ -1,7 +1,7 @@
 //! JobBatch ACTIVATE: activates up to `maxJobsToActivate` activatable jobs of a type, in key order, for
 //! `timeout` milliseconds, and answers with JOB_BATCH ACTIVATED carrying the jobs and their variables
 //! (all visible at the job's element instance, or only `fetchVariables`). An empty batch is a valid
-//! answer (the gateway long-polls on it).
+//! answer (the gateway long-polls on it). As in Zeebe 8, the worker name may be empty.
 
 use crate::error::EngineError;
 use crate::processing::Ctx;
@@ -29,9 +29,6 @@ fn invalid(value: &JobBatchRecord) -> Option<String> {
     }
     if value.job_type.is_empty() {
         return Some(format("type", "present", "blank".to_string()));
-    }
-    if value.worker.is_empty() {
-        return Some(format("worker", "present", "blank".to_string()));
     }
     None
 }
