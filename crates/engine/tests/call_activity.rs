@@ -175,3 +175,55 @@ fn calling_a_missing_process_is_an_incident() {
     );
     assert_eq!(h.activate("child-work", 1).len(), 1);
 }
+
+fn tagged_child(tag: &str, job_type: &str) -> String {
+    one_task("child", job_type).replace(
+        r#"<bpmn:process id="child" isExecutable="true">"#,
+        &format!(
+            r#"<bpmn:process id="child" isExecutable="true"><bpmn:extensionElements><zeebe:versionTag value="{tag}" /></bpmn:extensionElements>"#
+        ),
+    )
+}
+
+#[test]
+fn version_tag_and_deployment_bindings_pick_their_version() {
+    let mut h = Harness::new();
+    h.deploy("child.bpmn", &tagged_child("stable", "stable-work"));
+    h.deploy("child.bpmn", &one_task("child", "newest-work"));
+    h.deploy(
+        "parent.bpmn",
+        &parent(r#"bindingType="versionTag" versionTag="stable""#),
+    );
+    h.create("parent", "");
+    assert_eq!(h.activate("stable-work", 5).len(), 1);
+    assert!(h.activate("newest-work", 5).is_empty());
+
+    // Deployment binding: the child deployed with the parent, even after a newer child version.
+    let mut h = Harness::new();
+    let (request, _) = h.request(
+        Key::NONE,
+        RecordValue::Deployment(
+            DeploymentIntent::Create,
+            DeploymentRecord {
+                resources: vec![
+                    DeploymentResource {
+                        resource_name: "parent.bpmn".into(),
+                        resource: bytes::Bytes::from(
+                            parent(r#"bindingType="deployment""#).into_bytes(),
+                        ),
+                    },
+                    DeploymentResource {
+                        resource_name: "child.bpmn".into(),
+                        resource: bytes::Bytes::from(one_task("child", "together").into_bytes()),
+                    },
+                ],
+                ..Default::default()
+            },
+        ),
+    );
+    assert!(h.response(request).unwrap().rejection().is_none());
+    h.deploy("child.bpmn", &one_task("child", "later"));
+    h.create("parent", "");
+    assert_eq!(h.activate("together", 5).len(), 1);
+    assert!(h.activate("later", 5).is_empty());
+}

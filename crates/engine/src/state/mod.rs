@@ -8,7 +8,7 @@
 //! | column | module | key | value |
 //! | --- | --- | --- | --- |
 //! | `0x01` | [`keys`] | `01` | next local key counter (`u64` BE) |
-//! | `0x02`-`0x04` | [`processes`] | definitions, versions, latest version per id | |
+//! | `0x02`-`0x06` | [`processes`] | definitions, versions, latest version, version tags, deployments | |
 //! | `0x10`-`0x14` | [`element_instances`] | instances, children, taken joins, awaited results, event triggers | |
 //! | `0x20` | [`variables`] | `20 scope name` | variable |
 //! | `0x30`-`0x33` | [`jobs`] | jobs, activatable index, deadlines, back-offs | |
@@ -41,6 +41,8 @@ pub(crate) mod column {
     pub const PROCESS: u8 = 0x02;
     pub const PROCESS_VERSION: u8 = 0x03;
     pub const PROCESS_LATEST: u8 = 0x04;
+    pub const PROCESS_BY_TAG: u8 = 0x05;
+    pub const PROCESS_BY_DEPLOYMENT: u8 = 0x06;
     pub const ELEMENT_INSTANCE: u8 = 0x10;
     pub const CHILD: u8 = 0x11;
     pub const TAKEN_FLOW: u8 = 0x12;

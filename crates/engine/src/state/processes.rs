@@ -32,6 +32,42 @@ fn version_key(bpmn_process_id: &str, version: i32) -> Vec<u8> {
         .build()
 }
 
+fn tag_key(bpmn_process_id: &str, version_tag: &str) -> Vec<u8> {
+    KeyBuf::new(column::PROCESS_BY_TAG)
+        .str(bpmn_process_id)
+        .str(version_tag)
+        .build()
+}
+
+fn deployment_key(deployment: Key, bpmn_process_id: &str) -> Vec<u8> {
+    KeyBuf::new(column::PROCESS_BY_DEPLOYMENT)
+        .key(deployment)
+        .str(bpmn_process_id)
+        .build()
+}
+
+/// The latest version of `bpmn_process_id` tagged `version_tag`.
+pub fn key_by_version_tag(
+    kv: &dyn KvRead,
+    bpmn_process_id: &str,
+    version_tag: &str,
+) -> Result<Option<Key>, EngineError> {
+    Ok(kv
+        .get(&tag_key(bpmn_process_id, version_tag))?
+        .and_then(|bytes| key_at(&bytes, 0)))
+}
+
+/// The version of `bpmn_process_id` that deployment `deployment` created.
+pub fn key_by_deployment(
+    kv: &dyn KvRead,
+    deployment: Key,
+    bpmn_process_id: &str,
+) -> Result<Option<Key>, EngineError> {
+    Ok(kv
+        .get(&deployment_key(deployment, bpmn_process_id))?
+        .and_then(|bytes| key_at(&bytes, 0)))
+}
+
 fn latest_key(bpmn_process_id: &str) -> Vec<u8> {
     KeyBuf::new(column::PROCESS_LATEST)
         .str(bpmn_process_id)
@@ -69,6 +105,25 @@ pub fn insert(kv: &mut dyn KvWrite, process: &ProcessRecord) -> Result<(), Engin
     )?;
     kv.put(
         &version_key(&process.bpmn_process_id, process.version),
+        &process.process_definition_key.to_be_bytes(),
+    );
+    if !process.version_tag.is_empty() {
+        let newest_tagged =
+            match key_by_version_tag(kv, &process.bpmn_process_id, &process.version_tag)? {
+                Some(existing) => {
+                    get_by_key(kv, existing)?.is_none_or(|p| p.version <= process.version)
+                }
+                None => true,
+            };
+        if newest_tagged {
+            kv.put(
+                &tag_key(&process.bpmn_process_id, &process.version_tag),
+                &process.process_definition_key.to_be_bytes(),
+            );
+        }
+    }
+    kv.put(
+        &deployment_key(process.deployment_key, &process.bpmn_process_id),
         &process.process_definition_key.to_be_bytes(),
     );
     let newer = match latest(kv, &process.bpmn_process_id)? {

@@ -1,5 +1,6 @@
-//! Call activities: start an instance of another process (the latest version of its BPMN process id),
-//! wait for it, and take over its variables.
+//! Call activities: start an instance of another process (the latest version of its BPMN process id, the
+//! latest with a version tag, or the one deployed together with the caller), wait for it, and take over
+//! its variables.
 //!
 //! * Activating: input mappings, then the called process id (static or FEEL) is resolved; a missing
 //!   process is a CALLED_ELEMENT_ERROR incident. With `propagateAllParentVariables` (the default) the
@@ -19,7 +20,7 @@ use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use crate::state::{processes, variables};
-use hornet_bpmn::ElementKind;
+use hornet_bpmn::{Binding, ElementKind};
 use hornet_protocol::value::{ErrorType, ProcessEventRecord, ProcessInstanceRecord};
 use hornet_protocol::{
     BpmnElementType, BpmnEventType, Document, Key, ProcessEventIntent, ProcessInstanceIntent,
@@ -39,14 +40,30 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             Ok(id) => id,
             Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
         };
-    let Some(latest) = processes::latest(&ctx.state, &process_id)? else {
-        let failure = Failure::new(
-            ErrorType::CalledElementError,
+    let (found, missing) = match &call.binding {
+        Binding::Latest => (
+            processes::latest(&ctx.state, &process_id)?.map(|l| l.process_definition_key),
             format!("Expected process with BPMN process id '{process_id}' to be deployed, but not found."),
-        );
+        ),
+        Binding::VersionTag(tag) => (
+            processes::key_by_version_tag(&ctx.state, &process_id, tag)?,
+            format!("Expected process with BPMN process id '{process_id}' and version tag '{tag}' to be deployed, but not found."),
+        ),
+        Binding::Deployment => {
+            let deployment = processes::get_by_key(&ctx.state, el.record.process_definition_key)?
+                .map(|p| p.deployment_key)
+                .unwrap_or(Key::NONE);
+            (
+                processes::key_by_deployment(&ctx.state, deployment, &process_id)?,
+                format!("Expected process with BPMN process id '{process_id}' to be deployed with the calling process (binding type 'deployment'), but not found."),
+            )
+        }
+    };
+    let Some(definition_key) = found else {
+        let failure = Failure::new(ErrorType::CalledElementError, missing);
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     };
-    let called = ctx.process(latest.process_definition_key)?;
+    let called = ctx.process(definition_key)?;
     if called.model.none_start_event(called.model.root()).is_none() {
         let failure = Failure::new(
             ErrorType::CalledElementError,
@@ -65,7 +82,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         let document: serde_json::Map<String, serde_json::Value> = visible.into_iter().collect();
         let owner = VariableOwner {
             process_instance_key: child_key,
-            process_definition_key: latest.process_definition_key,
+            process_definition_key: definition_key,
             bpmn_process_id: called.bpmn_process_id.clone(),
             tenant_id: el.record.tenant_id.clone(),
         };
@@ -75,7 +92,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
     let record = ProcessInstanceRecord {
         bpmn_process_id: called.bpmn_process_id.clone(),
         version: called.version,
-        process_definition_key: latest.process_definition_key,
+        process_definition_key: definition_key,
         process_instance_key: child_key,
         element_id: root.id.clone(),
         flow_scope_key: Key::NONE,
