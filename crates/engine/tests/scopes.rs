@@ -251,3 +251,39 @@ fn non_interrupting_message_boundary_fires_each_time_the_subscription_is_open() 
         "ELEMENT_COMPLETED nb"
     );
 }
+
+#[test]
+fn resolving_an_incident_of_a_terminated_element_is_rejected() {
+    // An incident that outlives its element cannot happen (termination resolves incidents), so build the
+    // rejection case from a resolved-then-recreated state: resolve twice.
+    let xml = one_task("p", "t").replace(
+        r#"<zeebe:taskDefinition type="t" retries="3" />"#,
+        r#"<zeebe:taskDefinition type="=kind" retries="3" />"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &xml);
+    let start = h.log.len();
+    let pi = h.create("p", "");
+    let incidents: Vec<Record> = events_of(&h.log[start..], ValueType::Incident, "CREATED")
+        .into_iter()
+        .cloned()
+        .collect();
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
+    assert_eq!(incident.error_type, ErrorType::ExtractValueError);
+    assert_eq!(
+        incident.error_message,
+        "Expected result of the expression 'kind' to be 'STRING', but was 'NULL'."
+    );
+    // Cancelling resolves the incident; resolving it afterwards finds nothing.
+    h.command(
+        pi,
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+    );
+    let r = h.command(
+        incidents[0].key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident.clone()),
+    );
+    assert_eq!(rejection(&r).unwrap().0, RejectionType::NotFound);
+}
