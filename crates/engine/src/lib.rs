@@ -22,7 +22,7 @@ pub mod error;
 pub mod kv;
 pub mod state;
 
-mod appliers;
+pub(crate) mod appliers;
 mod process_cache;
 mod processing;
 

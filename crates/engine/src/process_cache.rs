@@ -18,6 +18,8 @@ pub(crate) struct DeployedProcess {
     pub version: i32,
     pub tenant_id: String,
     pub model: Process,
+    /// Whether any inclusive gateway joins flows (only then are joins re-checked as tokens move).
+    pub has_inclusive_join: bool,
 }
 
 impl DeployedProcess {
@@ -65,7 +67,14 @@ impl ProcessCache {
                     record.bpmn_process_id
                 ),
             })?;
+        let has_inclusive_join = model.elements().any(|(_, element)| {
+            matches!(
+                element.kind,
+                hornet_bpmn::ElementKind::InclusiveGateway { .. }
+            ) && element.incoming.len() > 1
+        });
         let deployed = Arc::new(DeployedProcess {
+            has_inclusive_join,
             bpmn_process_id: record.bpmn_process_id,
             version: record.version,
             tenant_id: record.tenant_id,

@@ -313,3 +313,82 @@ fn inclusive_gateway_forks_to_every_true_condition() {
         );
     }
 }
+
+fn inclusive_fork_join() -> String {
+    definitions(
+        r#"<bpmn:process id="ij" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="fork" />
+    <bpmn:inclusiveGateway id="fork" />
+    <bpmn:sequenceFlow id="to-a" sourceRef="fork" targetRef="a"><bpmn:conditionExpression>= wantA</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="to-b" sourceRef="fork" targetRef="b"><bpmn:conditionExpression>= wantB</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:serviceTask id="b"><bpmn:extensionElements><zeebe:taskDefinition type="b" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="a-join" sourceRef="a" targetRef="join" />
+    <bpmn:sequenceFlow id="b-join" sourceRef="b" targetRef="join" />
+    <bpmn:inclusiveGateway id="join" />
+    <bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#,
+    )
+}
+
+#[test]
+fn inclusive_join_waits_only_for_the_paths_that_were_taken() {
+    let mut h = Harness::new();
+    h.deploy("ij.bpmn", &inclusive_fork_join());
+    // Both paths: the join waits for the second.
+    h.create("ij", r#"{"wantA": true, "wantB": true}"#);
+    let a = h.activate("a", 1);
+    let b = h.activate("b", 1);
+    let start = h.log.len();
+    h.complete(a[0].0, "");
+    assert!(!lifecycle(&h.log[start..]).contains(&"ACTIVATE_ELEMENT join".to_string()));
+    let start = h.log.len();
+    h.complete(b[0].0, "");
+    let l = lifecycle(&h.log[start..]);
+    assert_eq!(
+        l.iter().filter(|s| *s == "ELEMENT_COMPLETED join").count(),
+        1,
+        "{l:?}"
+    );
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED ij");
+    // One path only: the join does not wait for the other.
+    h.create("ij", r#"{"wantA": false, "wantB": true}"#);
+    let b = h.activate("b", 1);
+    let start = h.log.len();
+    h.complete(b[0].0, "");
+    let l = lifecycle(&h.log[start..]);
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED ij", "{l:?}");
+    let leftovers: Vec<_> = h
+        .leader_state
+        .iter()
+        .filter(|(k, _)| k[0] >= 0x10)
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn inclusive_join_stops_waiting_when_the_other_path_ends_elsewhere() {
+    // Path b can end at an end event instead of reaching the join.
+    let xml = inclusive_fork_join().replace(
+        r#"<bpmn:sequenceFlow id="b-join" sourceRef="b" targetRef="join" />"#,
+        r#"<bpmn:sequenceFlow id="b-xor" sourceRef="b" targetRef="xor" />
+    <bpmn:exclusiveGateway id="xor" default="b-join" />
+    <bpmn:sequenceFlow id="b-out" sourceRef="xor" targetRef="out"><bpmn:conditionExpression>= leave</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:endEvent id="out" />
+    <bpmn:sequenceFlow id="b-join" sourceRef="xor" targetRef="join" />"#,
+    );
+    let mut h = Harness::new();
+    h.deploy("ij.bpmn", &xml);
+    h.create("ij", r#"{"wantA": true, "wantB": true, "leave": true}"#);
+    let a = h.activate("a", 1);
+    let b = h.activate("b", 1);
+    h.complete(a[0].0, "");
+    let start = h.log.len();
+    h.complete(b[0].0, "");
+    let l = lifecycle(&h.log[start..]);
+    assert!(l.contains(&"ELEMENT_COMPLETED out".to_string()), "{l:?}");
+    assert!(l.contains(&"ELEMENT_COMPLETED join".to_string()), "{l:?}");
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED ij", "{l:?}");
+}

@@ -8,7 +8,7 @@ mod incident;
 mod job;
 mod message;
 mod process;
-mod process_instance;
+pub(crate) mod process_instance;
 mod timer;
 mod variable;
 

@@ -112,7 +112,10 @@ fn activating(
                 BpmnElementType::StartEvent | BpmnElementType::BoundaryEvent
             )
         {
-            if matches!(element.kind, ElementKind::ParallelGateway) {
+            if is_join(element) {
+                // A join consumes one token per incoming flow that brought one (a parallel join has
+                // one on every flow; an inclusive join on those that could be reached).
+                let mut consumed = 0u32;
                 for flow in &element.incoming {
                     let flow_id = &process.model.element(*flow).id;
                     let count = element_instances::taken_flow_count(
@@ -121,6 +124,9 @@ fn activating(
                         &element.id,
                         flow_id,
                     )?;
+                    if count > 0 {
+                        consumed += 1;
+                    }
                     element_instances::set_taken_flow_count(
                         state,
                         scope.key,
@@ -129,9 +135,7 @@ fn activating(
                         count.saturating_sub(1),
                     )?;
                 }
-                scope.active_flows = scope
-                    .active_flows
-                    .saturating_sub(element.incoming.len() as u32);
+                scope.active_flows = scope.active_flows.saturating_sub(consumed);
             } else {
                 scope.active_flows = scope.active_flows.saturating_sub(1);
             }
@@ -176,6 +180,16 @@ fn ended(
     Ok(())
 }
 
+/// Gateways that wait for tokens on several incoming flows: parallel gateways, and inclusive gateways
+/// with more than one incoming flow.
+pub(crate) fn is_join(element: &hornet_bpmn::Element) -> bool {
+    match element.kind {
+        ElementKind::ParallelGateway => true,
+        ElementKind::InclusiveGateway { .. } => element.incoming.len() > 1,
+        _ => false,
+    }
+}
+
 /// Links a call activity to the process instance it started (or unlinks it).
 fn set_called_instance(
     state: &mut dyn KvWrite,
@@ -203,7 +217,7 @@ fn flow_taken(
     if let Some(flow) = process.find(&value.element_id) {
         if let ElementKind::SequenceFlow { target, .. } = &process.model.element(flow).kind {
             let target = process.model.element(*target);
-            if matches!(target.kind, ElementKind::ParallelGateway) {
+            if is_join(target) {
                 let count = element_instances::taken_flow_count(
                     state,
                     scope.key,

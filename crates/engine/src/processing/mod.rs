@@ -135,6 +135,21 @@ impl<'a> Ctx<'a> {
         self.queue.push_back(command);
     }
 
+    /// Element ids of the `ACTIVATE_ELEMENT` commands queued in this round for `flow_scope_key`.
+    pub fn queued_activations(&self, flow_scope_key: Key) -> Vec<String> {
+        self.queue
+            .iter()
+            .filter_map(|command| match &command.value {
+                RecordValue::ProcessInstance(ProcessInstanceIntent::ActivateElement, value)
+                    if value.flow_scope_key == flow_scope_key =>
+                {
+                    Some(value.element_id.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn job_available(&mut self, job_type: &str) {
         if !self.jobs_available.contains(job_type) {
             self.jobs_available.insert(job_type.to_string());

@@ -222,6 +222,10 @@ pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engin
                 terminated(ctx, &scope_el)?;
             }
         }
+        ElementState::Activated if scope.active_children > 0 => {
+            // A path ended by termination: an inclusive join may no longer need to wait for it.
+            super::transitions::recheck_inclusive_joins(ctx, el, scope.key)?;
+        }
         ElementState::Activated if scope.active_children == 0 => {
             if let Some(trigger) = pending_interruption(ctx, scope.key, &scope.record.element_id)? {
                 if let Some(scope_el) = ElementCtx::of_instance(ctx, &scope)? {

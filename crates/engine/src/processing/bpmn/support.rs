@@ -113,9 +113,6 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
             element.flow_scope == Some(process.root()),
         ),
         ElementKind::MultiInstanceBody(_) => Ok(()),
-        ElementKind::InclusiveGateway { .. } if element.incoming.len() > 1 => {
-            Err("joining inclusive gateway (more than one incoming flow)".into())
-        }
         ElementKind::InclusiveGateway { .. } => Ok(()),
         ElementKind::EventBasedGateway { .. } => Ok(()),
         ElementKind::ReceiveTask { .. }
