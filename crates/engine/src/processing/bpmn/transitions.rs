@@ -151,7 +151,7 @@ pub(crate) fn recheck_inclusive_joins(
     positions.extend(ctx.queued_activations(flow_scope_key));
     for join in joins {
         let join_element = model.element(join);
-        if positions.iter().any(|p| *p == join_element.id) {
+        if positions.contains(&join_element.id) {
             continue; // already activated (or about to be)
         }
         let mut waiting_for = Vec::new();
