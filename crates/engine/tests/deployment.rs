@@ -250,3 +250,28 @@ fn broadcasting_a_signal_nobody_waits_for_is_accepted() {
     assert_eq!(describe(&records), ["E SIGNAL BROADCASTED"]);
     assert_eq!(h.response(request).unwrap().intent_name(), "BROADCASTED");
 }
+
+#[test]
+fn rejects_timer_values_that_cannot_work() {
+    let mut h = Harness::new();
+    let cron = definitions(
+        r#"<bpmn:process id="cron" isExecutable="true">
+    <bpmn:startEvent id="tick"><bpmn:timerEventDefinition><bpmn:timeCycle>0 0 * * * ?</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+  </bpmn:process>"#,
+    );
+    let r = deploy_resources(&mut h, &[("cron.bpmn", &cron)]);
+    let reason = &r.rejection().unwrap().reason;
+    assert!(reason.contains("Element: tick"), "{reason}");
+    assert!(reason.contains("timer cycle '0 0 * * * ?'"), "{reason}");
+    let bad_expression = definitions(
+        r#"<bpmn:process id="late" isExecutable="true">
+    <bpmn:startEvent id="tick"><bpmn:timerEventDefinition><bpmn:timeDuration>=missing</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>
+  </bpmn:process>"#,
+    );
+    let r = deploy_resources(&mut h, &[("late.bpmn", &bad_expression)]);
+    assert!(
+        r.rejection().unwrap().reason.contains("Element: tick"),
+        "{:?}",
+        r.rejection()
+    );
+}

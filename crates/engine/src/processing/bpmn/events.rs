@@ -81,7 +81,7 @@ pub(crate) fn parse_duration_millis(text: &str) -> Option<i64> {
 
 /// Epoch millis of an ISO 8601 date-time with an offset or zone (`2025-01-01T10:00:00Z`,
 /// `2025-01-01T10:00:00+02:00`, `...[Europe/Berlin]`), read as FEEL's `date and time()` reads it.
-fn parse_date_time_millis(text: &str) -> Option<i64> {
+pub(crate) fn parse_date_time_millis(text: &str) -> Option<i64> {
     let literal = format!(
         "date and time(\"{}\")",
         text.trim().replace(['\\', '"'], "")

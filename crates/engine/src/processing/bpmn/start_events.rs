@@ -127,6 +127,26 @@ fn signal_start(
     }
 }
 
+/// Start timers whose definition does not evaluate at deployment (they have no variables to wait for).
+pub(crate) fn invalid_start_timers(
+    ctx: &Ctx<'_>,
+    model: &hornet_bpmn::Process,
+) -> Result<Vec<String>, EngineError> {
+    let mut problems = Vec::new();
+    for start in model.start_events() {
+        let element = model.element(*start);
+        if let Some(EventDefinition::Timer(definition)) = element.event_definition() {
+            if let Err(failure) = timer_schedule(ctx, Key::NONE, definition)? {
+                problems.push(format!(
+                    "Element: {}\n    - ERROR: {}",
+                    element.id, failure.message
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
 /// Closes the start event subscriptions of a version that a new one replaces.
 pub(crate) fn close(ctx: &mut Ctx<'_>, definition_key: Key) -> Result<(), EngineError> {
     let Some(process) = ctx.try_process(definition_key)? else {

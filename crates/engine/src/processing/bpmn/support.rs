@@ -81,6 +81,11 @@ fn event_supported(
 }
 
 fn element_supported(process: &Process, element: &Element) -> Result<(), String> {
+    if let Some(EventDefinition::Timer(definition)) = element.event_definition() {
+        if let Some(problem) = invalid_static_timer(definition) {
+            return Err(problem);
+        }
+    }
     let in_event_sub_process = element
         .flow_scope
         .map(|scope| matches!(process.element(scope).kind, ElementKind::EventSubProcess(_)))
@@ -121,6 +126,33 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
             Err("business rule task calling a decision".into())
         }
         ElementKind::CallActivity(_) => Ok(()),
+    }
+}
+
+/// A static timer value that cannot work (an expression is checked when it is evaluated).
+fn invalid_static_timer(definition: &TimerDefinition) -> Option<String> {
+    use super::events::{parse_cycle, parse_date_time_millis, parse_duration_millis};
+    match definition {
+        TimerDefinition::Duration(value) => value
+            .as_static()
+            .filter(|text| parse_duration_millis(text).is_none())
+            .map(|text| {
+                format!("timer duration '{text}' (ISO 8601 durations with days and time only)")
+            }),
+        TimerDefinition::Date(value) => value
+            .as_static()
+            .filter(|text| parse_date_time_millis(text).is_none())
+            .map(|text| {
+                format!(
+                    "timer date '{text}' (an ISO 8601 date-time with offset or zone is expected)"
+                )
+            }),
+        TimerDefinition::Cycle(value) => value
+            .as_static()
+            .filter(|text| parse_cycle(text).is_none())
+            .map(|text| {
+                format!("timer cycle '{text}' (only R[n]/<duration> cycles, not cron expressions)")
+            }),
     }
 }
 

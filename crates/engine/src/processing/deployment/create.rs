@@ -71,6 +71,7 @@ pub(crate) fn process(
                 let mut problems = Vec::new();
                 for model in &models {
                     problems.extend(unsupported_elements(model));
+                    problems.extend(start_events::invalid_start_timers(ctx, model)?);
                 }
                 if !problems.is_empty() {
                     errors.push(format!(
