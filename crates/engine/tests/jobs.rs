@@ -368,3 +368,14 @@ fn fail_variables_become_local_variables_of_the_task() {
         r#"{"attempt":1,"i":0,"other":"x"}"#
     );
 }
+
+#[test]
+fn a_yielded_job_is_activatable_again() {
+    let mut h = setup(1);
+    let jobs = h.activate("work", 1);
+    let r = h.job_command(JobIntent::Yield, jobs[0].0, |_| {});
+    assert_eq!(r.intent_name(), "YIELDED");
+    assert_eq!(h.activate("work", 1).len(), 1);
+    let again = h.job_command(JobIntent::Yield, Key::new(PARTITION, 123_456), |_| {});
+    assert_eq!(again.rejection().unwrap().kind, RejectionType::NotFound);
+}

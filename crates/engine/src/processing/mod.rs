@@ -259,6 +259,7 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
         RecordValue::Job(JobIntent::UpdateTimeout, value) => {
             job::update_timeout::process(ctx, command, value)
         }
+        RecordValue::Job(JobIntent::Yield, _) => job::yield_job::process(ctx, command),
         RecordValue::Job(JobIntent::RecurAfterBackoff, _) => {
             job::recur_after_backoff::process(ctx, command)
         }

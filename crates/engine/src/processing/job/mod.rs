@@ -7,6 +7,7 @@ pub(crate) mod throw_error;
 pub(crate) mod time_out;
 pub(crate) mod update_retries;
 pub(crate) mod update_timeout;
+pub(crate) mod yield_job;
 
 use crate::error::EngineError;
 use crate::processing::Ctx;
