@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Protocol files relative to the workspace `proto/` directory. Adding a file here is all it
 /// takes: each proto package becomes a module of the crate root (a package `a.b` becomes
 /// `a::b`) through the generated [`INCLUDE_FILE`].
-const PROTOS: &[&str] = &["gateway.proto"];
+const PROTOS: &[&str] = &["gateway.proto", "cluster.proto"];
 
 /// File name (inside `OUT_DIR`) of the generated module tree that `src/lib.rs` includes.
 const INCLUDE_FILE: &str = "hornet_api_modules.rs";

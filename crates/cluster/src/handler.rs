@@ -1,0 +1,23 @@
+//! The broker's side of command forwarding.
+
+use hornet_protocol::{PartitionId, Record};
+use tokio::time::Instant;
+
+use crate::error::ExecuteError;
+
+/// Runs commands forwarded by other nodes on the partitions this node leads.
+///
+/// The broker implements it over its local partitions: append the command to the partition's
+/// log (on the leader only), wait for it to be processed, and return the response record (an
+/// event or a rejection) with its position set. The [`ClusterService`](crate::ClusterService)
+/// has already checked that the partition is hosted here and stops waiting at `deadline`
+/// (answering [`ExecuteError::DeadlineExceeded`]); a handler may return earlier errors itself.
+#[async_trait::async_trait]
+pub trait CommandHandler: Send + Sync + 'static {
+    async fn execute(
+        &self,
+        partition: PartitionId,
+        command: Record,
+        deadline: Instant,
+    ) -> Result<Record, ExecuteError>;
+}

@@ -1,0 +1,45 @@
+//! Hornet's internal cluster transport (port 26502).
+//!
+//! Every partition is an openraft group replicated over the cluster's nodes. The nodes talk to
+//! each other over one gRPC service, `hornet_cluster.Cluster` (see `proto/cluster.proto`),
+//! multiplexed by partition:
+//!
+//! - **Raft RPCs** (append entries, vote, chunked install snapshot) carry openraft's own request
+//!   and response types serialized with postcard. [`GrpcRaftNetwork`] is the openraft
+//!   `RaftNetworkFactory` of one partition; the receiving [`ClusterService`] hands each message
+//!   to the partition's `Raft` found in its [`PartitionRegistry`].
+//! - **Command forwarding** lets a gateway on any node reach a partition's leader:
+//!   [`Peers::forward_execute`] sends a command record to a node whose [`CommandHandler`] runs
+//!   it and returns the response record.
+//! - **Node status** ([`Peers::node_status`]) reports the partitions a node hosts with their
+//!   role, term and leader, for topology.
+//!
+//! All outgoing traffic of a node shares one lazily connected HTTP/2 channel per peer address,
+//! kept by [`Peers`].
+
+mod codec;
+mod error;
+mod handler;
+mod network;
+mod peers;
+mod registry;
+mod server;
+mod service;
+mod status;
+mod wire;
+
+pub use error::{ClusterError, ExecuteError, ServeError};
+pub use handler::CommandHandler;
+pub use network::{GrpcRaftClient, GrpcRaftNetwork};
+pub use peers::{Peers, PeersConfig};
+pub use registry::{PartitionRegistry, RaftRegistry};
+pub use server::{bind, serve};
+pub use service::{ClusterService, ServiceConfig};
+pub use status::{NodeStatus, PartitionStatus};
+
+/// The default port of internal cluster traffic.
+pub const DEFAULT_CLUSTER_PORT: u16 = 26502;
+
+/// Default limit of one encoded gRPC message in either direction: large enough for a full
+/// append-entries batch or a snapshot chunk (openraft's default chunk is 3 MiB).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;

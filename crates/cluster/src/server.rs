@@ -1,0 +1,40 @@
+//! Serving the cluster service over HTTP/2 with tonic.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hornet_api::hornet_cluster::cluster_server::ClusterServer;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use crate::error::ServeError;
+use crate::service::ClusterService;
+
+/// Binds the cluster port (normally [`DEFAULT_CLUSTER_PORT`](crate::DEFAULT_CLUSTER_PORT)).
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
+
+/// Serves `service` on `listener` until `shutdown` completes; in-flight requests then drain.
+pub async fn serve(
+    listener: TcpListener,
+    service: ClusterService,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let size = service.config().max_message_size;
+    let server = ClusterServer::new(service)
+        .max_decoding_message_size(size)
+        .max_encoding_message_size(size);
+    tonic::transport::Server::builder()
+        .tcp_nodelay(true)
+        // Notice dead peers' connections even when no partition traffic flows.
+        .http2_keepalive_interval(Some(Duration::from_secs(10)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(5)))
+        .add_service(server)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    Ok(())
+}

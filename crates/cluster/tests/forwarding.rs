@@ -1,0 +1,171 @@
+//! Command forwarding, node status and refusals over the cluster service.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{agreed_leader, counters, publish, start_group, wait_applied, P1, TIMEOUT};
+use hornet_cluster::{ClusterError, ExecuteError, Peers, PeersConfig};
+use hornet_protocol::{Key, MessageIntent, PartitionId, Position, RecordKind, RecordValue};
+use hornet_replication::NodeId;
+use openraft::error::RPCError;
+use openraft::network::RPCOption;
+use openraft::raft::VoteRequest;
+use openraft::{BasicNode, RaftNetwork, RaftNetworkFactory, Vote};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_reaches_the_leaders_handler_from_any_node() {
+    let root = tempfile::tempdir().unwrap();
+    let (_setup, nodes) = start_group(root.path(), 3, None).await;
+    let leader = agreed_leader(&nodes).await;
+    let follower = (leader + 1) % 3;
+    let leader_addr = nodes[leader].addr.to_string();
+
+    // A follower's gateway forwards to the leader's node, whose handler appends the command.
+    let command = publish(42);
+    let response = nodes[follower]
+        .peers
+        .forward_execute(&leader_addr, P1, &command, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(response.kind, RecordKind::Event);
+    let index = response.position.log_index();
+    assert!(index > 0);
+    assert_eq!(response.position, Position::new(index, 0));
+    assert_eq!(response.key, Key::new(P1, index));
+    assert_eq!(response.timestamp, command.timestamp);
+    let RecordValue::Message(MessageIntent::Published, message) = &response.value else {
+        panic!("expected MESSAGE PUBLISHED, got {response:?}");
+    };
+    let RecordValue::Message(_, sent) = &command.value else {
+        unreachable!()
+    };
+    assert_eq!(message, sent);
+    assert_eq!(nodes[leader].handler.executed.lock().unwrap().len(), 1);
+    for node in &nodes {
+        wait_applied(&node.replica, index).await;
+        assert_eq!(counters(&node.replica), (1, 42));
+    }
+
+    // Sent to a follower, the command is refused with the leader's id and cluster address.
+    let err = nodes[leader]
+        .peers
+        .forward_execute(&nodes[follower].addr.to_string(), P1, &publish(1), TIMEOUT)
+        .await
+        .unwrap_err();
+    match err {
+        ClusterError::Rejected {
+            partition,
+            error:
+                ExecuteError::NotLeader {
+                    leader: Some(id),
+                    leader_address: Some(address),
+                },
+            ..
+        } => {
+            assert_eq!(partition, P1);
+            assert_eq!(id, nodes[leader].id);
+            assert_eq!(address, leader_addr);
+        }
+        other => panic!("expected NotLeader with a hint, got {other}"),
+    }
+
+    // The handler's own refusals travel back typed.
+    let err = nodes[follower]
+        .peers
+        .forward_execute(&leader_addr, P1, &publish(-5), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ClusterError::Rejected { error: ExecuteError::InvalidCommand(m), .. }
+                if m == "negative time to live"
+        ),
+        "{err}"
+    );
+
+    // A partition the node does not host is a clear error, not a hang.
+    let err = nodes[follower]
+        .peers
+        .forward_execute(&leader_addr, PartitionId(2), &publish(1), TIMEOUT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ClusterError::Rejected {
+                partition: PartitionId(2),
+                error: ExecuteError::PartitionNotFound(PartitionId(2)),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("partition 2 is not hosted by this node"),
+        "{err}"
+    );
+    assert_eq!(nodes[leader].handler.executed.lock().unwrap().len(), 1);
+
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+async fn vote_via(peers: &Peers, partition: PartitionId, target: NodeId, addr: &str) -> String {
+    let mut network = peers.raft_network(partition);
+    let mut client = network.new_client(target, &BasicNode::new(addr)).await;
+    let err = client
+        .vote(
+            VoteRequest::new(Vote::new(1, 99), None),
+            RPCOption::new(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        RPCError::Unreachable(unreachable) => unreachable.to_string(),
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raft_messages_for_unknown_partitions_other_clusters_or_dead_nodes_are_unreachable() {
+    let root = tempfile::tempdir().unwrap();
+    let (_setup, nodes) = start_group(root.path(), 1, None).await;
+    let node = &nodes[0];
+    let addr = node.addr.to_string();
+
+    let outsider = Peers::new(PeersConfig::new(99, common::CLUSTER));
+    let message = vote_via(&outsider, PartitionId(9), node.id, &addr).await;
+    assert!(message.contains("does not host partition 9"), "{message}");
+    assert!(message.contains("NotFound"), "{message}");
+
+    let stranger = Peers::new(PeersConfig::new(99, "another-cluster"));
+    let message = vote_via(&stranger, P1, node.id, &addr).await;
+    assert!(message.contains("\"another-cluster\""), "{message}");
+    assert!(message.contains("FailedPrecondition"), "{message}");
+
+    // Nobody listens on a freshly closed port.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    };
+    let message = vote_via(&outsider, P1, 5, &closed).await;
+    assert!(message.contains(&closed), "{message}");
+
+    // A malformed address is reported on use, not a panic.
+    let message = vote_via(&outsider, P1, 5, "not an address").await;
+    assert!(message.contains("invalid peer address"), "{message}");
+
+    // The group itself was not disturbed: still a single leader, still writable.
+    assert!(node.replica.is_leader());
+    let status = outsider.node_status(&addr, TIMEOUT).await.unwrap();
+    assert_eq!(status.partitions.len(), 1);
+    assert_eq!(status.partitions[0].leader, Some(node.id));
+
+    for node in nodes {
+        node.stop().await;
+    }
+}
