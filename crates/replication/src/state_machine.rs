@@ -5,8 +5,10 @@
 //! records the entry as applied, so the state never holds half an entry and the applied position
 //! always matches the state.
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom};
 use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hornet_storage::{StateBatch, StateStore, StateView};
@@ -16,7 +18,7 @@ use tokio::sync::watch;
 
 use crate::codec::{decode_value, encode_value};
 use crate::error::{ApplyError, ReplicationError};
-use crate::snapshot::{pack_checkpoint, unpack_checkpoint, SnapshotFiles};
+use crate::snapshot::{unpack_from_file, SnapshotFiles};
 use crate::types::{
     Entry, EntryPosition, LogId, RaftStorageError, SnapshotMeta, StoredMembership, TypeConfig,
 };
@@ -31,6 +33,8 @@ pub struct CommittedEntry<'a> {
     /// The opaque payload given to [`PartitionReplica::append`](crate::PartitionReplica::append).
     pub payload: &'a [u8],
 }
+
+type SnapshotData = tokio::fs::File;
 
 /// The writes an [`Applier`] returns for one entry.
 pub type StateWrites = StateBatch;
@@ -84,6 +88,8 @@ pub struct StateMachine<A: Applier> {
     membership: StoredMembership,
     applied_index: watch::Sender<u64>,
     checkpoint_seq: u64,
+    /// Scratch files handed out by `begin_receiving_snapshot`, by inode.
+    receiving: BTreeMap<u64, PathBuf>,
     /// Dropped with the state machine; lets the replica wait until it is closed.
     _alive: Arc<()>,
 }
@@ -115,6 +121,7 @@ impl<A: Applier> StateMachine<A> {
             membership,
             applied_index,
             checkpoint_seq: 0,
+            receiving: BTreeMap::new(),
             _alive: alive,
         })
     }
@@ -186,12 +193,12 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         // `last_applied`; packing it happens later in the builder, concurrently with applies.
         self.checkpoint_seq += 1;
         let seq = self.checkpoint_seq;
-        let checkpoint = self.snapshots.checkpoint_path(seq).and_then(|path| {
-            self.state
-                .checkpoint(&path)
-                .map(|()| path)
-                .map_err(Into::into)
-        });
+        let path = self.snapshots.checkpoint_path();
+        let checkpoint = self
+            .state
+            .checkpoint(&path)
+            .map(|()| path)
+            .map_err(Into::into);
         let snapshot_id = match self.last_applied {
             Some(id) => format!("{}-{}-{}", id.leader_id.term, id.index, seq),
             None => format!("none-{seq}"),
@@ -207,22 +214,30 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         }
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, RaftStorageError> {
-        Ok(Box::new(Cursor::new(Vec::new())))
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<SnapshotData>, RaftStorageError> {
+        let (path, file) = self
+            .snapshots
+            .create_receiving()
+            .map_err(snapshot_write_error)?;
+        let inode = inode(&file).map_err(snapshot_write_error)?;
+        self.receiving.insert(inode, path);
+        Ok(Box::new(SnapshotData::from_std(file)))
     }
 
     async fn install_snapshot(
         &mut self,
         meta: &SnapshotMeta,
-        snapshot: Box<Cursor<Vec<u8>>>,
+        snapshot: Box<SnapshotData>,
     ) -> Result<(), RaftStorageError> {
-        let data = snapshot.into_inner();
+        let mut file = snapshot.into_std().await;
+        let inode = inode(&file).map_err(snapshot_write_error)?;
+        let received_at = self.receiving.remove(&inode);
         let state = Arc::clone(&self.state);
         let snapshots = Arc::clone(&self.snapshots);
         let owned_meta = meta.clone();
         // Unpacking, opening and fsyncing the new state is blocking file work.
         tokio::task::spawn_blocking(move || {
-            install_checkpoint(&state, &snapshots, &owned_meta, &data)
+            install_checkpoint(&state, &snapshots, &owned_meta, &mut file, received_at)
         })
         .await
         .map_err(|join| sm_write_error(std::io::Error::other(join.to_string())))?
@@ -241,44 +256,79 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
     async fn get_current_snapshot(
         &mut self,
     ) -> Result<Option<Snapshot<TypeConfig>>, RaftStorageError> {
-        let loaded = self.snapshots.load().map_err(sm_read_error)?;
-        Ok(loaded.map(|(meta, data)| Snapshot {
+        let current = self.snapshots.open_current().map_err(sm_read_error)?;
+        Ok(current.map(|(meta, data)| Snapshot {
             meta,
-            snapshot: Box::new(Cursor::new(data)),
+            snapshot: Box::new(SnapshotData::from_std(data)),
         }))
     }
 }
 
-/// Unpacks `data` and makes it the live state, after checking it holds the state `meta` claims.
+/// Identifies an open file, so a snapshot handle given back by openraft can be matched with the
+/// scratch file it was created as.
+fn inode(file: &std::fs::File) -> Result<u64, std::io::Error> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(file.metadata()?.ino())
+}
+
+/// Unpacks the received snapshot `data` and makes it the live state, after checking it holds the
+/// state `meta` claims; then keeps it as the current snapshot. `received_at` is the scratch file
+/// behind `data` if it was created by `begin_receiving_snapshot`; otherwise the data is copied.
 fn install_checkpoint(
     state: &StateStore,
     snapshots: &SnapshotFiles,
     meta: &SnapshotMeta,
-    data: &[u8],
+    data: &mut std::fs::File,
+    received_at: Option<PathBuf>,
 ) -> Result<(), ReplicationError> {
-    let incoming = state.prepare_incoming()?;
-    unpack_checkpoint(data, incoming.path())?;
-    let applied = match StateStore::read_checkpoint_meta(incoming.path())?.applied {
-        Some(bytes) => decode_value::<Option<LogId>>("applied log id", &bytes)?,
-        None => None,
+    let snapshot_error = |path: &std::path::Path, err: std::io::Error| ReplicationError::Snapshot {
+        path: path.to_path_buf(),
+        reason: err.to_string(),
     };
-    if applied != meta.last_log_id {
-        return Err(ReplicationError::Snapshot {
-            path: incoming.path().to_path_buf(),
-            reason: format!(
-                "snapshot {} claims to end at {:?} but its state is applied up to {:?}",
-                meta.snapshot_id, meta.last_log_id, applied
-            ),
-        });
+    let kept_at = match received_at {
+        Some(path) => {
+            data.sync_all().map_err(|e| snapshot_error(&path, e))?;
+            path
+        }
+        None => {
+            let (path, mut copy) = snapshots.create_receiving()?;
+            data.seek(SeekFrom::Start(0))
+                .map_err(|e| snapshot_error(&path, e))?;
+            std::io::copy(data, &mut copy).map_err(|e| snapshot_error(&path, e))?;
+            copy.sync_all().map_err(|e| snapshot_error(&path, e))?;
+            path
+        }
+    };
+    let incoming = state.prepare_incoming()?;
+    let installed = (|| {
+        unpack_from_file(data, incoming.path())?;
+        let applied = match StateStore::read_checkpoint_meta(incoming.path())?.applied {
+            Some(bytes) => decode_value::<Option<LogId>>("applied log id", &bytes)?,
+            None => None,
+        };
+        if applied != meta.last_log_id {
+            return Err(ReplicationError::Snapshot {
+                path: incoming.path().to_path_buf(),
+                reason: format!(
+                    "snapshot {} claims to end at {:?} but its state is applied up to {:?}",
+                    meta.snapshot_id, meta.last_log_id, applied
+                ),
+            });
+        }
+        state.install(incoming)?;
+        Ok(())
+    })();
+    if let Err(err) = installed {
+        let _ = std::fs::remove_file(&kept_at);
+        return Err(err);
     }
-    state.install(incoming)?;
-    snapshots.store(meta, data)
+    snapshots.make_current(meta, &kept_at)
 }
 
 /// Packs a checkpoint taken by [`StateMachine::get_snapshot_builder`] into a snapshot.
 pub struct SnapshotBuilder {
     snapshots: Arc<SnapshotFiles>,
-    checkpoint: Result<std::path::PathBuf, ReplicationError>,
+    checkpoint: Result<PathBuf, ReplicationError>,
     meta: SnapshotMeta,
 }
 
@@ -290,12 +340,10 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         };
         let snapshots = Arc::clone(&self.snapshots);
         let meta = self.meta.clone();
-        let packed = tokio::task::spawn_blocking(move || {
-            let packed = pack_checkpoint(&checkpoint);
+        let data = tokio::task::spawn_blocking(move || {
+            let stored = snapshots.store_checkpoint(&meta, &checkpoint);
             let _ = std::fs::remove_dir_all(&checkpoint);
-            let data = packed?;
-            snapshots.store(&meta, &data)?;
-            Ok::<_, ReplicationError>(data)
+            stored
         })
         .await
         .map_err(|join| sm_write_error(std::io::Error::other(join.to_string())))?
@@ -303,12 +351,12 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
         tracing::info!(
             snapshot = %self.meta.snapshot_id,
             last_log_id = ?self.meta.last_log_id,
-            bytes = packed.len(),
+            bytes = data.metadata().map(|m| m.len()).unwrap_or(0),
             "built snapshot"
         );
         Ok(Snapshot {
             meta: self.meta.clone(),
-            snapshot: Box::new(Cursor::new(packed)),
+            snapshot: Box::new(SnapshotData::from_std(data)),
         })
     }
 }
@@ -320,6 +368,7 @@ mod tests {
 
     use bytes::Bytes;
     use openraft::{CommittedLeaderId, Membership};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
     use crate::types::Payload;
@@ -373,6 +422,12 @@ mod tests {
         entries
     }
 
+    async fn read_all(mut data: Box<SnapshotData>) -> Vec<u8> {
+        let mut out = Vec::new();
+        data.read_to_end(&mut out).await.unwrap();
+        out
+    }
+
     fn open(dir: &Path, applier: Arc<KvApplier>) -> StateMachine<KvApplier> {
         let state = Arc::new(StateStore::open(dir).unwrap());
         let (applied, _) = watch::channel(0);
@@ -402,10 +457,13 @@ mod tests {
             }])
             .await
             .unwrap();
-        let snapshot = builder.build_snapshot().await.unwrap();
+        let mut snapshot = builder.build_snapshot().await.unwrap();
         assert_eq!(snapshot.meta.last_log_id, Some(log_id(4)));
         let current = source.get_current_snapshot().await.unwrap().unwrap();
         assert_eq!(current.meta, snapshot.meta);
+        let mut data = Vec::new();
+        snapshot.snapshot.read_to_end(&mut data).await.unwrap();
+        assert_eq!(read_all(current.snapshot).await, data);
 
         let applier = Arc::new(KvApplier::default());
         let mut target = open(target_dir.path(), Arc::clone(&applier));
@@ -417,9 +475,9 @@ mod tests {
                 stale
             })
             .unwrap();
-        let data = snapshot.snapshot.into_inner();
         let mut received = target.begin_receiving_snapshot().await.unwrap();
-        received.get_mut().extend_from_slice(&data);
+        received.write_all(&data).await.unwrap();
+        received.flush().await.unwrap();
         target
             .install_snapshot(&snapshot.meta, received)
             .await
@@ -433,7 +491,7 @@ mod tests {
         assert_eq!(target.state.get(b"stale").unwrap(), None);
         let kept = target.get_current_snapshot().await.unwrap().unwrap();
         assert_eq!(kept.meta, snapshot.meta);
-        assert_eq!(kept.snapshot.into_inner(), data);
+        assert_eq!(read_all(kept.snapshot).await, data);
 
         // Reopening the target recovers the installed state and its applied position.
         drop(target);

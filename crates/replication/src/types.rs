@@ -1,7 +1,5 @@
 //! The openraft type configuration of a Hornet partition group.
 
-use std::io::Cursor;
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
@@ -27,14 +25,14 @@ pub type NodeId = u64;
 
 openraft::declare_raft_types!(
     /// openraft types of a partition group. Client writes answer with `()`: the entry's position
-    /// is part of openraft's write response already.
+    /// is part of openraft's write response already. Snapshot data is streamed through files.
     pub TypeConfig:
         D = Payload,
         R = (),
         NodeId = NodeId,
         Node = openraft::BasicNode,
         Entry = openraft::Entry<TypeConfig>,
-        SnapshotData = Cursor<Vec<u8>>,
+        SnapshotData = tokio::fs::File,
         AsyncRuntime = openraft::TokioRuntime,
 );
 

@@ -310,9 +310,10 @@ fn raw_log_sync_rate() {
 #[ignore]
 async fn restart_timing() {
     let dir = tempfile::tempdir().unwrap();
-    let replica = PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
-        .await
-        .unwrap();
+    let replica =
+        PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+            .await
+            .unwrap();
     wait_for_leadership(&replica, Duration::from_secs(5)).await;
     append_values(&replica, 1..=100).await;
     replica.shutdown().await.unwrap();
@@ -324,12 +325,15 @@ async fn restart_timing() {
     drop(StateStore::open(dir.path()).unwrap());
     let state_open = t.elapsed();
     let t = Instant::now();
-    let replica = PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
-        .await
-        .unwrap();
+    let replica =
+        PartitionReplica::start(config(dir.path()), Arc::new(SumApplier::default()), NoPeers)
+            .await
+            .unwrap();
     let started = t.elapsed();
     wait_for_leadership(&replica, Duration::from_secs(5)).await;
     let leading = t.elapsed();
-    eprintln!("log open {log_open:?}, state open {state_open:?}, start {started:?}, leader {leading:?}");
+    eprintln!(
+        "log open {log_open:?}, state open {state_open:?}, start {started:?}, leader {leading:?}"
+    );
     replica.shutdown().await.unwrap();
 }
