@@ -172,9 +172,10 @@ impl GrpcRaftClient {
                 RPCTypes::InstallSnapshot => client.install_snapshot(request).await,
             }
         };
+        let started = tokio::time::Instant::now();
         match tokio::time::timeout(ttl, call).await {
             Err(_) => Err(Failure::Timeout(ttl)),
-            Ok(Err(status)) if status.code() == tonic::Code::DeadlineExceeded => {
+            Ok(Err(status)) if crate::peers::is_timeout(&status, started, ttl) => {
                 Err(Failure::Timeout(ttl))
             }
             Ok(Err(status)) => Err(Failure::from_status(&status)),

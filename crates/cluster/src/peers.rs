@@ -8,6 +8,7 @@ use hornet_api::hornet_cluster as pb;
 use hornet_api::hornet_cluster::cluster_client::ClusterClient;
 use hornet_protocol::{PartitionId, Position, Record};
 use hornet_replication::NodeId;
+use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::codec;
@@ -70,6 +71,17 @@ impl std::fmt::Debug for Peers {
             .field("cluster_name", &self.shared.config.cluster_name)
             .field("peers", &channels.keys().collect::<Vec<_>>())
             .finish()
+    }
+}
+
+/// Whether `status` reports the request's own deadline running out: tonic's client answers
+/// `Cancelled` ("Timeout expired") when the request timeout passes, the server
+/// `DeadlineExceeded`.
+pub(crate) fn is_timeout(status: &tonic::Status, started: Instant, timeout: Duration) -> bool {
+    match status.code() {
+        tonic::Code::DeadlineExceeded => true,
+        tonic::Code::Cancelled => started.elapsed() >= timeout,
+        _ => false,
     }
 }
 
@@ -168,14 +180,7 @@ impl Peers {
         let local_timeout = timeout.saturating_add(self.shared.config.forward_grace);
         request.set_timeout(local_timeout);
         let mut client = self.client(peer)?;
-        let response = tokio::time::timeout(local_timeout, client.execute(request))
-            .await
-            .map_err(|_| ClusterError::Timeout {
-                peer: peer.to_string(),
-                timeout: local_timeout,
-            })?
-            .map_err(|status| ClusterError::from_status(peer, &status))?
-            .into_inner();
+        let response = call_with_timeout(peer, local_timeout, client.execute(request)).await?;
         match response.result {
             Some(pb::execute_response::Result::Record(bytes)) => {
                 let mut record: Record =
@@ -209,17 +214,29 @@ impl Peers {
         let mut request = tonic::Request::new(pb::NodeStatusRequest {});
         request.set_timeout(timeout);
         let mut client = self.client(peer)?;
-        let response = tokio::time::timeout(timeout, client.node_status(request))
-            .await
-            .map_err(|_| ClusterError::Timeout {
-                peer: peer.to_string(),
-                timeout,
-            })?
-            .map_err(|status| ClusterError::from_status(peer, &status))?
-            .into_inner();
+        let response = call_with_timeout(peer, timeout, client.node_status(request)).await?;
         wire::node_status_from_wire(response).map_err(|reason| ClusterError::Decode {
             peer: peer.to_string(),
             reason,
         })
+    }
+}
+
+/// Awaits a unary call to `peer` for at most `timeout`.
+async fn call_with_timeout<T>(
+    peer: &str,
+    timeout: Duration,
+    call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, ClusterError> {
+    let started = Instant::now();
+    let timed_out = || ClusterError::Timeout {
+        peer: peer.to_string(),
+        timeout,
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Err(timed_out()),
+        Ok(Err(status)) if is_timeout(&status, started, timeout) => Err(timed_out()),
+        Ok(Err(status)) => Err(ClusterError::from_status(peer, &status)),
+        Ok(Ok(response)) => Ok(response.into_inner()),
     }
 }

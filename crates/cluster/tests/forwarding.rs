@@ -2,11 +2,15 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{agreed_leader, counters, publish, start_group, wait_applied, P1, TIMEOUT};
-use hornet_cluster::{ClusterError, ExecuteError, Peers, PeersConfig};
-use hornet_protocol::{Key, MessageIntent, PartitionId, Position, RecordKind, RecordValue};
+use hornet_cluster::{
+    serve, ClusterError, ClusterService, CommandHandler, ExecuteError, Peers, PeersConfig,
+    ServiceConfig,
+};
+use hornet_protocol::{Key, MessageIntent, PartitionId, Position, Record, RecordKind, RecordValue};
 use hornet_replication::NodeId;
 use openraft::error::RPCError;
 use openraft::network::RPCOption;
@@ -165,6 +169,96 @@ async fn raft_messages_for_unknown_partitions_other_clusters_or_dead_nodes_are_u
     assert_eq!(status.partitions.len(), 1);
     assert_eq!(status.partitions[0].leader, Some(node.id));
 
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+/// A handler that never answers, to see deadlines enforced by the executing node.
+struct Stalling;
+
+#[async_trait::async_trait]
+impl CommandHandler for Stalling {
+    async fn execute(
+        &self,
+        _partition: PartitionId,
+        _command: Record,
+        _deadline: tokio::time::Instant,
+    ) -> Result<Record, ExecuteError> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_commands_and_raft_rpcs_honour_their_deadlines() {
+    let root = tempfile::tempdir().unwrap();
+    let (_setup, nodes) = start_group(root.path(), 1, None).await;
+    let node = &nodes[0];
+
+    // A second service over the same partition whose handler never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stalling_addr = listener.local_addr().unwrap().to_string();
+    let service = ClusterService::new(
+        ServiceConfig::new(node.id, common::CLUSTER),
+        Arc::new(node.registry.clone()),
+        Arc::new(Stalling),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, service, async move {
+        let _ = stopped.await;
+    }));
+    let started = tokio::time::Instant::now();
+    let err = node
+        .peers
+        .forward_execute(&stalling_addr, P1, &publish(1), Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            &err,
+            ClusterError::Rejected { error: ExecuteError::DeadlineExceeded(m), .. }
+                if m.contains("did not answer within 300ms")
+        ),
+        "{err}"
+    );
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+
+    // A peer that accepts connections but never speaks: the RPC gives up at openraft's TTL.
+    let mute = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mute_addr = mute.local_addr().unwrap().to_string();
+    let held = tokio::spawn(async move {
+        let mut connections = Vec::new();
+        while let Ok((socket, _)) = mute.accept().await {
+            connections.push(socket);
+        }
+    });
+    let mut network = node.peers.raft_network(P1);
+    let mut client = network.new_client(7, &BasicNode::new(&mute_addr)).await;
+    let started = tokio::time::Instant::now();
+    let err = client
+        .vote(
+            VoteRequest::new(Vote::new(1, node.id), None),
+            RPCOption::new(Duration::from_millis(250)),
+        )
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match err {
+        RPCError::Timeout(timeout) => {
+            assert_eq!(timeout.target, 7);
+            assert_eq!(timeout.id, node.id);
+            assert_eq!(timeout.timeout, Duration::from_millis(250));
+        }
+        other => panic!("expected Timeout, got {other:?}"),
+    }
+    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    held.abort();
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
     for node in nodes {
         node.stop().await;
     }

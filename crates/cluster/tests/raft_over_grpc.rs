@@ -31,11 +31,20 @@ async fn replicates_fails_over_and_recovers_a_restarted_node() {
     // Every node reports its view of the partition over the wire.
     let leader_id = nodes[leader].id;
     for node in &nodes {
-        let status = nodes[leader]
-            .peers
-            .node_status(&node.addr.to_string(), TIMEOUT)
-            .await
-            .unwrap();
+        // openraft publishes its metrics just after the state machine applied, so poll.
+        let deadline = tokio::time::Instant::now() + TIMEOUT;
+        let status = loop {
+            let status = nodes[leader]
+                .peers
+                .node_status(&node.addr.to_string(), TIMEOUT)
+                .await
+                .unwrap();
+            let caught_up = status.partitions.iter().all(|p| p.last_applied >= last);
+            if caught_up || tokio::time::Instant::now() >= deadline {
+                break status;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
         assert_eq!(status.node_id, node.id);
         assert_eq!(status.cluster_name, common::CLUSTER);
         assert_eq!(status.partitions.len(), 1);
