@@ -2,19 +2,27 @@
 //!
 //! The limiter spaces permits evenly (one every `1/rate` seconds) instead of handing out a
 //! second's worth at the start of each second, so the broker sees a steady arrival rate rather
-//! than bursts. When the starter falls behind (for example while it waits for an in-flight
-//! slot), the schedule restarts from "now": the missed permits are dropped, not made up with a
-//! burst. This is the virtual-scheduling form of the generic cell rate algorithm with a burst
-//! tolerance of one permit.
+//! than bursts. Lateness of up to [`JITTER_TOLERANCE`] (or one interval, if that is longer) is
+//! made up, because timers fire late by about a millisecond and the caller would otherwise fall
+//! short of the target rate by that much every interval. When the starter falls further behind
+//! (for example while it waits for an in-flight slot), the schedule restarts from "now": the
+//! missed permits are dropped, not made up with a burst. This is the virtual-scheduling form of
+//! the generic cell rate algorithm with a small burst tolerance.
 //!
 //! Time is passed in, so the limiter is deterministic and testable without sleeping.
 
 use std::time::{Duration, Instant};
 
+/// How late a caller may take a permit without losing its place in the schedule: covers timer
+/// granularity and scheduling delays, which would otherwise lower the achieved rate.
+pub const JITTER_TOLERANCE: Duration = Duration::from_millis(10);
+
 /// Hands out permits at a fixed rate.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
     interval: Duration,
+    /// Lateness that is made up rather than dropped.
+    tolerance: Duration,
     /// When the next permit becomes available; `None` until the first permit.
     next: Option<Instant>,
 }
@@ -30,6 +38,7 @@ impl RateLimiter {
             // Above 10^9 per second the division rounds to zero; one nanosecond is the finest
             // spacing the clock can express.
             interval: (Duration::from_secs(1) / per_second).max(Duration::from_nanos(1)),
+            tolerance: JITTER_TOLERANCE.max(Duration::from_secs(1) / per_second),
             next: None,
         })
     }
@@ -43,10 +52,11 @@ impl RateLimiter {
     pub fn try_acquire(&mut self, now: Instant) -> Result<(), Duration> {
         match self.next {
             Some(next) if next > now => Err(next - now),
-            // On time, or late: schedule the next permit one interval after the later of the
-            // two, so lateness is never turned into a catch-up burst.
+            // On time, or late within the tolerance: keep the schedule. Later than that: restart
+            // it from now, so that a long stall never turns into a catch-up burst.
             Some(next) => {
-                self.next = Some(next.max(now) + self.interval);
+                let earliest_kept = now.checked_sub(self.tolerance).unwrap_or(now);
+                self.next = Some(next.max(earliest_kept) + self.interval);
                 Ok(())
             }
             None => {
@@ -114,12 +124,30 @@ mod tests {
         let start = Instant::now();
         let mut limiter = RateLimiter::new(100).unwrap();
         assert_eq!(limiter.try_acquire(start), Ok(()));
-        // The caller was blocked for 500 ms (50 intervals); it gets one permit now and the
-        // next one a full interval later, not 50 at once.
+        // The caller was blocked for 500 ms (50 intervals); it gets what the tolerance covers
+        // (10 ms: one permit) at once and then one per interval, not 50 at once.
         let late = start + ms(500);
+        assert_eq!(limiter.try_acquire(late), Ok(()));
         assert_eq!(limiter.try_acquire(late), Ok(()));
         assert_eq!(limiter.try_acquire(late), Err(ms(10)));
         assert_eq!(limiter.try_acquire(late + ms(10)), Ok(()));
+        assert_eq!(limiter.try_acquire(late + ms(10)), Err(ms(10)));
+    }
+
+    #[test]
+    fn timer_overshoot_does_not_lower_the_rate() {
+        let start = Instant::now();
+        let mut limiter = RateLimiter::new(50).unwrap();
+        let mut now = start;
+        let mut granted = 0;
+        // A caller whose sleeps always end 3 ms late, as a loaded machine's timers do.
+        while now < start + Duration::from_secs(10) {
+            match limiter.try_acquire(now) {
+                Ok(()) => granted += 1,
+                Err(wait) => now += wait + ms(3),
+            }
+        }
+        assert!((499..=501).contains(&granted), "granted {granted}");
     }
 
     #[test]
