@@ -16,6 +16,34 @@
 //!
 //! All outgoing traffic of a node shares one lazily connected HTTP/2 channel per peer address,
 //! kept by [`Peers`].
+//!
+//! # Wiring a broker
+//!
+//! ```text
+//! let peers = Peers::new(PeersConfig::new(node_id, cluster_name));
+//! let registry = RaftRegistry::new();
+//! let service = ClusterService::new(
+//!     ServiceConfig::new(node_id, cluster_name),   // + command_address, version
+//!     Arc::new(registry.clone()),
+//!     Arc::new(my_command_handler),                 // impl CommandHandler
+//! );
+//! let listener = bind("0.0.0.0:26502".parse()?).await?;
+//! tokio::spawn(serve(listener, service, shutdown_signal));
+//!
+//! // per partition; members map node id -> that node's cluster address ("host:26502")
+//! let replica = PartitionReplica::start(config, applier, peers.raft_network(partition)).await?;
+//! registry.register(partition, replica.raft().clone());
+//! // ... and registry.unregister(partition) before replica.shutdown()
+//!
+//! // gateway side, for a partition led by another node
+//! let response = peers.forward_execute(&leader_cluster_address, partition, &command, timeout).await;
+//! ```
+//!
+//! The addresses in a group's membership (`ReplicaConfig::members`) are what
+//! [`GrpcRaftNetwork`] dials, so they must be the nodes' cluster addresses. Raft messages for a
+//! partition a node has not registered (yet) are answered `NOT_FOUND`, which the sender treats
+//! as unreachable and retries after [`PeersConfig::unreachable_backoff`]: nodes may start their
+//! partitions in any order.
 
 mod codec;
 mod error;

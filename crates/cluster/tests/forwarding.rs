@@ -263,3 +263,77 @@ async fn forwarded_commands_and_raft_rpcs_honour_their_deadlines() {
         node.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_are_refused_with_named_errors() {
+    use hornet_api::hornet_cluster::{self as pb, cluster_client::ClusterClient};
+
+    let root = tempfile::tempdir().unwrap();
+    let (_setup, nodes) = start_group(root.path(), 1, None).await;
+    let node = &nodes[0];
+    let mut client = ClusterClient::connect(format!("http://{}", node.addr))
+        .await
+        .unwrap();
+
+    // Command bytes that are no record: an in-band INVALID_COMMAND naming the problem.
+    let response = client
+        .execute(pb::ExecuteRequest {
+            partition: 1,
+            command: vec![0xff, 0xff, 0xff],
+            deadline_ms: 1_000,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    match response.result {
+        Some(pb::execute_response::Result::Error(error)) => {
+            assert_eq!(error.kind(), pb::ExecuteErrorKind::InvalidCommand);
+            assert!(
+                error
+                    .message
+                    .starts_with("cannot decode command record (3 bytes)"),
+                "{}",
+                error.message
+            );
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(node.handler.executed.lock().unwrap().is_empty());
+
+    // Partition ids outside 1..=8191 are invalid arguments.
+    let status = client
+        .execute(pb::ExecuteRequest {
+            partition: 0,
+            command: Vec::new(),
+            deadline_ms: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status.message().contains("partition 0 is out of range"),
+        "{status:?}"
+    );
+
+    // A Raft payload that is no openraft request.
+    let status = client
+        .append_entries(pb::RaftRequest {
+            cluster_name: common::CLUSTER.into(),
+            partition: 1,
+            payload: vec![1, 2, 3],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        status
+            .message()
+            .contains("partition 1: cannot decode append-entries request"),
+        "{status:?}"
+    );
+    assert!(node.replica.is_leader());
+
+    for node in nodes {
+        node.stop().await;
+    }
+}
