@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 REPO_ROOT = HERE.parent.parent
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 STARTUP_TIMEOUT_S = float(os.environ.get("HORNET_STARTUP_TIMEOUT", "60"))
 
 
@@ -140,7 +142,9 @@ class Broker:
                 "ZEEBE_BROKER_NETWORK_HOST": self.host,
             }
         )
-        env.setdefault("RUST_LOG", "info")
+        # Hornet's own info lines (start-up, leadership, readiness) without openraft's chatter.
+        env.setdefault("RUST_LOG", "info,openraft=warn")
+        env.setdefault("NO_COLOR", "1")
         env.setdefault("RUST_BACKTRACE", "1")
         return env
 
@@ -253,7 +257,7 @@ class Broker:
             text = self.log_path.read_text(errors="replace")
         except OSError:
             return f"(no log at {self.log_path})"
-        tail = text.splitlines()[-lines:]
+        tail = ANSI_ESCAPE.sub("", text).splitlines()[-lines:]
         return f"--- last {len(tail)} lines of {self.log_path} ---\n" + "\n".join(tail)
 
     def wipe(self) -> None:

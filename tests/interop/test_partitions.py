@@ -5,12 +5,35 @@ import asyncio
 from typing import Any
 
 import pytest
-from pyzeebe import ZeebeWorker
+from pyzeebe import ZeebeClient, ZeebeWorker
+from pyzeebe.errors import ProcessDefinitionNotFoundError
 
 from harness import FIXTURES, Broker, leader_partitions, partition_of, pb
 from zeebe_async import run, running_worker, zeebe_client
 
 PARTITIONS = 3
+
+
+async def wait_until_deployed_everywhere(client: ZeebeClient, process_id: str, timeout_s: float = 20) -> None:
+    """Waits until instances of process_id can be created on every partition.
+
+    As in Zeebe, a deployment is made on partition 1 and distributed to the others afterwards, so
+    right after DeployResource a creation routed to another partition may answer NOT_FOUND (the
+    gateway does not retry that on another partition). Probe instances are cancelled again.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    reached: set[int] = set()
+    while reached != set(range(1, PARTITIONS + 1)):
+        if loop.time() > deadline:
+            raise AssertionError(f"{process_id} reached only partitions {sorted(reached)} within {timeout_s}s")
+        try:
+            probe = await client.run_process(process_id, {"probe": True})
+        except ProcessDefinitionNotFoundError:
+            await asyncio.sleep(0.05)
+            continue
+        reached.add(partition_of(probe.process_instance_key))
+        await client.cancel_process_instance(probe.process_instance_key)
 
 
 @pytest.fixture
@@ -35,6 +58,7 @@ def test_instances_spread_over_partitions_and_all_complete(three_partitions: Bro
         async with zeebe_client(three_partitions.address) as client:
             deployment = await client.deploy_resource(str(FIXTURES / "payment-process.bpmn"))
             assert partition_of(deployment.key) == 1
+            await wait_until_deployed_everywhere(client, "payment-process")
             async with running_worker(three_partitions.address, configure):
                 results = await asyncio.gather(
                     *(
@@ -56,6 +80,7 @@ def test_messages_correlate_across_partitions(three_partitions: Broker) -> None:
     async def scenario() -> None:
         async with zeebe_client(three_partitions.address) as client:
             await client.deploy_resource(str(FIXTURES / "message-process.bpmn"))
+            await wait_until_deployed_everywhere(client, "message-process")
             waiting = [
                 asyncio.create_task(
                     client.run_process_with_result("message-process", {"orderId": f"part-{i}"}, timeout=30_000)
