@@ -337,3 +337,26 @@ async fn malformed_requests_are_refused_with_named_errors() {
         node.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_partition_still_registered_is_reported_inactive_and_unreachable() {
+    let root = tempfile::tempdir().unwrap();
+    let (_setup, mut nodes) = start_group(root.path(), 1, None).await;
+    let node = nodes.remove(0);
+    let addr = node.addr.to_string();
+    let id = node.id;
+    // The broker forgot to unregister the partition before stopping it.
+    node.replica.shutdown().await.unwrap();
+
+    let outsider = Peers::new(PeersConfig::new(99, common::CLUSTER));
+    let message = vote_via(&outsider, P1, id, &addr).await;
+    assert!(message.contains("Unavailable"), "{message}");
+    assert!(
+        message.contains(&format!("partition 1 on node {id} is not running")),
+        "{message}"
+    );
+
+    let status = outsider.node_status(&addr, TIMEOUT).await.unwrap();
+    assert_eq!(status.partitions.len(), 1);
+    assert_eq!(status.partitions[0].role, hornet_replication::Role::Stopped);
+}
