@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::rate::RateLimiter;
-use crate::stats::Stats;
+use crate::stats::{Epoch, Stats};
 use crate::LoadgenError;
 
 /// Pause before retrying a creation refused by backpressure, so a saturated broker is not
@@ -79,10 +79,10 @@ pub async fn run_starter(
         let stats = Arc::clone(&stats);
         let fatal = fatal.clone();
         let key = config.process_definition_key;
-        stats.instance_started();
+        let epoch = stats.instance_started();
         in_flight.spawn(async move {
             let _slot = slot;
-            create_one(&client, key, &payload, &options, &stats, &fatal).await;
+            create_one(&client, key, &payload, &options, &stats, epoch, &fatal).await;
         });
     }
     in_flight
@@ -95,6 +95,7 @@ async fn create_one(
     payload: &Value,
     options: &CreateWithResult,
     stats: &Stats,
+    epoch: Epoch,
     fatal: &mpsc::UnboundedSender<LoadgenError>,
 ) {
     loop {
@@ -108,7 +109,7 @@ async fn create_one(
             .await;
         match result {
             Ok(_) => {
-                stats.instance_completed(sent.elapsed());
+                stats.instance_completed(epoch, sent.elapsed());
                 return;
             }
             Err(error) => match classify(&error) {
@@ -122,12 +123,12 @@ async fn create_one(
                         rpc: CREATE_RPC,
                         message,
                     });
-                    stats.instance_failed();
+                    stats.instance_failed(epoch);
                     return;
                 }
                 Outcome::Error(code) => {
                     stats.error(CREATE_RPC, code);
-                    stats.instance_failed();
+                    stats.instance_failed(epoch);
                     return;
                 }
             },

@@ -29,9 +29,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Which measurement period an instance was started in; outcomes of instances started before
+/// the last [`Stats::reset`] (i.e. during the warm-up) are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Epoch(u64);
+
 /// Live statistics of a run, updated concurrently by every task.
 #[derive(Debug)]
 pub struct Stats {
+    epoch: AtomicU64,
     started: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
@@ -45,6 +51,7 @@ pub struct Stats {
 impl Default for Stats {
     fn default() -> Self {
         Self {
+            epoch: AtomicU64::new(0),
             started: AtomicU64::new(0),
             completed: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -57,20 +64,32 @@ impl Default for Stats {
 }
 
 impl Stats {
-    pub fn instance_started(&self) {
+    /// An instance is being started; its outcome is reported with the returned epoch.
+    pub fn instance_started(&self) -> Epoch {
+        let epoch = Epoch(self.epoch.load(Ordering::Acquire));
         self.started.fetch_add(1, Ordering::Relaxed);
+        epoch
+    }
+
+    fn is_current(&self, epoch: Epoch) -> bool {
+        self.epoch.load(Ordering::Acquire) == epoch.0
     }
 
     /// An instance completed `latency` after the create call that started it was sent.
-    pub fn instance_completed(&self, latency: Duration) {
+    pub fn instance_completed(&self, epoch: Epoch, latency: Duration) {
+        if !self.is_current(epoch) {
+            return;
+        }
         self.completed.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         lock(&self.latency).saturating_record(micros.clamp(1, MAX_LATENCY_MICROS));
     }
 
     /// An instance gave up with an error (recorded separately with [`Stats::error`]).
-    pub fn instance_failed(&self) {
-        self.failed.fetch_add(1, Ordering::Relaxed);
+    pub fn instance_failed(&self, epoch: Epoch) {
+        if self.is_current(epoch) {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     pub fn job_completed(&self) {
@@ -92,8 +111,10 @@ impl Stats {
             .or_default() += 1;
     }
 
-    /// Forgets everything recorded so far (at the end of the warm-up).
+    /// Forgets everything recorded so far (at the end of the warm-up), including the later
+    /// outcomes of instances started before.
     pub fn reset(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
         for counter in [
             &self.started,
             &self.completed,
@@ -376,8 +397,8 @@ mod tests {
         let stats = Stats::default();
         // 1..=100 ms: p50 = 50 ms, p90 = 90 ms, p99 = 99 ms, max = 100 ms.
         for ms in 1..=100 {
-            stats.instance_started();
-            stats.instance_completed(Duration::from_millis(ms));
+            let epoch = stats.instance_started();
+            stats.instance_completed(epoch, Duration::from_millis(ms));
         }
         let latency = stats.snapshot().latency.unwrap();
         assert_eq!(latency.count, 100);
@@ -392,8 +413,9 @@ mod tests {
     #[test]
     fn extreme_latencies_are_clamped_not_lost() {
         let stats = Stats::default();
-        stats.instance_completed(Duration::ZERO);
-        stats.instance_completed(Duration::from_secs(10 * 3600));
+        let epoch = stats.instance_started();
+        stats.instance_completed(epoch, Duration::ZERO);
+        stats.instance_completed(epoch, Duration::from_secs(10 * 3600));
         let latency = stats.snapshot().latency.unwrap();
         assert_eq!(latency.count, 2);
         assert!(latency.max_ms >= 3_600_000.0 * 0.999);
@@ -402,15 +424,13 @@ mod tests {
     #[test]
     fn summary_rates_and_unfinished_count() {
         let stats = Stats::default();
-        for _ in 0..300 {
-            stats.instance_started();
-        }
-        for _ in 0..250 {
-            stats.instance_completed(Duration::from_millis(5));
+        let epochs: Vec<Epoch> = (0..300).map(|_| stats.instance_started()).collect();
+        for epoch in &epochs[..250] {
+            stats.instance_completed(*epoch, Duration::from_millis(5));
             stats.job_completed();
         }
-        for _ in 0..20 {
-            stats.instance_failed();
+        for epoch in &epochs[250..270] {
+            stats.instance_failed(*epoch);
         }
         stats.backpressure();
         stats.error("CreateProcessInstanceWithResult", "DEADLINE_EXCEEDED");
@@ -471,12 +491,24 @@ mod tests {
     #[test]
     fn reset_forgets_the_warmup() {
         let stats = Stats::default();
-        stats.instance_started();
-        stats.instance_completed(Duration::from_millis(3));
+        let warmup = stats.instance_started();
+        stats.instance_completed(warmup, Duration::from_millis(3));
+        let straddling = stats.instance_started();
         stats.error("ActivateJobs", "UNAVAILABLE");
         stats.reset();
         assert_eq!(stats.snapshot(), Snapshot::default());
         assert!(stats.errors().is_empty());
+        // An instance started in the warm-up that ends afterwards is not counted, so the
+        // measured completions never exceed the measured starts.
+        stats.instance_completed(straddling, Duration::from_millis(3));
+        stats.instance_failed(straddling);
+        let measured = stats.instance_started();
+        stats.instance_completed(measured, Duration::from_millis(4));
+        let snapshot = stats.snapshot();
+        assert_eq!(
+            (snapshot.started, snapshot.completed, snapshot.failed),
+            (1, 1, 0)
+        );
     }
 
     #[test]
