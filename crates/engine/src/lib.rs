@@ -7,6 +7,9 @@
 //! * [`Engine::apply`] is the event applier every replica runs on committed events, in log order.
 //! * [`Engine::due_commands`] / [`Engine::next_due`] expose scheduled work (job time-outs, retry back-offs,
 //!   timers, message expiry) as commands the broker writes to the log when due.
+//! * [`Processed::outbound`] / [`Engine::pending_outbound`] are commands for other partitions (command
+//!   distribution, as Zeebe's `CommandDistributionBehavior`): a deployment made here is copied to every other
+//!   partition, and each receiver acknowledges it; the broker delivers them and re-sends the pending ones.
 //!
 //! Layout (as in Zeebe's engine): [`state`] is the schema over the [`kv`] trait, `appliers` turn events
 //! into state changes (one module per value type), `processing` holds one processor per value type and
@@ -61,6 +64,20 @@ pub struct Processed {
     /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in
     /// all but pathological cases.
     pub follow_ups: Vec<Record>,
+    /// Commands to deliver to other partitions once the records are committed (deployment copies,
+    /// acknowledgements of received copies), in the order they were produced.
+    pub outbound: Vec<Outbound>,
+}
+
+/// A command to deliver to another partition after the records of the round are committed.
+///
+/// `command` is a plain command record: `RecordKind::Command`, `request` `None`, `key` set, position and
+/// source position unset; the receiver appends it to its own log. Delivery may repeat: the processors of
+/// distributed commands and acknowledgements are idempotent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outbound {
+    pub partition: PartitionId,
+    pub command: Record,
 }
 
 /// A response to a client request, sent after the records that justify it are committed.
@@ -138,6 +155,13 @@ impl Engine {
     /// When the next scheduled work falls due (epoch millis), if any.
     pub fn next_due(&mut self, state: &dyn KvRead) -> Result<Option<i64>, EngineError> {
         processing::due::next_due(state)
+    }
+
+    /// Commands sent to other partitions and not yet acknowledged, rebuilt from state: the broker re-sends
+    /// them periodically and after a leader change until they are acknowledged. Ordered by distribution
+    /// key, then partition.
+    pub fn pending_outbound(&mut self, state: &dyn KvRead) -> Result<Vec<Outbound>, EngineError> {
+        processing::distribution::pending_outbound(state)
     }
 
     /// Forgets caches derived from state (after a snapshot install).

@@ -4,6 +4,7 @@
 //! The leader runs them while processing (on the round's overlay) and every replica runs them on
 //! committed events through [`crate::Engine::apply`].
 
+mod distribution;
 mod incident;
 mod job;
 mod message;
@@ -62,6 +63,9 @@ pub(crate) fn apply(
         RecordValue::MessageStartEventSubscription(intent, value) => {
             message::apply_start_subscription(state, *intent, value)
         }
+        RecordValue::CommandDistribution(intent, value) => {
+            distribution::apply(state, event, *intent, value)
+        }
         RecordValue::ProcessEvent(intent, value) => {
             process_instance::apply_process_event(state, event.key, *intent, value)
         }
@@ -74,7 +78,6 @@ pub(crate) fn apply(
         | RecordValue::MessageSubscription(..)
         | RecordValue::Signal(..)
         | RecordValue::Escalation(..)
-        | RecordValue::Error(..)
-        | RecordValue::CommandDistribution(..) => Ok(()),
+        | RecordValue::Error(..) => Ok(()),
     }
 }

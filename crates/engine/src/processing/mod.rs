@@ -12,6 +12,7 @@
 pub(crate) mod behaviour;
 pub(crate) mod bpmn;
 pub(crate) mod deployment;
+pub(crate) mod distribution;
 pub(crate) mod due;
 pub(crate) mod incident;
 pub(crate) mod job;
@@ -28,9 +29,9 @@ use crate::error::EngineError;
 use crate::kv::{KvRead, Overlay};
 use crate::process_cache::{DeployedProcess, ProcessCache};
 use crate::state::keys::KeyGenerator;
-use crate::{EngineConfig, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
+use crate::{EngineConfig, Outbound, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
 use hornet_protocol::{
-    Key, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection,
+    Key, PartitionId, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection,
     RejectionType, RequestRef,
 };
 use std::collections::{BTreeSet, VecDeque};
@@ -49,6 +50,7 @@ pub(crate) struct Ctx<'a> {
     responses: Vec<Response>,
     jobs_available: BTreeSet<String>,
     queue: VecDeque<Record>,
+    outbound: Vec<Outbound>,
 }
 
 impl<'a> Ctx<'a> {
@@ -135,6 +137,13 @@ impl<'a> Ctx<'a> {
         self.queue.push_back(command);
     }
 
+    /// Sends a command to another partition once the round's records are committed.
+    pub fn send(&mut self, partition: PartitionId, key: Key, value: RecordValue) {
+        let mut command = Record::command(key, value);
+        command.timestamp = self.now;
+        self.outbound.push(Outbound { partition, command });
+    }
+
     /// Element ids of the `ACTIVATE_ELEMENT` commands queued in this round for `flow_scope_key`.
     pub fn queued_activations(&self, flow_scope_key: Key) -> Vec<String> {
         self.queue
@@ -187,6 +196,7 @@ pub(crate) fn process_round(
         responses: Vec::new(),
         jobs_available: BTreeSet::new(),
         queue: VecDeque::new(),
+        outbound: Vec::new(),
     };
     dispatch(&mut ctx, command)?;
     let mut processed = 0;
@@ -221,6 +231,7 @@ pub(crate) fn process_round(
         responses: ctx.responses,
         jobs_available: ctx.jobs_available.into_iter().collect(),
         follow_ups,
+        outbound: ctx.outbound,
     })
 }
 
@@ -229,6 +240,9 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
     match &command.value {
         RecordValue::Deployment(DeploymentIntent::Create, value) => {
             deployment::create::process(ctx, command, value)
+        }
+        RecordValue::CommandDistribution(CommandDistributionIntent::Acknowledge, value) => {
+            distribution::acknowledge(ctx, command, value)
         }
         RecordValue::ProcessInstanceCreation(
             intent @ (ProcessInstanceCreationIntent::Create

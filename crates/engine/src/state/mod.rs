@@ -16,9 +16,11 @@
 //! | `0x50`-`0x52` | [`timers`] | timers, due dates, per element instance | |
 //! | `0x60`-`0x69` | [`messages`] | messages, subscriptions (catch and start events) and their indexes | |
 //! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
+//! | `0x70`-`0x71` | [`distributions`] | distributed commands, receivers yet to acknowledge | |
 //!
 //! Only event appliers write state; processors read it.
 
+pub mod distributions;
 pub mod element_instances;
 pub mod incidents;
 pub mod jobs;
@@ -71,6 +73,8 @@ pub(crate) mod column {
     pub const START_CORRELATION_BY_INSTANCE: u8 = 0x69;
     pub const SIGNAL_SUBSCRIPTION: u8 = 0x6A;
     pub const SIGNAL_BY_SUBSCRIBER: u8 = 0x6B;
+    pub const DISTRIBUTION: u8 = 0x70;
+    pub const DISTRIBUTION_PENDING: u8 = 0x71;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use hornet_engine::kv::MemKv;
-use hornet_engine::{Engine, EngineConfig, Processed, Response};
+use hornet_engine::{Engine, EngineConfig, Outbound, Processed, Response};
 use hornet_protocol::value::*;
 use hornet_protocol::*;
 use std::collections::VecDeque;
@@ -20,6 +20,8 @@ pub struct Harness {
     pub log: Vec<Record>,
     pub responses: Vec<Response>,
     pub jobs_available: Vec<String>,
+    /// Commands for other partitions, in the order the rounds produced them.
+    pub outbound: Vec<Outbound>,
     pub now: i64,
     next_index: u64,
     next_request: u64,
@@ -33,9 +35,14 @@ impl Default for Harness {
 
 impl Harness {
     pub fn new() -> Harness {
+        Harness::partition(PARTITION, 1)
+    }
+
+    /// Partition `partition_id` of a cluster with `partition_count` partitions.
+    pub fn partition(partition_id: PartitionId, partition_count: u16) -> Harness {
         let config = EngineConfig {
-            partition_id: PARTITION,
-            partition_count: 1,
+            partition_id,
+            partition_count,
         };
         Harness {
             leader: Engine::new(config),
@@ -45,6 +52,7 @@ impl Harness {
             log: Vec::new(),
             responses: Vec::new(),
             jobs_available: Vec::new(),
+            outbound: Vec::new(),
             now: 1_700_000_000_000,
             next_index: 1,
             next_request: 1,
@@ -93,6 +101,7 @@ impl Harness {
             );
             self.responses.extend(processed.responses);
             self.jobs_available.extend(processed.jobs_available);
+            self.outbound.extend(processed.outbound);
             for mut follow_up in processed.follow_ups {
                 follow_up.timestamp = self.now;
                 pending.push_back(follow_up);
@@ -241,6 +250,19 @@ impl Harness {
     }
 
     /// Both engines forget their parsed processes (as after a snapshot install).
+    /// What the leader would re-send (checked against the replica, which must agree).
+    pub fn pending_outbound(&mut self) -> Vec<Outbound> {
+        let leader = self.leader.pending_outbound(&self.leader_state).unwrap();
+        let replica = self.replica.pending_outbound(&self.replica_state).unwrap();
+        assert_eq!(leader, replica);
+        leader
+    }
+
+    /// Takes the outbound commands produced so far.
+    pub fn take_outbound(&mut self) -> Vec<Outbound> {
+        std::mem::take(&mut self.outbound)
+    }
+
     pub fn clear_caches(&mut self) {
         self.leader.clear_caches();
         self.replica.clear_caches();

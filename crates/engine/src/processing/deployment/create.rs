@@ -7,12 +7,15 @@
 //!   version is a duplicate: it keeps that version and key and is reported with `isDuplicate = true`.
 //!   (Zeebe uses MD5; any deterministic digest does, and SHA-256 is what we keep.)
 //! * A command whose record already carries `processesMetadata` is the copy of a deployment made on
-//!   another partition (distribution): its keys and versions are taken as they are.
+//!   another partition (distribution): its keys and versions are taken as they are, and the copy is
+//!   acknowledged to the deployment's partition (also when it was already deployed here).
+//! * With several partitions, the original deployment is then distributed to every other partition
+//!   (see [`crate::processing::distribution`]).
 
 use crate::error::EngineError;
 use crate::processing::bpmn::start_events;
 use crate::processing::bpmn::support::unsupported_elements;
-use crate::processing::Ctx;
+use crate::processing::{distribution, Ctx};
 use crate::state::processes;
 use bytes::Bytes;
 use hornet_protocol::value::{DeploymentRecord, ProcessMetadata, ProcessRecord};
@@ -175,10 +178,14 @@ pub(crate) fn process(
     };
     let event = ctx.event(
         deployment_key,
-        RecordValue::Deployment(DeploymentIntent::Created, deployment),
+        RecordValue::Deployment(DeploymentIntent::Created, deployment.clone()),
     )?;
     ctx.respond(command, &event);
-    Ok(())
+    distribution::distribute(
+        ctx,
+        deployment_key,
+        RecordValue::Deployment(DeploymentIntent::Create, deployment),
+    )
 }
 
 /// A deployment made on another partition: store its new versions under the same keys.
@@ -240,5 +247,6 @@ fn distributed(
         RecordValue::Deployment(DeploymentIntent::Created, value.clone()),
     )?;
     ctx.respond(command, &event);
+    distribution::acknowledge_received(ctx, value.deployment_key);
     Ok(())
 }
