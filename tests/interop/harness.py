@@ -396,7 +396,7 @@ def instance_is_gone(stub: pb_grpc.GatewayStub, process_instance_key: int) -> bo
 
 
 def find_job_incident(
-    stub: pb_grpc.GatewayStub, job_key: int, *, scan: int = 200, wait_s: float = 15
+    stub: pb_grpc.GatewayStub, job_key: int, *, scan: int = 1000, wait_s: float = 15
 ) -> tuple[int, grpc.RpcError]:
     """Finds the key of the incident raised for a job whose retries reached 0.
 
