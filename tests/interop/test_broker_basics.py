@@ -43,12 +43,22 @@ def test_topology_describes_a_single_node_with_one_leading_partition(broker: Bro
     assert leader_partitions(topology) == {1}
 
 
-def test_pyzeebe_topology_and_grpc_health_check(broker: Broker) -> None:
+def test_pyzeebe_reads_the_topology(broker: Broker) -> None:
     async def scenario() -> None:
         async with zeebe_client(broker.address) as client:
             topology = await client.topology()
             assert topology.partitions_count == 1
+            assert topology.cluster_size == 1
             assert [p.partition_id for b in topology.brokers for p in b.partitions] == [1]
+
+    run(scenario())
+
+
+def test_grpc_health_check_reports_the_gateway_serving(broker: Broker) -> None:
+    # pyzeebe's healthcheck() uses the standard grpc.health.v1 service, which Zeebe's gateway
+    # serves for the service name "gateway_protocol.Gateway".
+    async def scenario() -> None:
+        async with zeebe_client(broker.address) as client:
             health = await client.healthcheck()
             assert health.status == HealthCheckResponse.ServingStatus.SERVING
 

@@ -7,6 +7,8 @@ recognises the `job: Job` parameter by comparing the annotation object itself.
 
 import asyncio
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -259,3 +261,32 @@ def test_message_correlates_to_a_waiting_instance_and_a_buffered_message_to_a_ne
                 )
 
     run(scenario())
+
+
+def test_stream_activated_jobs_pushes_jobs_as_they_are_created(broker: Broker, stub) -> None:
+    deploy(stub, FIXTURES / "crash-process.bpmn")
+    request = pb.StreamActivatedJobsRequest(type="crash-work", worker="streamer", timeout=30_000)
+    stream = stub.StreamActivatedJobs(request, timeout=30)
+    try:
+        # Opening a stream is asynchronous (as in Zeebe): a job created before the broker knows the
+        # stream is not pushed. Create instances until one arrives on the stream.
+        created: list[int] = []
+        pushed: list[pb.ActivatedJob] = []
+        reader = threading.Thread(target=lambda: pushed.append(next(stream)), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 10
+        while reader.is_alive() and time.monotonic() < deadline:
+            created.append(create_instance(stub, "crash-process", {"streamed": len(created)}).processInstanceKey)
+            reader.join(0.5)
+        assert pushed, "no job was pushed on the stream"
+        [job] = pushed
+        assert job.type == "crash-work" and job.worker == "streamer"
+        assert job.processInstanceKey in created
+        assert job.retries == 5
+        complete_job(stub, job.key, {"done": True})
+        assert instance_is_gone(stub, job.processInstanceKey)
+    finally:
+        stream.cancel()
+    # Clean up: cancel the other instances created while waiting for the push.
+    for key in created:
+        instance_is_gone(stub, key)
