@@ -1,0 +1,516 @@
+//! The leader's stream processor: one task per partition while this node leads it.
+//!
+//! Commands are appended to the Raft log; once committed they are processed in log order by the engine.
+//! The outcome of each round is appended as one [`ProcessedBatch`]; until it commits, its state changes
+//! stay in an in-memory layer that later rounds read through, and its responses wait. When the batch
+//! commits (and so is applied to RocksDB), the layer is dropped and responses, job notifications and the
+//! next due-date check follow. Losing leadership drops every layer and fails every waiting request.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
+use futures::stream::{FuturesOrdered, StreamExt};
+use hornet_engine::kv::{Layered, WriteSet};
+use hornet_engine::{Engine, EngineError, Outbound, Response};
+use hornet_protocol::{
+    LogEntry, PartitionId, Position, ProcessedBatch, Record, RecordKind, Rejection, RejectionType,
+    RequestRef,
+};
+use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, info, warn};
+
+use super::state::{last_processed, Committed};
+use super::submission::{PartitionError, Responder, Submission};
+use super::PartitionShared;
+
+/// How many committed command entries one processing round takes at most.
+const MAX_ENTRIES_PER_ROUND: usize = 64;
+/// How many submissions one log entry carries at most.
+const MAX_COMMANDS_PER_ENTRY: usize = 512;
+/// How far back the backlog is read per call.
+const BACKLOG_READ: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LeaderError {
+    #[error(transparent)]
+    Replication(#[from] ReplicationError),
+    #[error(transparent)]
+    Storage(#[from] hornet_storage::StorageError),
+    #[error(transparent)]
+    Codec(#[from] hornet_protocol::CodecError),
+    #[error("engine failed on committed state: {0}")]
+    Engine(String),
+    #[error("leadership lost: {0}")]
+    LostLeadership(String),
+}
+
+impl LeaderError {
+    /// Losing leadership ends a term normally; anything else is a failure worth logging loudly.
+    pub(crate) fn is_lost_leadership(&self) -> bool {
+        matches!(
+            self,
+            LeaderError::LostLeadership(_)
+                | LeaderError::Replication(ReplicationError::NotLeader { .. })
+        )
+    }
+}
+
+type CommittedCommands = BoxFuture<'static, Result<(u64, Vec<Record>), ReplicationError>>;
+type CommittedOutcome = BoxFuture<'static, Result<Outcome, ReplicationError>>;
+
+/// The outcome of one processing round, before it is appended.
+#[derive(Default)]
+struct Round {
+    records: Vec<Record>,
+    writes: WriteSet,
+    responses: Vec<Response>,
+    jobs_available: Vec<String>,
+    follow_ups: Vec<Record>,
+    outbound: Vec<Outbound>,
+    /// The round processed commands without a client (due work), so more due work may be scheduled.
+    due_done: bool,
+}
+
+/// What becomes visible once a processed batch commits.
+struct Outcome {
+    responses: Vec<Response>,
+    jobs_available: Vec<String>,
+    outbound: Vec<Outbound>,
+    /// Due commands are now processed, so more due work may be scheduled.
+    due_done: bool,
+}
+
+pub(crate) struct Leader<'a> {
+    shared: &'a PartitionShared,
+    replica: &'a PartitionReplica,
+    engine: Engine,
+    term: u64,
+    /// Uncommitted state changes, oldest first; one per appended processed batch.
+    layers: VecDeque<WriteSet>,
+    last_processed: Position,
+    waiting: HashMap<u64, Responder>,
+    next_request_id: u64,
+    /// Our command entries, resolving in log order as they commit.
+    committed_commands: FuturesOrdered<CommittedCommands>,
+    /// Our processed batches, resolving in log order as they commit.
+    committed_outcomes: FuturesOrdered<CommittedOutcome>,
+    commands_in_flight: usize,
+    next_due: Option<i64>,
+    due_in_flight: bool,
+}
+
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl<'a> Leader<'a> {
+    pub(crate) fn new(
+        shared: &'a PartitionShared,
+        replica: &'a PartitionReplica,
+        term: u64,
+    ) -> Self {
+        Leader {
+            shared,
+            replica,
+            engine: shared.new_engine(),
+            term,
+            layers: VecDeque::new(),
+            last_processed: Position::default(),
+            waiting: HashMap::new(),
+            next_request_id: 0,
+            committed_commands: FuturesOrdered::new(),
+            committed_outcomes: FuturesOrdered::new(),
+            commands_in_flight: 0,
+            next_due: None,
+            due_in_flight: false,
+        }
+    }
+
+    fn partition(&self) -> PartitionId {
+        self.shared.id
+    }
+
+    /// Leads the partition until leadership is lost or the submission channel closes.
+    pub(crate) async fn run(
+        mut self,
+        submissions: &mut mpsc::Receiver<Submission>,
+        roles: &mut watch::Receiver<RoleState>,
+    ) -> Result<(), LeaderError> {
+        // Everything committed before this term must be applied before we read state.
+        self.replica
+            .raft()
+            .ensure_linearizable()
+            .await
+            .map_err(|err| LeaderError::LostLeadership(err.to_string()))?;
+        self.last_processed = last_processed(self.replica.state())?.unwrap_or_default();
+        self.process_backlog().await?;
+        self.refresh_next_due()?;
+        info!(partition = %self.partition(), term = self.term, last_processed = %self.last_processed, "leading partition");
+        self.shared.set_serving(true);
+
+        let mut batch = Vec::with_capacity(MAX_COMMANDS_PER_ENTRY);
+        // The first tick is immediate: what a previous leader sent may never have arrived.
+        let mut resend = tokio::time::interval(self.shared.config.resend_interval);
+        resend.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let result = loop {
+            let due_at = self.next_due.filter(|_| !self.due_in_flight);
+            let can_accept = self.commands_in_flight < self.shared.config.max_commands_in_flight;
+            tokio::select! {
+                biased;
+                changed = roles.changed() => {
+                    let state = *roles.borrow();
+                    if changed.is_err() || state.role != Role::Leader || state.term != self.term {
+                        break Ok(());
+                    }
+                }
+                Some(outcome) = self.committed_outcomes.next() => {
+                    if let Err(err) = outcome.map_err(LeaderError::from).and_then(|o| self.on_outcome_committed(o)) {
+                        break Err(err);
+                    }
+                }
+                Some(committed) = self.committed_commands.next() => {
+                    if let Err(err) = self.on_commands_committed(committed).await {
+                        break Err(err);
+                    }
+                }
+                received = submissions.recv_many(&mut batch, MAX_COMMANDS_PER_ENTRY), if can_accept => {
+                    if received == 0 {
+                        break Ok(());
+                    }
+                    if let Err(err) = self.append_submissions(batch.drain(..)).await {
+                        break Err(err);
+                    }
+                }
+                _ = resend.tick() => {
+                    if let Err(err) = self.resend_pending() {
+                        break Err(err);
+                    }
+                }
+                _ = sleep_until_millis(due_at), if due_at.is_some() => {
+                    if let Err(err) = self.append_due_commands().await {
+                        break Err(err);
+                    }
+                }
+            }
+        };
+        self.shared.set_serving(false);
+        self.fail_waiting();
+        result
+    }
+
+    /// Processes commands that were committed but not processed when this term began (from an earlier
+    /// term, or before a restart).
+    async fn process_backlog(&mut self) -> Result<(), LeaderError> {
+        let mut from = self.last_processed.log_index().max(1);
+        loop {
+            let entries = self.replica.read_committed(from, BACKLOG_READ)?;
+            let Some(&(last_index, _)) = entries.last() else {
+                break;
+            };
+            let mut rounds = Vec::new();
+            for (index, payload) in entries {
+                if let LogEntry::Commands(commands) = LogEntry::decode(index, &payload)? {
+                    rounds.push((index, commands));
+                }
+            }
+            if !rounds.is_empty() {
+                debug!(partition = %self.partition(), entries = rounds.len(), "processing backlog");
+                self.process_round(rounds).await?;
+            }
+            from = last_index + 1;
+        }
+        Ok(())
+    }
+
+    async fn append_submissions(
+        &mut self,
+        submissions: impl Iterator<Item = Submission>,
+    ) -> Result<(), LeaderError> {
+        let timestamp = now_millis();
+        let node = self.replica.node_id();
+        let mut commands = Vec::new();
+        let mut requests = Vec::new();
+        for Submission { mut command, reply } in submissions {
+            command.timestamp = timestamp;
+            command.kind = RecordKind::Command;
+            command.request = reply.map(|reply| {
+                self.next_request_id += 1;
+                requests.push((self.next_request_id, reply));
+                RequestRef {
+                    node,
+                    id: self.next_request_id,
+                }
+            });
+            commands.push(command);
+        }
+        self.commands_in_flight += commands.len();
+        match self.append_commands(commands).await {
+            Ok(()) => {
+                self.waiting.extend(requests);
+                Ok(())
+            }
+            Err(err) => {
+                for (_, reply) in requests {
+                    let _ = reply.send(Err(self.unavailable(&err.to_string())));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn append_commands(&mut self, commands: Vec<Record>) -> Result<(), LeaderError> {
+        let entry = LogEntry::Commands(commands);
+        let receipt = self.replica.append(entry.encode()?.into()).await?;
+        let LogEntry::Commands(commands) = entry else {
+            unreachable!("built as commands above")
+        };
+        self.committed_commands.push_back(Box::pin(async move {
+            let position = receipt.await?;
+            Ok((position.index, commands))
+        }));
+        Ok(())
+    }
+
+    async fn append_due_commands(&mut self) -> Result<(), LeaderError> {
+        let now = now_millis();
+        let commands = {
+            let layers: Vec<&WriteSet> = self.layers.iter().collect();
+            let committed = Committed(self.replica.state());
+            let view = Layered::new(&layers, &committed);
+            self.engine
+                .due_commands(&view, now, self.shared.config.due_batch_size)
+                .map_err(|err| LeaderError::Engine(err.to_string()))?
+        };
+        if commands.is_empty() {
+            self.next_due = None;
+            return self.refresh_next_due();
+        }
+        debug!(partition = %self.partition(), count = commands.len(), "writing due commands");
+        self.due_in_flight = true;
+        let commands = commands
+            .into_iter()
+            .map(|mut command| {
+                command.timestamp = now;
+                command
+            })
+            .collect::<Vec<_>>();
+        self.commands_in_flight += commands.len();
+        self.append_commands(commands).await
+    }
+
+    async fn on_commands_committed(
+        &mut self,
+        first: Result<(u64, Vec<Record>), ReplicationError>,
+    ) -> Result<(), LeaderError> {
+        let mut rounds = vec![first?];
+        // Take whatever else has committed meanwhile into the same round (one processed batch).
+        while rounds.len() < MAX_ENTRIES_PER_ROUND {
+            match futures::FutureExt::now_or_never(self.committed_commands.next()) {
+                Some(Some(next)) => rounds.push(next?),
+                _ => break,
+            }
+        }
+        self.process_round(rounds).await
+    }
+
+    /// Processes committed command entries and appends their outcome as one batch.
+    async fn process_round(&mut self, rounds: Vec<(u64, Vec<Record>)>) -> Result<(), LeaderError> {
+        let Some(round) = self.process_commands(rounds)? else {
+            return Ok(());
+        };
+        let Round {
+            records,
+            writes,
+            responses,
+            mut jobs_available,
+            follow_ups,
+            outbound,
+            due_done,
+        } = round;
+        let entry = LogEntry::Processed(ProcessedBatch {
+            last_processed: self.last_processed,
+            records,
+        });
+        let receipt = self.replica.append(entry.encode()?.into()).await?;
+        self.layers.push_back(writes);
+        jobs_available.sort();
+        jobs_available.dedup();
+        self.committed_outcomes.push_back(Box::pin(async move {
+            receipt.await?;
+            Ok(Outcome {
+                responses,
+                jobs_available,
+                outbound,
+                due_done,
+            })
+        }));
+        if !follow_ups.is_empty() {
+            // Work the round's bound cut off continues in a later round, after this batch.
+            self.commands_in_flight += follow_ups.len();
+            self.append_commands(follow_ups).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs the engine over the commands not processed yet; `None` if there were none.
+    fn process_commands(
+        &mut self,
+        rounds: Vec<(u64, Vec<Record>)>,
+    ) -> Result<Option<Round>, LeaderError> {
+        let committed = Committed(self.replica.state());
+        let mut round = Round::default();
+        let mut processed_commands = 0usize;
+        for (index, commands) in rounds {
+            for (offset, mut command) in commands.into_iter().enumerate() {
+                command.position = Position::new(index, offset);
+                if command.position <= self.last_processed {
+                    continue;
+                }
+                processed_commands += 1;
+                round.due_done |= command.request.is_none();
+                let layers: Vec<&WriteSet> = self
+                    .layers
+                    .iter()
+                    .chain(std::iter::once(&round.writes))
+                    .collect();
+                let view = Layered::new(&layers, &committed);
+                match self.engine.process(&view, &command) {
+                    Ok(processed) => {
+                        round.writes.extend(processed.writes);
+                        round.records.extend(processed.records);
+                        round.responses.extend(processed.responses);
+                        round.jobs_available.extend(processed.jobs_available);
+                        round.follow_ups.extend(processed.follow_ups);
+                        round.outbound.extend(processed.outbound);
+                    }
+                    Err(err @ EngineError::Storage(_)) => {
+                        return Err(LeaderError::Engine(err.to_string()))
+                    }
+                    Err(err) => {
+                        // State the engine cannot read must not stop the partition on one command:
+                        // reject it, as Zeebe does with PROCESSING_ERROR, and carry on.
+                        warn!(partition = %self.partition(), position = %command.position, error = %err, "processing failed");
+                        let rejection =
+                            reject(&command, RejectionType::ProcessingError, err.to_string());
+                        if let Some(request) = command.request {
+                            round.responses.push(Response {
+                                request,
+                                record: rejection.clone(),
+                            });
+                        }
+                        round.records.push(rejection);
+                    }
+                }
+                self.last_processed = command.position;
+            }
+        }
+        if processed_commands == 0 {
+            return Ok(None);
+        }
+        self.commands_in_flight = self.commands_in_flight.saturating_sub(processed_commands);
+        self.shared.metrics.processed(
+            self.partition(),
+            processed_commands as u64,
+            round.records.len() as u64,
+        );
+        Ok(Some(round))
+    }
+
+    fn on_outcome_committed(&mut self, outcome: Outcome) -> Result<(), LeaderError> {
+        // The batch is applied to RocksDB now, so its layer is no longer needed.
+        self.layers.pop_front();
+        let node = self.replica.node_id();
+        for Response { request, record } in outcome.responses {
+            if request.node != node {
+                continue;
+            }
+            if let Some(reply) = self.waiting.remove(&request.id) {
+                let _ = reply.send(Ok(record));
+            }
+        }
+        for job_type in outcome.jobs_available {
+            self.shared.notify_jobs_available(job_type);
+        }
+        for Outbound { partition, command } in outcome.outbound {
+            self.shared.router.send(partition, command);
+        }
+        if outcome.due_done {
+            self.due_in_flight = false;
+        }
+        if self.waiting.len() > 1024 && self.waiting.len().is_power_of_two() {
+            // Requests whose clients gave up (e.g. an instance awaited with a timeout that never completes).
+            self.waiting.retain(|_, reply| !reply.is_closed());
+        }
+        self.refresh_next_due()
+    }
+
+    /// Sends again what other partitions have not acknowledged yet. Only committed state counts: a
+    /// command from an uncommitted round is sent when that round commits.
+    fn resend_pending(&mut self) -> Result<(), LeaderError> {
+        let committed = Committed(self.replica.state());
+        let pending = self
+            .engine
+            .pending_outbound(&committed)
+            .map_err(|err| LeaderError::Engine(err.to_string()))?;
+        if !pending.is_empty() {
+            debug!(partition = %self.partition(), count = pending.len(), "re-sending unacknowledged commands");
+        }
+        for Outbound { partition, command } in pending {
+            self.shared.router.send(partition, command);
+        }
+        Ok(())
+    }
+
+    fn refresh_next_due(&mut self) -> Result<(), LeaderError> {
+        let layers: Vec<&WriteSet> = self.layers.iter().collect();
+        let committed = Committed(self.replica.state());
+        let view = Layered::new(&layers, &committed);
+        self.next_due = self
+            .engine
+            .next_due(&view)
+            .map_err(|err| LeaderError::Engine(err.to_string()))?;
+        Ok(())
+    }
+
+    fn unavailable(&self, reason: &str) -> PartitionError {
+        PartitionError::Stopped {
+            partition: self.partition(),
+            reason: reason.to_string(),
+        }
+    }
+
+    fn fail_waiting(&mut self) {
+        let error = PartitionError::NotLeader {
+            partition: self.partition(),
+            leader: self.replica.leader_id(),
+        };
+        for (_, reply) in self.waiting.drain() {
+            let _ = reply.send(Err(error.clone()));
+        }
+    }
+}
+
+/// The rejection of `command`, answering it in the log.
+fn reject(command: &Record, kind: RejectionType, reason: String) -> Record {
+    Record {
+        position: Position::default(),
+        source_position: Some(command.position),
+        key: command.key,
+        timestamp: command.timestamp,
+        kind: RecordKind::Rejection(Rejection { kind, reason }),
+        request: command.request,
+        value: command.value.clone(),
+    }
+}
+
+async fn sleep_until_millis(due: Option<i64>) {
+    if let Some(due) = due {
+        let wait = (due - now_millis()).max(0) as u64;
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
+}

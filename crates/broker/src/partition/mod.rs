@@ -1,0 +1,249 @@
+//! One partition on this node: its Raft replica, and the actor that processes commands while this node
+//! leads it.
+
+mod applier;
+mod leader;
+mod router;
+mod state;
+mod submission;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hornet_engine::{Engine, EngineConfig};
+use hornet_protocol::{PartitionId, Record};
+use hornet_replication::{NoPeers, PartitionReplica, ReplicaConfig, Role};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tracing::{error, info, Instrument};
+
+use crate::config::BrokerConfig;
+use crate::metrics::Metrics;
+use crate::JobsAvailable;
+pub(crate) use router::PartitionRouter;
+pub use submission::PartitionError;
+pub(crate) use submission::Submission;
+
+/// Processing knobs one partition needs (a subset of the broker configuration).
+#[derive(Clone, Debug)]
+pub(crate) struct PartitionSettings {
+    pub max_commands_in_flight: usize,
+    pub due_batch_size: usize,
+    /// How often commands awaiting another partition's acknowledgement are sent again.
+    pub resend_interval: Duration,
+}
+
+/// What the partition's actor shares with the rest of the node.
+pub(crate) struct PartitionShared {
+    pub id: PartitionId,
+    pub partitions_count: u16,
+    pub config: PartitionSettings,
+    pub metrics: Arc<Metrics>,
+    pub router: Arc<PartitionRouter>,
+    jobs_available: broadcast::Sender<JobsAvailable>,
+    serving: AtomicBool,
+}
+
+impl PartitionShared {
+    pub(crate) fn new_engine(&self) -> Engine {
+        Engine::new(EngineConfig {
+            partition_id: self.id,
+            partition_count: self.partitions_count,
+        })
+    }
+
+    pub(crate) fn notify_jobs_available(&self, job_type: String) {
+        // Nobody listening is fine: pollers subscribe when they wait.
+        let _ = self.jobs_available.send(JobsAvailable {
+            partition: self.id,
+            job_type,
+        });
+    }
+
+    fn set_serving(&self, serving: bool) {
+        self.serving.store(serving, Ordering::Release);
+        self.metrics.set_leader(self.id, serving);
+    }
+}
+
+/// A partition replica on this node and the handle to submit commands to it.
+pub struct Partition {
+    shared: Arc<PartitionShared>,
+    replica: Arc<PartitionReplica>,
+    submissions: mpsc::Sender<Submission>,
+    actor: JoinHandle<()>,
+}
+
+impl Partition {
+    pub(crate) async fn start(
+        id: PartitionId,
+        config: &BrokerConfig,
+        metrics: Arc<Metrics>,
+        router: Arc<PartitionRouter>,
+        jobs_available: broadcast::Sender<JobsAvailable>,
+    ) -> Result<Partition, crate::BrokerError> {
+        let dir = config.partition_dir(id);
+        std::fs::create_dir_all(&dir).map_err(|source| crate::BrokerError::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+        let shared = Arc::new(PartitionShared {
+            id,
+            partitions_count: config.partitions_count,
+            config: PartitionSettings {
+                max_commands_in_flight: config.processing.max_commands_in_flight,
+                due_batch_size: config.processing.due_batch_size,
+                resend_interval: config.processing.resend_interval,
+            },
+            metrics,
+            router,
+            jobs_available,
+            serving: AtomicBool::new(false),
+        });
+        let address = format!("{}:{}", config.advertised_host(), config.internal_api_port);
+        let mut replica_config = ReplicaConfig::single_node(&dir, config.node_id, address);
+        replica_config.heartbeat_interval = config.processing.heartbeat_interval;
+        replica_config.election_timeout_min = config.processing.heartbeat_interval * 3;
+        replica_config.election_timeout_max = config.processing.heartbeat_interval * 6;
+        replica_config.snapshot_every = Some(config.processing.snapshot_period);
+        // Keep enough log behind a snapshot that commands committed but not yet processed stay readable.
+        replica_config.logs_kept_after_snapshot = config
+            .processing
+            .snapshot_period
+            .max(config.processing.max_commands_in_flight as u64);
+        let applier = Arc::new(applier::EngineApplier::new(shared.new_engine()));
+        let replica = Arc::new(
+            PartitionReplica::start(replica_config, applier, NoPeers)
+                .await
+                .map_err(|source| crate::BrokerError::Replication {
+                    partition: id,
+                    source,
+                })?,
+        );
+        let (submissions, receiver) =
+            mpsc::channel(config.processing.max_commands_in_flight.max(1));
+        let actor = tokio::spawn(
+            run_actor(Arc::clone(&shared), Arc::clone(&replica), receiver)
+                .instrument(tracing::info_span!("partition", id = %id)),
+        );
+        Ok(Partition {
+            shared,
+            replica,
+            submissions,
+            actor,
+        })
+    }
+
+    pub fn id(&self) -> PartitionId {
+        self.shared.id
+    }
+
+    pub(crate) fn submissions(&self) -> mpsc::Sender<Submission> {
+        self.submissions.clone()
+    }
+
+    /// Whether this node leads the partition and its processor is serving.
+    pub fn is_serving(&self) -> bool {
+        self.shared.serving.load(Ordering::Acquire)
+    }
+
+    pub fn role(&self) -> Role {
+        self.replica.role_watch().borrow().role
+    }
+
+    /// Writes `command` to the partition and waits for the record that answers it.
+    pub async fn execute(&self, command: Record) -> Result<Record, PartitionError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Submission {
+            command,
+            reply: Some(reply),
+        })?;
+        answer.await.unwrap_or_else(|_| {
+            Err(PartitionError::Stopped {
+                partition: self.id(),
+                reason: "partition actor stopped".into(),
+            })
+        })
+    }
+
+    fn submit(&self, submission: Submission) -> Result<(), PartitionError> {
+        self.submissions
+            .try_send(submission)
+            .map_err(|err| match err {
+                mpsc::error::TrySendError::Full(_) => {
+                    self.shared.metrics.backpressure(self.id());
+                    PartitionError::Backpressure(self.id())
+                }
+                mpsc::error::TrySendError::Closed(_) => PartitionError::Stopped {
+                    partition: self.id(),
+                    reason: "partition is shutting down".into(),
+                },
+            })
+    }
+
+    pub(crate) async fn shutdown(self) {
+        let Partition {
+            shared,
+            replica,
+            submissions,
+            actor,
+        } = self;
+        drop(submissions);
+        actor.abort();
+        let _ = actor.await;
+        match Arc::try_unwrap(replica) {
+            Ok(replica) => {
+                if let Err(err) = replica.shutdown().await {
+                    error!(partition = %shared.id, error = %err, "replica did not shut down cleanly");
+                }
+            }
+            Err(_) => error!(partition = %shared.id, "replica still in use at shutdown"),
+        }
+    }
+}
+
+/// Follows the replica's role: leads while it is leader, refuses submissions otherwise.
+async fn run_actor(
+    shared: Arc<PartitionShared>,
+    replica: Arc<PartitionReplica>,
+    mut submissions: mpsc::Receiver<Submission>,
+) {
+    let mut roles = replica.role_watch();
+    loop {
+        let state = *roles.borrow_and_update();
+        if state.role == Role::Stopped {
+            return;
+        }
+        if state.role != Role::Leader {
+            tokio::select! {
+                changed = roles.changed() => if changed.is_err() { return },
+                submission = submissions.recv() => match submission {
+                    None => return,
+                    Some(Submission { reply, .. }) => {
+                        if let Some(reply) = reply {
+                            let _ = reply.send(Err(PartitionError::NotLeader { partition: shared.id, leader: state.leader }));
+                        }
+                    }
+                },
+            }
+            continue;
+        }
+        let result = leader::Leader::new(&shared, &replica, state.term)
+            .run(&mut submissions, &mut roles)
+            .await;
+        match result {
+            Ok(()) => info!(partition = %shared.id, "stopped leading"),
+            Err(err) if err.is_lost_leadership() => {
+                info!(partition = %shared.id, reason = %err, "stopped leading")
+            }
+            Err(err) => {
+                error!(partition = %shared.id, error = %err, "processing stopped; retrying after a pause");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        if submissions.is_closed() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Command-line arguments.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Hornet: a Zeebe-compatible BPMN workflow broker.
+///
+/// Existing Zeebe clients and workers (zbctl, pyzeebe, the Java, Go and Node clients) talk to it unchanged
+/// on the gateway port (26500).
+#[derive(Debug, Parser)]
+#[command(name = "hornet", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a broker node. By default a single node with the embedded gateway on port 26500, monitoring on
+    /// 9600 and its data under ./data.
+    ///
+    /// Settings are read, each overriding the one before, from built-in defaults, the YAML file given by
+    /// --config (Zeebe's application.yaml layout, e.g. zeebe.broker.cluster.partitionsCount), ZEEBE_*
+    /// environment variables (e.g. ZEEBE_BROKER_CLUSTER_PARTITIONSCOUNT, ZEEBE_BROKER_DATA_DIRECTORY,
+    /// ZEEBE_BROKER_NETWORK_HOST, ZEEBE_BROKER_GATEWAY_ENABLE), and these flags.
+    Broker(BrokerArgs),
+    /// Show the cluster topology as a running gateway reports it.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrokerArgs {
+    /// YAML configuration file in Zeebe's application.yaml layout.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for partition logs and state (zeebe.broker.data.directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Number of partitions (zeebe.broker.cluster.partitionsCount).
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<u16>,
+    /// This node's id (zeebe.broker.cluster.nodeId).
+    #[arg(long, value_name = "ID")]
+    pub node_id: Option<u64>,
+    /// Address to bind listeners to (zeebe.broker.network.host).
+    #[arg(long, value_name = "IP")]
+    pub host: Option<IpAddr>,
+    /// Client gRPC port of the embedded gateway (zeebe.broker.gateway.network.port).
+    #[arg(long, value_name = "PORT")]
+    pub gateway_port: Option<u16>,
+    /// Monitoring port: /ready, /health, /metrics (management.server.port).
+    #[arg(long, value_name = "PORT")]
+    pub monitoring_port: Option<u16>,
+    /// Run without the embedded gateway (zeebe.broker.gateway.enable=false).
+    #[arg(long)]
+    pub no_gateway: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Gateway address.
+    #[arg(long, default_value = "127.0.0.1:26500", env = "ZEEBE_ADDRESS")]
+    pub address: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Log filter, e.g. `info` or `hornet_broker=debug` (also RUST_LOG).
+    #[arg(long, global = true, env = "RUST_LOG", default_value = "info")]
+    pub log_level: String,
+    /// Log format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

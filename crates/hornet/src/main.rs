@@ -1,0 +1,38 @@
+//! `hornet`: the command-line entry point. `hornet broker` runs a node (with the embedded gateway by
+//! default); the other commands talk to a running gateway.
+
+mod broker_command;
+mod cli;
+mod embedded_gateway;
+mod logging;
+mod status_command;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    logging::init(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            cli::Command::Broker(args) => broker_command::run(args).await,
+            cli::Command::Status(args) => status_command::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

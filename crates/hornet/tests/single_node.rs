@@ -1,0 +1,223 @@
+//! End-to-end tests of a single-node broker: the real binary, the real gRPC API, RocksDB on disk.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use hornet_client::{ActivateJobs, Client, CreateWithResult, LongPolling, ProcessRef};
+use serde_json::json;
+use support::{BrokerProcess, ONE_TASK};
+use tonic::Code;
+
+async fn connect(broker: &BrokerProcess) -> Client {
+    Client::connect(&broker.address()).await.expect("connect")
+}
+
+fn activation(max: u32) -> ActivateJobs {
+    ActivateJobs::new("work", "e2e")
+        .with_max_jobs(max)
+        .with_timeout(Duration::from_secs(60))
+        .with_long_polling(LongPolling::Timeout(Duration::from_millis(500)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_runs_end_to_end_and_redeploys_like_zeebe() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = BrokerProcess::start(&dir.path().join("data"), 2);
+    let client = connect(&broker).await;
+
+    let topology = client.topology().await.unwrap();
+    assert_eq!(topology.partitions_count, 2);
+    assert_eq!(topology.brokers[0].partitions.len(), 2);
+
+    let first = client
+        .deploy_resource("one-task.bpmn", ONE_TASK.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let again = client
+        .deploy_resource("one-task.bpmn", ONE_TASK.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let process = |r: &hornet_api::gateway_protocol::DeployResourceResponse| match &r.deployments[0]
+        .metadata
+    {
+        Some(hornet_api::gateway_protocol::deployment::Metadata::Process(p)) => p.clone(),
+        other => panic!("expected process metadata, got {other:?}"),
+    };
+    assert_eq!(process(&first).version, 1);
+    assert_eq!(
+        process(&again).version,
+        1,
+        "a byte-identical redeploy keeps the version"
+    );
+    assert_eq!(
+        process(&again).process_definition_key,
+        process(&first).process_definition_key
+    );
+    let changed = ONE_TASK.replace("value=\"test\"", "value=\"changed\"");
+    let second = client
+        .deploy_resource("one-task.bpmn", changed.into_bytes())
+        .await
+        .unwrap();
+    assert_eq!(process(&second).version, 2);
+
+    // An instance awaited for its result while a worker completes its job.
+    let awaiting = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .create_process_instance_with_result(
+                    ProcessRef::latest("one-task"),
+                    &json!({"order": 7}),
+                    &CreateWithResult {
+                        fetch_variables: vec![],
+                        request_timeout: Some(Duration::from_secs(20)),
+                    },
+                )
+                .await
+        })
+    };
+    let mut completed = 0;
+    while completed == 0 {
+        for job in client.activate_jobs(&activation(10)).await.unwrap() {
+            let headers: serde_json::Value = serde_json::from_str(&job.custom_headers).unwrap();
+            assert_eq!(headers["kind"], "changed");
+            let vars: serde_json::Value = serde_json::from_str(&job.variables).unwrap();
+            assert_eq!(vars["order"], 7);
+            client
+                .complete_job(job.key, &json!({"paid": true}))
+                .await
+                .unwrap();
+            completed += 1;
+        }
+    }
+    let result = awaiting.await.unwrap().unwrap();
+    let vars: serde_json::Value = serde_json::from_str(&result.variables).unwrap();
+    assert_eq!(vars, json!({"order": 7, "paid": true}));
+    assert_eq!(result.version, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_error_and_the_broker_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = BrokerProcess::start(&dir.path().join("data"), 1);
+    let client = connect(&broker).await;
+
+    let err = client
+        .deploy_resource("broken.bpmn", b"<bpmn:definitions".to_vec())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(Code::InvalidArgument), "{err}");
+
+    let no_start = ONE_TASK.replace(
+        r#"<bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>"#,
+        "",
+    );
+    let err = client
+        .deploy_resource("no-start.bpmn", no_start.into_bytes())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(Code::InvalidArgument), "{err}");
+
+    let err = client
+        .create_process_instance(ProcessRef::latest("nope"), &json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(Code::NotFound), "{err}");
+    assert!(
+        err.status_message().unwrap_or_default().contains("nope"),
+        "{err}"
+    );
+
+    let unknown_job = hornet_protocol::Key::new(hornet_protocol::PartitionId(1), 999_999).get();
+    let err = client
+        .complete_job(unknown_job, &json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(Code::NotFound), "{err}");
+
+    // Not a JSON object: sent raw, since the Rust client refuses to send it.
+    let mut raw = client.raw();
+    let status = raw
+        .create_process_instance(hornet_api::gateway_protocol::CreateProcessInstanceRequest {
+            bpmn_process_id: "one-task".into(),
+            version: -1,
+            variables: "[1, 2]".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+
+    client.topology().await.expect("still serving");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_acknowledged_is_lost_when_the_broker_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let broker = BrokerProcess::start(&data, 2);
+    let client = connect(&broker).await;
+    client
+        .deploy_resource("one-task.bpmn", ONE_TASK.as_bytes().to_vec())
+        .await
+        .unwrap();
+
+    let mut instances = BTreeSet::new();
+    for i in 0..40 {
+        let created = client
+            .create_process_instance(ProcessRef::latest("one-task"), &json!({"i": i}))
+            .await
+            .unwrap();
+        instances.insert(created.process_instance_key);
+    }
+    // Complete some jobs, acknowledged before the crash.
+    let mut done_before = BTreeSet::new();
+    while done_before.len() < 15 {
+        for job in client
+            .activate_jobs(&activation(15 - done_before.len() as u32))
+            .await
+            .unwrap()
+        {
+            client.complete_job(job.key, &json!({})).await.unwrap();
+            done_before.insert(job.process_instance_key);
+        }
+    }
+    let (data, partitions, gateway_port, monitoring_port) = broker.kill_9();
+
+    let broker = BrokerProcess::start_on(&data, partitions, gateway_port, monitoring_port);
+    let client = connect(&broker).await;
+    // The jobs activated before the crash are still locked for their timeout; the rest are activatable.
+    let mut done_after = BTreeSet::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while done_after.len() < instances.len() - done_before.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} jobs came back",
+            done_after.len()
+        );
+        for job in client.activate_jobs(&activation(32)).await.unwrap() {
+            assert!(
+                !done_before.contains(&job.process_instance_key),
+                "job of instance {} was completed before the crash but came back",
+                job.process_instance_key
+            );
+            client.complete_job(job.key, &json!({})).await.unwrap();
+            assert!(
+                done_after.insert(job.process_instance_key),
+                "job handed out twice"
+            );
+        }
+    }
+    let all: BTreeSet<i64> = done_before.union(&done_after).copied().collect();
+    assert_eq!(
+        all, instances,
+        "every acknowledged instance ran its job exactly once"
+    );
+    // Completed instances are gone: cancelling one is NOT_FOUND.
+    for key in instances.iter().take(5) {
+        let err = client.cancel_process_instance(*key).await.unwrap_err();
+        assert_eq!(err.code(), Some(Code::NotFound), "{err}");
+    }
+}
