@@ -129,13 +129,13 @@ async fn drive(
     ));
 
     if !args.warmup.is_zero() {
-        if let Some(error) = wait_or_fatal(args.warmup, &mut fatal).await? {
+        if let Some(error) = wait_or_fatal(args.warmup, &mut fatal).await {
             return Err(error);
         }
         stats.reset();
     }
     let measured_from = Instant::now();
-    if let Some(error) = wait_or_fatal(args.duration, &mut fatal).await? {
+    if let Some(error) = wait_or_fatal(args.duration, &mut fatal).await {
         return Err(error);
     }
 
@@ -198,26 +198,23 @@ async fn drive(
     ))
 }
 
-/// Sleeps for `period`, ending early on Ctrl-C (returns `Ok(None)`) or on a fatal error
-/// reported by a task (returns it).
+/// Sleeps for `period`, ending early on Ctrl-C (returns `None`) or on a fatal error reported by
+/// a task (returns it).
 async fn wait_or_fatal(
     period: Duration,
     fatal: &mut mpsc::UnboundedReceiver<LoadgenError>,
-) -> Result<Option<LoadgenError>, LoadgenError> {
+) -> Option<LoadgenError> {
     tokio::select! {
-        () = tokio::time::sleep(period) => Ok(None),
-        Some(error) = fatal.recv() => Ok(Some(error)),
-        interrupted = tokio::signal::ctrl_c() => match interrupted {
-            Ok(()) => {
-                eprintln!("\ninterrupted: stopping the run early");
-                Ok(None)
+        () = tokio::time::sleep(period) => None,
+        Some(error) = fatal.recv() => Some(error),
+        interrupted = tokio::signal::ctrl_c() => {
+            match interrupted {
+                Ok(()) => eprintln!("\ninterrupted: stopping the run early"),
+                // No signal handler could be installed; run for the full period instead.
+                Err(_) => tokio::time::sleep(period).await,
             }
-            // No signal handler could be installed; run for the full period instead.
-            Err(_) => {
-                tokio::time::sleep(period).await;
-                Ok(None)
-            }
-        },
+            None
+        }
     }
 }
 
@@ -274,4 +271,68 @@ fn write_json(path: &std::path::Path, summary: &Summary) -> Result<(), LoadgenEr
         .map_err(|error| write_error(std::io::Error::other(error)))?;
     text.push('\n');
     std::fs::write(path, text).map_err(write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::MemoryReading;
+    use std::collections::BTreeMap;
+
+    fn summary() -> Summary {
+        let config = RunConfig {
+            address: "127.0.0.1:26500".into(),
+            process: "benchmark v1 (key 1)".into(),
+            job_type: "benchmark-task".into(),
+            rate: 0,
+            max_in_flight: 8,
+            workers: 1,
+            worker_mode: WorkerMode::Polling,
+            payload_size: 512,
+            warmup_seconds: 0.0,
+            duration_seconds: 1.0,
+        };
+        Summary::new(
+            config,
+            Duration::from_secs(1),
+            Snapshot::default(),
+            BTreeMap::new(),
+            MemoryReading::Unknown("not scraped".into()),
+        )
+    }
+
+    #[test]
+    fn summary_json_is_written_and_readable() {
+        let dir = std::env::temp_dir().join(format!("hornet-loadgen-json-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("summary.json");
+        write_json(&path, &summary()).unwrap();
+        let written: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written["config"]["max_in_flight"], 8);
+        assert_eq!(written["broker_memory_source"], "not scraped");
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let error = write_json(&dir.join("missing").join("x.json"), &summary()).unwrap_err();
+        assert!(
+            matches!(error, LoadgenError::WriteSummary { .. }),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_arguments_fail_before_connecting() {
+        let args = BenchArgs {
+            // Nothing listens here; validation must fail first.
+            address: "127.0.0.1:9".into(),
+            workers: 0,
+            ..BenchArgs::default()
+        };
+        match run(args).await {
+            Err(LoadgenError::InvalidArgument { argument, .. }) => {
+                assert_eq!(argument, "--workers")
+            }
+            other => panic!("expected an invalid argument, got {other:?}"),
+        }
+    }
 }
