@@ -6,8 +6,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::codec::CompressionEncoding;
+use tonic::transport::server::TcpIncoming;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -44,13 +44,19 @@ pub async fn serve_with_listener(
         .accept_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(max_message_size)
         .max_encoding_message_size(max_message_size);
+    // `Server::tcp_nodelay` only covers sockets tonic binds itself; accepted sockets need it set here,
+    // or every streamed response (ActivateJobs) waits ~40 ms for Nagle and delayed ACKs.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    // The standard gRPC health service, as Zeebe's gateway serves it (pyzeebe's healthcheck uses it).
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<GatewayServer<GatewayService>>().await;
     tonic::transport::Server::builder()
-        .tcp_nodelay(true)
         // Keep idle client connections (long-polling workers) alive through NATs and proxies.
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .add_service(health_service)
         .add_service(server)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(incoming, shutdown)
         .await?;
     Ok(())
 }

@@ -300,12 +300,42 @@ impl Gateway for GatewayService {
 
     async fn deploy_process(
         &self,
-        _request: Request<pb::DeployProcessRequest>,
+        request: Request<pb::DeployProcessRequest>,
     ) -> Result<Response<pb::DeployProcessResponse>, Status> {
+        // Deprecated since Zeebe 8.0 but still used by older tooling (`zbctl deploy FILE`): the same
+        // deployment as DeployResource, answered in the old shape.
         self.unary("DeployProcess", async {
-            Err(Status::unimplemented(
-                "DeployProcess is deprecated since Zeebe 8.0 and not supported by Hornet; use DeployResource",
-            ))
+            let resources = request
+                .into_inner()
+                .processes
+                .into_iter()
+                .map(|p| pb::Resource {
+                    name: p.name,
+                    content: p.definition,
+                })
+                .collect();
+            let command = commands::deploy_resource(pb::DeployResourceRequest {
+                resources,
+                tenant_id: String::new(),
+            })?;
+            self.dispatcher().partitions_count()?;
+            let answer = self
+                .dispatcher()
+                .execute_on(DISTRIBUTING_PARTITION, command, self.deadline())
+                .await?;
+            let deployed = responses::deploy_resource(answer)?;
+            let processes = deployed
+                .deployments
+                .into_iter()
+                .filter_map(|d| match d.metadata {
+                    Some(pb::deployment::Metadata::Process(process)) => Some(process),
+                    _ => None,
+                })
+                .collect();
+            Ok(pb::DeployProcessResponse {
+                key: deployed.key,
+                processes,
+            })
         })
         .await
     }

@@ -847,13 +847,17 @@ async fn unsupported_rpcs_say_so() {
         status.message(),
         "EvaluateDecision is not supported yet by Hornet"
     );
+    // DeployProcess is served (as DeployResource), so an empty one fails DeployResource's validation.
     let status = h
         .client
         .deploy_process(pb::DeployProcessRequest::default())
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::Unimplemented);
-    assert!(status.message().contains("use DeployResource"));
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "Expected to deploy at least one resource, but none given"
+    );
     let status = h
         .client
         .modify_process_instance(pb::ModifyProcessInstanceRequest::default())

@@ -30,6 +30,10 @@ pub enum Command {
     Broker(BrokerArgs),
     /// Show the cluster topology as a running gateway reports it.
     Status(StatusArgs),
+    /// Generate load against a running gateway, like Zeebe's benchmark: a starter creating instances at a
+    /// target rate and workers completing their jobs; reports throughput, latency percentiles and the
+    /// broker's peak memory.
+    Bench(hornet_loadgen::BenchArgs),
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,10 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             cli::Command::Broker(args) => broker_command::run(args).await,
             cli::Command::Status(args) => status_command::run(args).await,
+            cli::Command::Bench(args) => hornet_loadgen::run(args)
+                .await
+                .map(|_| ())
+                .map_err(Into::into),
         }
     });
     match result {
