@@ -60,7 +60,9 @@ for target in "${targets[@]}"; do
     fi
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
     speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    printf '%-18s %-6s %10s execs %8s execs/s\n' "$target" "$status" "${runs:-?}" "${speed:-?}"
+    # libFuzzer's last progress line: "#N DONE cov: C ft: F corp: K/..." (edges, features, corpus).
+    cov=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$log" | tail -1)
+    printf '%-18s %-6s %10s execs %8s execs/s  %s\n' "$target" "$status" "${runs:-?}" "${speed:-?}" "${cov:-}"
     if [[ $status == FAILED ]]; then
         grep -E "panicked at|^SUMMARY|ERROR: libFuzzer|Test unit written to|^error" "$log" | head -20 >&2 || true
     fi
