@@ -6,8 +6,8 @@
 
 use hornet_protocol::value::JobRecord;
 use hornet_protocol::{
-    Document, JobIntent, Key, LogEntry, PartitionId, Position, ProcessedBatch, Record,
-    RecordKind, RecordValue, Rejection, RejectionType, RequestRef,
+    Document, JobIntent, Key, LogEntry, PartitionId, Position, ProcessedBatch, Record, RecordKind,
+    RecordValue, Rejection, RejectionType, RequestRef,
 };
 use std::path::PathBuf;
 
