@@ -59,6 +59,10 @@ impl LogEntry {
             LogEntry::Commands(records) => records,
             LogEntry::Processed(batch) => &mut batch.records,
         };
+        // Positions hold the offset in 20 bits; an entry this large was never written by Hornet.
+        if records.len() > Position::MAX_RECORDS_PER_ENTRY {
+            return Err(CodecError::TooManyRecords(records.len()));
+        }
         for (offset, record) in records.iter_mut().enumerate() {
             record.position = Position::new(index, offset);
         }
