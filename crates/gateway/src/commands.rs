@@ -42,6 +42,7 @@ pub fn deploy_resource(request: pb::DeployResourceRequest) -> Result<Record, Sta
                 processes_metadata: Vec::new(),
                 tenant_id,
                 deployment_key: Key::NONE,
+                ..Default::default()
             },
         ),
     ))
