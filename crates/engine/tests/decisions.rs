@@ -253,7 +253,15 @@ fn evaluation_reports_output_evaluated_decisions_rules_and_inputs() {
     );
     assert_eq!(season.decision_type, "LITERAL_EXPRESSION");
     assert_eq!(season.decision_output, r#""Winter""#);
+    assert_eq!(
+        season.decision_evaluation_instance_key,
+        format!("{}-1", response.key.get())
+    );
     let table = &v.evaluated_decisions[1];
+    assert_eq!(
+        table.decision_evaluation_instance_key,
+        format!("{}-2", response.key.get())
+    );
     assert_eq!(table.decision_type, "DECISION_TABLE");
     assert_eq!(table.decision_version, 1);
     let inputs: Vec<(&str, &str, &str)> = table

@@ -82,6 +82,8 @@ pub struct EvaluatedDecisionValue {
     pub evaluated_inputs: Vec<EvaluatedInputValue>,
     pub matched_rules: Vec<MatchedRuleValue>,
     pub tenant_id: String,
+    /// `<evaluation key>-<1-based position>`: this decision's evaluation within the evaluation.
+    pub decision_evaluation_instance_key: String,
 }
 
 /// A decision evaluation: the EVALUATE command (by key or by id) and its EVALUATED / FAILED events.

@@ -72,7 +72,8 @@ pub(crate) fn evaluate(
             evaluated_decisions,
         }) => {
             record.decision_output = output.to_json().to_string();
-            record.evaluated_decisions = evaluated(ctx, decision, &evaluated_decisions)?;
+            record.evaluated_decisions =
+                evaluated(ctx, decision, &evaluated_decisions, evaluation_key)?;
             Ok(Evaluation::Evaluated(record))
         }
         Err(EvaluationFailure {
@@ -80,7 +81,8 @@ pub(crate) fn evaluate(
             error,
             evaluated_decisions,
         }) => {
-            record.evaluated_decisions = evaluated(ctx, decision, &evaluated_decisions)?;
+            record.evaluated_decisions =
+                evaluated(ctx, decision, &evaluated_decisions, evaluation_key)?;
             Ok(Evaluation::Failed(failed(
                 record,
                 &failed_decision_id,
@@ -107,9 +109,10 @@ fn evaluated(
     ctx: &Ctx<'_>,
     requested: &DecisionRecord,
     decisions: &[EvaluatedDecision],
+    evaluation_key: Key,
 ) -> Result<Vec<EvaluatedDecisionValue>, EngineError> {
     let mut values = Vec::with_capacity(decisions.len());
-    for decision in decisions {
+    for (position, decision) in decisions.iter().enumerate() {
         let deployed = match decisions::decision_key_in_drg(
             &ctx.state,
             requested.decision_requirements_key,
@@ -152,6 +155,7 @@ fn evaluated(
                 })
                 .collect(),
             tenant_id: requested.tenant_id.clone(),
+            decision_evaluation_instance_key: format!("{}-{}", evaluation_key.get(), position + 1),
         });
     }
     Ok(values)
