@@ -390,3 +390,190 @@ fn decisions_are_distributed_to_the_other_partitions() {
     assert_eq!(v.decision_output, r#""Stew""#);
     assert_eq!(v.decision_key, created.decisions_metadata[1].decision_key);
 }
+
+/// start -> business rule task `rule` calling `decision_id` into `result` (with `extra` extension
+/// elements) -> end.
+fn rule_process(decision_id: &str, extra: &str) -> String {
+    definitions(&format!(
+        r#"<bpmn:process id="order" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="rule" />
+    <bpmn:businessRuleTask id="rule">
+      <bpmn:extensionElements><zeebe:calledDecision decisionId="{decision_id}" resultVariable="result" />{extra}</bpmn:extensionElements>
+    </bpmn:businessRuleTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="rule" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ))
+}
+
+fn variable_created<'a>(records: &'a [Record], name: &str) -> Option<&'a VariableRecord> {
+    records.iter().find_map(|r| match &r.value {
+        RecordValue::Variable(VariableIntent::Created, v) if v.name == name => Some(v),
+        _ => None,
+    })
+}
+
+fn incident_created(records: &[Record]) -> (Key, IncidentRecord) {
+    records
+        .iter()
+        .find_map(|r| match &r.value {
+            RecordValue::Incident(IncidentIntent::Created, v) => Some((r.key, v.clone())),
+            _ => None,
+        })
+        .expect("an incident")
+}
+
+#[test]
+fn business_rule_task_evaluates_the_latest_decision_into_its_result_variable() {
+    let mut h = Harness::new();
+    let deployed = deployment(&deploy_resources(
+        &mut h,
+        &[
+            ("dishes.dmn", &dishes("\"Winter\"")),
+            ("order.bpmn", &rule_process("dish", "")),
+        ],
+    ));
+    let start = h.log.len();
+    let pi = h.create("order", r#"{"guests": 12}"#);
+    let records = &h.log[start..];
+    let rule_key = records
+        .iter()
+        .find(|r| {
+            r.intent_name() == "ELEMENT_ACTIVATING"
+                && matches!(&r.value, RecordValue::ProcessInstance(_, v) if v.element_id == "rule")
+        })
+        .expect("rule activated")
+        .key;
+    let evaluated = events_of(records, ValueType::DecisionEvaluation, "EVALUATED");
+    assert_eq!(evaluated.len(), 1);
+    let (_, v) = evaluation(evaluated[0]);
+    assert_eq!(v.decision_id, "dish");
+    assert_eq!(v.decision_key, deployed.decisions_metadata[1].decision_key);
+    assert_eq!(v.decision_output, r#""Roast""#);
+    assert_eq!(v.process_instance_key, pi);
+    assert_eq!(v.element_instance_key, rule_key);
+    assert_eq!(v.element_id, "rule");
+    assert_eq!(v.bpmn_process_id, "order");
+    assert_eq!(
+        v.process_definition_key,
+        deployed.processes_metadata[0].process_definition_key
+    );
+    assert_eq!(v.variables.to_map()["guests"], 12);
+    // Without output mappings the result propagates to the process instance.
+    let result = variable_created(records, "result").expect("result written");
+    assert_eq!(
+        (result.value.as_str(), result.scope_key),
+        (r#""Roast""#, pi)
+    );
+    let rule: Vec<String> = lifecycle(records)
+        .into_iter()
+        .filter(|l| l.ends_with(" rule"))
+        .collect();
+    assert_eq!(
+        rule,
+        [
+            "ACTIVATE_ELEMENT rule",
+            "ELEMENT_ACTIVATING rule",
+            "ELEMENT_ACTIVATED rule",
+            "ELEMENT_COMPLETING rule",
+            "ELEMENT_COMPLETED rule"
+        ]
+    );
+    assert_eq!(
+        lifecycle(records).last().unwrap(),
+        "ELEMENT_COMPLETED order"
+    );
+}
+
+#[test]
+fn business_rule_task_output_mappings_map_the_local_result() {
+    let mut h = Harness::new();
+    h.deploy("dishes.dmn", &dishes("\"Winter\""));
+    h.deploy(
+        "order.bpmn",
+        &rule_process(
+            "dish",
+            r#"<zeebe:ioMapping><zeebe:output source="=result" target="meal" /></zeebe:ioMapping>"#,
+        ),
+    );
+    let start = h.log.len();
+    let pi = h.create("order", r#"{"guests": 2}"#);
+    let records = &h.log[start..];
+    let result = variable_created(records, "result").expect("result written");
+    assert_ne!(result.scope_key, pi, "the result stays local to the task");
+    let meal = variable_created(records, "meal").expect("meal written");
+    assert_eq!((meal.value.as_str(), meal.scope_key), (r#""Stew""#, pi));
+    assert_eq!(
+        lifecycle(records).last().unwrap(),
+        "ELEMENT_COMPLETED order"
+    );
+}
+
+#[test]
+fn a_decision_that_is_not_deployed_is_a_called_decision_incident_resolved_by_deploying_it() {
+    let mut h = Harness::new();
+    h.deploy("order.bpmn", &rule_process("dish", ""));
+    let start = h.log.len();
+    h.create("order", r#"{"guests": 2}"#);
+    let (incident_key, incident) = incident_created(&h.log[start..]);
+    assert_eq!(incident.error_type, ErrorType::CalledDecisionError);
+    assert_eq!(
+        incident.error_message,
+        "Expected to evaluate decision 'dish', but no decision found for id 'dish'"
+    );
+    assert_eq!(incident.element_id, "rule");
+    assert!(events_of(&h.log[start..], ValueType::DecisionEvaluation, "EVALUATED").is_empty());
+
+    h.deploy("dishes.dmn", &dishes("\"Winter\""));
+    let start = h.log.len();
+    h.command(
+        incident_key,
+        RecordValue::Incident(IncidentIntent::Resolve, incident),
+    );
+    let records = &h.log[start..];
+    assert_eq!(
+        events_of(records, ValueType::DecisionEvaluation, "EVALUATED").len(),
+        1
+    );
+    assert_eq!(
+        variable_created(records, "result").unwrap().value,
+        r#""Stew""#
+    );
+    assert_eq!(
+        lifecycle(records).last().unwrap(),
+        "ELEMENT_COMPLETED order"
+    );
+}
+
+#[test]
+fn a_failed_evaluation_is_a_decision_evaluation_incident() {
+    let mut h = Harness::new();
+    h.deploy("strict.dmn", STRICT);
+    h.deploy("order.bpmn", &rule_process("strict", ""));
+    let start = h.log.len();
+    let pi = h.create("order", "{}");
+    let records = &h.log[start..];
+    let failed = events_of(records, ValueType::DecisionEvaluation, "FAILED");
+    assert_eq!(failed.len(), 1);
+    let (_, v) = evaluation(failed[0]);
+    assert_eq!(v.process_instance_key, pi);
+    assert_eq!(v.failed_decision_id, "strict");
+    let (_, incident) = incident_created(records);
+    assert_eq!(incident.error_type, ErrorType::DecisionEvaluationError);
+    assert_eq!(incident.error_message, v.evaluation_failure_message);
+    assert!(variable_created(records, "result").is_none());
+    assert!(!lifecycle(records).contains(&"ELEMENT_ACTIVATED rule".to_string()));
+}
+
+#[test]
+fn decision_bindings_other_than_latest_are_rejected_at_deployment() {
+    let mut h = Harness::new();
+    let xml = rule_process("dish", "").replace(
+        r#"resultVariable="result""#,
+        r#"resultVariable="result" bindingType="deployment""#,
+    );
+    let response = deploy_resources(&mut h, &[("order.bpmn", &xml)]);
+    let reason = &response.rejection().expect("rejected").reason;
+    assert!(reason.contains("bindingType 'deployment'"), "{reason}");
+}
