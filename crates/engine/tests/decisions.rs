@@ -577,3 +577,36 @@ fn decision_bindings_other_than_latest_are_rejected_at_deployment() {
     let reason = &response.rejection().expect("rejected").reason;
     assert!(reason.contains("bindingType 'deployment'"), "{reason}");
 }
+
+#[test]
+fn a_distributed_copy_without_its_dmn_resource_is_rejected_before_writing_anything() {
+    let mut c = [1, 2].map(|p| Harness::partition(PartitionId(p), 2));
+    c[0].deploy("p.bpmn", &one_task("p", "work"));
+    c[0].take_outbound();
+    let resources = [
+        ("p.bpmn", one_task("p", "work2")),
+        ("dishes.dmn", dishes("\"Winter\"")),
+    ];
+    let created = deployment(&deploy_resources(
+        &mut c[0],
+        &resources
+            .iter()
+            .map(|(n, x)| (*n, x.as_str()))
+            .collect::<Vec<_>>(),
+    ));
+    assert_eq!(created.decisions_metadata.len(), 2);
+    let mut outbound = c[0].take_outbound().remove(0).command;
+    if let RecordValue::Deployment(_, copy) = &mut outbound.value {
+        copy.resources.retain(|r| r.resource_name != "dishes.dmn");
+    }
+    let start = c[1].log.len();
+    c[1].write(outbound);
+    let records = &c[1].log[start..];
+    let (kind, reason) = rejection(records).expect("rejected");
+    assert_eq!(kind, RejectionType::InvalidArgument);
+    assert_eq!(
+        reason,
+        "Expected the distributed deployment to contain resource 'dishes.dmn', but it does not"
+    );
+    assert!(records.iter().all(|r| !matches!(r.kind, RecordKind::Event)));
+}

@@ -151,3 +151,84 @@ pub struct DecisionRequirementsMetadata {
     pub duplicate: bool,
     pub tenant_id: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{LogEntry, ProcessedBatch};
+    use crate::intent::DecisionEvaluationIntent;
+    use crate::key::{PartitionId, Position};
+    use crate::record::{Record, RecordKind};
+    use crate::value::RecordValue;
+
+    fn evaluated() -> Record {
+        let value = DecisionEvaluationRecord {
+            decision_key: Key::new(PartitionId(1), 5),
+            decision_id: "dish".into(),
+            decision_output: r#""Stew""#.into(),
+            variables: Document::parse(r#"{"guests":4}"#).unwrap(),
+            evaluated_decisions: vec![EvaluatedDecisionValue {
+                decision_id: "dish".into(),
+                decision_name: "Dish".into(),
+                decision_key: Key::new(PartitionId(1), 5),
+                decision_version: 1,
+                decision_type: "DECISION_TABLE".into(),
+                decision_output: r#""Stew""#.into(),
+                evaluated_inputs: vec![EvaluatedInputValue {
+                    input_id: "i".into(),
+                    input_name: "Guests".into(),
+                    input_value: "4".into(),
+                }],
+                matched_rules: vec![MatchedRuleValue {
+                    rule_id: "r".into(),
+                    rule_index: 1,
+                    evaluated_outputs: vec![EvaluatedOutputValue {
+                        output_id: "o".into(),
+                        output_name: "Dish".into(),
+                        output_value: r#""Stew""#.into(),
+                    }],
+                }],
+                tenant_id: "<default>".into(),
+                decision_evaluation_instance_key: "9-1".into(),
+            }],
+            tenant_id: "<default>".into(),
+            ..Default::default()
+        };
+        Record {
+            position: Position::default(),
+            source_position: None,
+            key: Key::new(PartitionId(1), 9),
+            timestamp: 0,
+            kind: RecordKind::Event,
+            request: None,
+            value: RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, value),
+        }
+    }
+
+    #[test]
+    fn evaluations_survive_the_log_encoding() {
+        let entry = LogEntry::Processed(ProcessedBatch {
+            last_processed: Position::new(1, 0),
+            records: vec![evaluated()],
+        });
+        let back = LogEntry::decode(2, &entry.encode().unwrap()).unwrap();
+        assert_eq!(back.records()[0].value, evaluated().value);
+    }
+
+    #[test]
+    fn exported_json_uses_zeebes_field_names() {
+        let json = evaluated().to_json(PartitionId(1));
+        assert_eq!(json["valueType"], "DECISION_EVALUATION");
+        assert_eq!(json["intent"], "EVALUATED");
+        let value = &json["value"];
+        assert_eq!(value["decisionId"], "dish");
+        assert_eq!(value["variables"]["guests"], 4);
+        let decision = &value["evaluatedDecisions"][0];
+        assert_eq!(decision["evaluatedInputs"][0]["inputValue"], "4");
+        assert_eq!(
+            decision["matchedRules"][0]["evaluatedOutputs"][0]["outputName"],
+            "Dish"
+        );
+        assert_eq!(decision["decisionEvaluationInstanceKey"], "9-1");
+    }
+}

@@ -237,6 +237,31 @@ fn distributed(
         .iter()
         .map(|r| (r.resource_name.as_str(), &r.resource))
         .collect();
+    // Check every resource the metadata names before writing anything.
+    let named = value
+        .processes_metadata
+        .iter()
+        .filter(|p| !p.is_duplicate)
+        .map(|p| p.resource_name.as_str())
+        .chain(
+            value
+                .decision_requirements_metadata
+                .iter()
+                .filter(|d| !d.duplicate)
+                .map(|d| d.resource_name.as_str()),
+        );
+    for name in named {
+        if !resources.contains_key(name) {
+            ctx.reject(
+                command,
+                RejectionType::InvalidArgument,
+                format!(
+                    "Expected the distributed deployment to contain resource '{name}', but it does not"
+                ),
+            );
+            return Ok(());
+        }
+    }
     for metadata in &value.processes_metadata {
         if metadata.is_duplicate
             || processes::get_by_key(&ctx.state, metadata.process_definition_key)?.is_some()
@@ -244,15 +269,7 @@ fn distributed(
             continue;
         }
         let Some(resource) = resources.get(metadata.resource_name.as_str()) else {
-            ctx.reject(
-                command,
-                RejectionType::InvalidArgument,
-                format!(
-                    "Expected the distributed deployment to contain resource '{}', but it does not",
-                    metadata.resource_name
-                ),
-            );
-            return Ok(());
+            continue; // checked above
         };
         let process = ProcessRecord {
             bpmn_process_id: metadata.bpmn_process_id.clone(),
@@ -280,16 +297,7 @@ fn distributed(
             start_events::open(ctx, metadata.process_definition_key, false)?;
         }
     }
-    if let Err(missing) = dmn::distributed(ctx, value, &resources)? {
-        ctx.reject(
-            command,
-            RejectionType::InvalidArgument,
-            format!(
-                "Expected the distributed deployment to contain resource '{missing}', but it does not"
-            ),
-        );
-        return Ok(());
-    }
+    dmn::distributed(ctx, value, &resources)?;
     let event = ctx.event(
         value.deployment_key,
         RecordValue::Deployment(DeploymentIntent::Created, value.clone()),

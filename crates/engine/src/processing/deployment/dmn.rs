@@ -198,12 +198,12 @@ fn drg_metadata_of(record: &DecisionRequirementsRecord) -> DecisionRequirementsM
 }
 
 /// A deployment copied from another partition: stores its new DRG and decision versions under the same
-/// keys. Returns the name of a resource the metadata names but the copy lacks.
+/// keys. The caller has checked that every resource the metadata names is there.
 pub(super) fn distributed(
     ctx: &mut Ctx<'_>,
     value: &DeploymentRecord,
     resources: &BTreeMap<&str, &Bytes>,
-) -> Result<Result<(), String>, EngineError> {
+) -> Result<(), EngineError> {
     for drg in &value.decision_requirements_metadata {
         if drg.duplicate
             || decisions::drg_by_key(&ctx.state, drg.decision_requirements_key)?.is_some()
@@ -211,7 +211,7 @@ pub(super) fn distributed(
             continue;
         }
         let Some(resource) = resources.get(drg.resource_name.as_str()) else {
-            return Ok(Err(drg.resource_name.clone()));
+            continue;
         };
         let record = DecisionRequirementsRecord {
             decision_requirements_id: drg.decision_requirements_id.clone(),
@@ -241,5 +241,5 @@ pub(super) fn distributed(
             RecordValue::Decision(DecisionIntent::Created, decision.clone()),
         )?;
     }
-    Ok(Ok(()))
+    Ok(())
 }
