@@ -7,14 +7,14 @@ use crate::status::unimplemented;
 use crate::validate::{document, tenant, tenants};
 use hornet_api::gateway_protocol as pb;
 use hornet_protocol::value::{
-    DeploymentRecord, DeploymentResource, ErrorType, IncidentRecord, JobBatchRecord, JobRecord,
-    MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord, SignalRecord,
-    VariableDocumentRecord, VariableDocumentUpdateSemantic,
+    DecisionEvaluationRecord, DeploymentRecord, DeploymentResource, ErrorType, IncidentRecord,
+    JobBatchRecord, JobRecord, MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord,
+    SignalRecord, VariableDocumentRecord, VariableDocumentUpdateSemantic,
 };
 use hornet_protocol::{
-    BpmnElementType, BpmnEventType, DeploymentIntent, Document, IncidentIntent, JobBatchIntent,
-    JobIntent, Key, MessageIntent, ProcessInstanceCreationIntent, ProcessInstanceIntent, Record,
-    RecordValue, SignalIntent, VariableDocumentIntent,
+    BpmnElementType, BpmnEventType, DecisionEvaluationIntent, DeploymentIntent, Document,
+    IncidentIntent, JobBatchIntent, JobIntent, Key, MessageIntent, ProcessInstanceCreationIntent,
+    ProcessInstanceIntent, Record, RecordValue, SignalIntent, VariableDocumentIntent,
 };
 use tonic::Status;
 
@@ -42,6 +42,36 @@ pub fn deploy_resource(request: pb::DeployResourceRequest) -> Result<Record, Sta
                 processes_metadata: Vec::new(),
                 tenant_id,
                 deployment_key: Key::NONE,
+                ..Default::default()
+            },
+        ),
+    ))
+}
+
+/// A decision evaluation, by key or else by id (its latest version).
+pub fn evaluate_decision(request: pb::EvaluateDecisionRequest) -> Result<Record, Status> {
+    let tenant_id = tenant("EvaluateDecision", &request.tenant_id)?;
+    if request.decision_id.is_empty() && request.decision_key < 1 {
+        return Err(Status::invalid_argument(
+            "Expected either a decision id or a valid decision key, but none provided",
+        ));
+    }
+    let variables = document("variables", &request.variables)?;
+    let decision_key = if request.decision_key > 0 {
+        Key(request.decision_key)
+    } else {
+        Key::NONE
+    };
+    Ok(Record::command(
+        Key::NONE,
+        RecordValue::DecisionEvaluation(
+            DecisionEvaluationIntent::Evaluate,
+            DecisionEvaluationRecord {
+                decision_key,
+                decision_id: request.decision_id,
+                variables,
+                tenant_id,
+                ..Default::default()
             },
         ),
     ))

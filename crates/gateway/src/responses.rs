@@ -5,9 +5,9 @@
 
 use crate::status::{rejection_status, unexpected_answer};
 use hornet_api::gateway_protocol as pb;
-use hornet_protocol::value::JobRecord;
+use hornet_protocol::value::{DecisionEvaluationRecord, EvaluatedDecisionValue, JobRecord};
 use hornet_protocol::{
-    DeploymentIntent, JobBatchIntent, Key, ProcessInstanceCreationIntent,
+    DecisionEvaluationIntent, DeploymentIntent, JobBatchIntent, Key, ProcessInstanceCreationIntent,
     ProcessInstanceResultIntent, Record, RecordKind, RecordValue, ValueType,
 };
 use tonic::Status;
@@ -29,29 +29,136 @@ fn unexpected(rpc: &str, answer: &Record) -> Status {
     unexpected_answer(rpc, answer.value_type().as_str(), answer.intent_name())
 }
 
+/// Processes first, then decisions, then decision requirements, as Zeebe lists them.
 pub fn deploy_resource(answer: Record) -> Result<pb::DeployResourceResponse, Status> {
     let answer = event("DeployResource", answer)?;
     match answer.value {
         RecordValue::Deployment(DeploymentIntent::Created, deployment) => {
+            let processes = deployment.processes_metadata.into_iter().map(|process| {
+                pb::deployment::Metadata::Process(pb::ProcessMetadata {
+                    bpmn_process_id: process.bpmn_process_id,
+                    version: process.version,
+                    process_definition_key: process.process_definition_key.get(),
+                    resource_name: process.resource_name,
+                    tenant_id: process.tenant_id,
+                })
+            });
+            let decisions = deployment.decisions_metadata.into_iter().map(|decision| {
+                pb::deployment::Metadata::Decision(pb::DecisionMetadata {
+                    dmn_decision_id: decision.decision_id,
+                    dmn_decision_name: decision.decision_name,
+                    version: decision.version,
+                    decision_key: decision.decision_key.get(),
+                    dmn_decision_requirements_id: decision.decision_requirements_id,
+                    decision_requirements_key: decision.decision_requirements_key.get(),
+                    tenant_id: decision.tenant_id,
+                })
+            });
+            let drgs = deployment
+                .decision_requirements_metadata
+                .into_iter()
+                .map(|drg| {
+                    pb::deployment::Metadata::DecisionRequirements(
+                        pb::DecisionRequirementsMetadata {
+                            dmn_decision_requirements_id: drg.decision_requirements_id,
+                            dmn_decision_requirements_name: drg.decision_requirements_name,
+                            version: drg.decision_requirements_version,
+                            decision_requirements_key: drg.decision_requirements_key.get(),
+                            resource_name: drg.resource_name,
+                            tenant_id: drg.tenant_id,
+                        },
+                    )
+                });
             Ok(pb::DeployResourceResponse {
                 key: answer.key.get(),
-                deployments: deployment
-                    .processes_metadata
-                    .into_iter()
-                    .map(|process| pb::Deployment {
-                        metadata: Some(pb::deployment::Metadata::Process(pb::ProcessMetadata {
-                            bpmn_process_id: process.bpmn_process_id,
-                            version: process.version,
-                            process_definition_key: process.process_definition_key.get(),
-                            resource_name: process.resource_name,
-                            tenant_id: process.tenant_id,
-                        })),
+                deployments: processes
+                    .chain(decisions)
+                    .chain(drgs)
+                    .map(|metadata| pb::Deployment {
+                        metadata: Some(metadata),
                     })
                     .collect(),
                 tenant_id: deployment.tenant_id,
             })
         }
         _ => Err(unexpected("DeployResource", &answer)),
+    }
+}
+
+/// Both EVALUATED and FAILED answer the request: a failed evaluation is a result with
+/// `failedDecisionId` and `failureMessage` set, as in Zeebe.
+pub fn evaluate_decision(answer: Record) -> Result<pb::EvaluateDecisionResponse, Status> {
+    let answer = event("EvaluateDecision", answer)?;
+    match answer.value {
+        RecordValue::DecisionEvaluation(
+            DecisionEvaluationIntent::Evaluated | DecisionEvaluationIntent::Failed,
+            evaluation,
+        ) => Ok(evaluation_response(answer.key, evaluation)),
+        _ => Err(unexpected("EvaluateDecision", &answer)),
+    }
+}
+
+fn evaluation_response(
+    key: Key,
+    evaluation: DecisionEvaluationRecord,
+) -> pb::EvaluateDecisionResponse {
+    pb::EvaluateDecisionResponse {
+        decision_key: evaluation.decision_key.get(),
+        decision_id: evaluation.decision_id,
+        decision_name: evaluation.decision_name,
+        decision_version: evaluation.decision_version,
+        decision_requirements_id: evaluation.decision_requirements_id,
+        decision_requirements_key: evaluation.decision_requirements_key.get(),
+        decision_output: evaluation.decision_output,
+        evaluated_decisions: evaluation
+            .evaluated_decisions
+            .into_iter()
+            .map(evaluated_decision)
+            .collect(),
+        failed_decision_id: evaluation.failed_decision_id,
+        failure_message: evaluation.evaluation_failure_message,
+        tenant_id: evaluation.tenant_id,
+        decision_instance_key: key.get(),
+        decision_evaluation_key: key.get(),
+    }
+}
+
+fn evaluated_decision(decision: EvaluatedDecisionValue) -> pb::EvaluatedDecision {
+    pb::EvaluatedDecision {
+        decision_key: decision.decision_key.get(),
+        decision_id: decision.decision_id,
+        decision_name: decision.decision_name,
+        decision_version: decision.decision_version,
+        decision_type: decision.decision_type,
+        decision_output: decision.decision_output,
+        matched_rules: decision
+            .matched_rules
+            .into_iter()
+            .map(|rule| pb::MatchedDecisionRule {
+                rule_id: rule.rule_id,
+                rule_index: rule.rule_index,
+                evaluated_outputs: rule
+                    .evaluated_outputs
+                    .into_iter()
+                    .map(|output| pb::EvaluatedDecisionOutput {
+                        output_id: output.output_id,
+                        output_name: output.output_name,
+                        output_value: output.output_value,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        evaluated_inputs: decision
+            .evaluated_inputs
+            .into_iter()
+            .map(|input| pb::EvaluatedDecisionInput {
+                input_id: input.input_id,
+                input_name: input.input_name,
+                input_value: input.input_value,
+            })
+            .collect(),
+        tenant_id: decision.tenant_id,
+        decision_evaluation_instance_key: decision.decision_evaluation_instance_key,
     }
 }
 

@@ -290,10 +290,16 @@ impl Gateway for GatewayService {
 
     async fn evaluate_decision(
         &self,
-        _request: Request<pb::EvaluateDecisionRequest>,
+        request: Request<pb::EvaluateDecisionRequest>,
     ) -> Result<Response<pb::EvaluateDecisionResponse>, Status> {
+        // Deployments reach every partition, so any partition can evaluate: spread like creations.
         self.unary("EvaluateDecision", async {
-            Err(unimplemented("EvaluateDecision"))
+            let command = commands::evaluate_decision(request.into_inner())?;
+            let answer = self
+                .dispatcher()
+                .execute_anywhere(command, self.deadline())
+                .await?;
+            responses::evaluate_decision(answer)
         })
         .await
     }

@@ -8,13 +8,15 @@ use hornet_gateway::{
     GatewayMetrics, GatewayService, JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole,
 };
 use hornet_protocol::value::{
-    DeploymentRecord, JobBatchRecord, JobRecord, MessageRecord, ProcessInstanceCreationRecord,
-    ProcessInstanceResultRecord, ProcessMetadata,
+    DecisionEvaluationRecord, DecisionRecord, DecisionRequirementsMetadata, DeploymentRecord,
+    EvaluatedDecisionValue, EvaluatedInputValue, EvaluatedOutputValue, JobBatchRecord, JobRecord,
+    MatchedRuleValue, MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceResultRecord,
+    ProcessMetadata,
 };
 use hornet_protocol::{
-    DeploymentIntent, Document, JobBatchIntent, JobIntent, Key, MessageIntent, PartitionId,
-    ProcessInstanceCreationIntent, ProcessInstanceResultIntent, Record, RecordKind, RecordValue,
-    Rejection, RejectionType,
+    DecisionEvaluationIntent, DeploymentIntent, Document, JobBatchIntent, JobIntent, Key,
+    MessageIntent, PartitionId, ProcessInstanceCreationIntent, ProcessInstanceResultIntent, Record,
+    RecordKind, RecordValue, Rejection, RejectionType,
 };
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -837,16 +839,6 @@ async fn publish_message_goes_to_the_correlation_key_partition() {
 async fn unsupported_rpcs_say_so() {
     let broker = FakeBroker::new(1, Box::new(job_events));
     let mut h = start_default(broker.clone()).await;
-    let status = h
-        .client
-        .evaluate_decision(pb::EvaluateDecisionRequest::default())
-        .await
-        .unwrap_err();
-    assert_eq!(status.code(), Code::Unimplemented);
-    assert_eq!(
-        status.message(),
-        "EvaluateDecision is not supported yet by Hornet"
-    );
     // DeployProcess is served (as DeployResource), so an empty one fails DeployResource's validation.
     let status = h
         .client
@@ -1166,4 +1158,302 @@ async fn requests_the_client_abandons_are_counted_as_cancelled() {
     let counted = h.metrics.requests("CompleteJob", Code::Cancelled)
         + h.metrics.requests("CompleteJob", Code::DeadlineExceeded);
     assert_eq!(counted, 1);
+}
+
+/// Answers EVALUATE for `dish` with an evaluation of `dish` requiring `season`; for `broken` with a failed
+/// evaluation; for anything else with NOT_FOUND.
+fn evaluation_answer(_: PartitionId, command: &Record) -> Result<Record, BrokerError> {
+    let RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, request) =
+        &command.value
+    else {
+        return Err(BrokerError::Internal(
+            "expected a decision evaluation".into(),
+        ));
+    };
+    let key = Key::new(PartitionId(1), 40);
+    let season = EvaluatedDecisionValue {
+        decision_id: "season".into(),
+        decision_name: "Season".into(),
+        decision_key: Key::new(PartitionId(1), 11),
+        decision_version: 1,
+        decision_type: "LITERAL_EXPRESSION".into(),
+        decision_output: r#""Winter""#.into(),
+        evaluated_inputs: vec![],
+        matched_rules: vec![],
+        tenant_id: "<default>".into(),
+        decision_evaluation_instance_key: format!("{}-1", key.get()),
+    };
+    let base = DecisionEvaluationRecord {
+        decision_key: Key::new(PartitionId(1), 12),
+        decision_id: request.decision_id.clone(),
+        decision_name: "Dish".into(),
+        decision_version: 3,
+        decision_requirements_id: "dishes".into(),
+        decision_requirements_key: Key::new(PartitionId(1), 10),
+        variables: request.variables.clone(),
+        tenant_id: "<default>".into(),
+        ..Default::default()
+    };
+    match request.decision_id.as_str() {
+        "dish" => {
+            let dish = EvaluatedDecisionValue {
+                decision_id: "dish".into(),
+                decision_name: "Dish".into(),
+                decision_key: Key::new(PartitionId(1), 12),
+                decision_version: 3,
+                decision_type: "DECISION_TABLE".into(),
+                decision_output: r#""Stew""#.into(),
+                evaluated_inputs: vec![EvaluatedInputValue {
+                    input_id: "in_guests".into(),
+                    input_name: "Guests".into(),
+                    input_value: "4".into(),
+                }],
+                matched_rules: vec![MatchedRuleValue {
+                    rule_id: "rule_stew".into(),
+                    rule_index: 1,
+                    evaluated_outputs: vec![EvaluatedOutputValue {
+                        output_id: "out_dish".into(),
+                        output_name: "Dish".into(),
+                        output_value: r#""Stew""#.into(),
+                    }],
+                }],
+                tenant_id: "<default>".into(),
+                decision_evaluation_instance_key: format!("{}-2", key.get()),
+            };
+            let value = DecisionEvaluationRecord {
+                decision_output: r#""Stew""#.into(),
+                evaluated_decisions: vec![season, dish],
+                ..base
+            };
+            Ok(event(
+                command,
+                key,
+                RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, value),
+            ))
+        }
+        "broken" => {
+            let value = DecisionEvaluationRecord {
+                decision_output: "null".into(),
+                evaluated_decisions: vec![season],
+                failed_decision_id: "broken".into(),
+                evaluation_failure_message: "Expected to evaluate decision 'broken', but it failed"
+                    .into(),
+                ..base
+            };
+            Ok(event(
+                command,
+                key,
+                RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, value),
+            ))
+        }
+        other => Ok(rejection(
+            command,
+            RejectionType::NotFound,
+            &format!(
+                "Expected to evaluate decision '{other}', but no decision found for id '{other}'"
+            ),
+        )),
+    }
+}
+
+#[tokio::test]
+async fn evaluate_decision_returns_the_evaluation_with_its_details() {
+    let broker = FakeBroker::new(1, Box::new(evaluation_answer));
+    let mut h = start_default(broker.clone()).await;
+    let response = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest {
+            decision_id: "dish".into(),
+            variables: r#"{"guests":4}"#.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let key = Key::new(PartitionId(1), 40).get();
+    assert_eq!(response.decision_key, Key::new(PartitionId(1), 12).get());
+    assert_eq!(response.decision_id, "dish");
+    assert_eq!(response.decision_name, "Dish");
+    assert_eq!(response.decision_version, 3);
+    assert_eq!(response.decision_requirements_id, "dishes");
+    assert_eq!(
+        response.decision_requirements_key,
+        Key::new(PartitionId(1), 10).get()
+    );
+    assert_eq!(response.decision_output, r#""Stew""#);
+    assert_eq!(response.failed_decision_id, "");
+    assert_eq!(response.failure_message, "");
+    assert_eq!(response.tenant_id, "<default>");
+    assert_eq!(response.decision_instance_key, key);
+    assert_eq!(response.decision_evaluation_key, key);
+    assert_eq!(response.evaluated_decisions.len(), 2);
+    let dish = &response.evaluated_decisions[1];
+    assert_eq!(dish.decision_type, "DECISION_TABLE");
+    assert_eq!(dish.decision_evaluation_instance_key, format!("{key}-2"));
+    assert_eq!(
+        dish.evaluated_inputs,
+        [pb::EvaluatedDecisionInput {
+            input_id: "in_guests".into(),
+            input_name: "Guests".into(),
+            input_value: "4".into(),
+        }]
+    );
+    assert_eq!(dish.matched_rules[0].rule_id, "rule_stew");
+    assert_eq!(dish.matched_rules[0].rule_index, 1);
+    assert_eq!(
+        dish.matched_rules[0].evaluated_outputs[0].output_value,
+        r#""Stew""#
+    );
+    // The command carried the request's decision and variables.
+    let calls = broker.calls();
+    let RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, sent) =
+        &calls[0].1.value
+    else {
+        panic!("expected an EVALUATE command: {:?}", calls[0].1);
+    };
+    assert_eq!(sent.decision_id, "dish");
+    assert!(sent.decision_key.is_none());
+    assert_eq!(sent.variables.as_str(), r#"{"guests":4}"#);
+    assert_eq!(sent.tenant_id, "<default>");
+}
+
+#[tokio::test]
+async fn evaluate_decision_answers_a_failed_evaluation_and_maps_rejections() {
+    let broker = FakeBroker::new(1, Box::new(evaluation_answer));
+    let mut h = start_default(broker.clone()).await;
+    let failed = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest {
+            decision_id: "broken".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(failed.failed_decision_id, "broken");
+    assert_eq!(
+        failed.failure_message,
+        "Expected to evaluate decision 'broken', but it failed"
+    );
+    assert_eq!(failed.evaluated_decisions.len(), 1);
+
+    let status = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest {
+            decision_id: "nope".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    assert!(status.message().contains("no decision found for id 'nope'"));
+    assert_eq!(broker.calls().len(), 2);
+
+    // Invalid requests never reach the broker.
+    let status = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        status.message(),
+        "Expected either a decision id or a valid decision key, but none provided"
+    );
+    let status = h
+        .client
+        .evaluate_decision(pb::EvaluateDecisionRequest {
+            decision_id: "dish".into(),
+            variables: "[1]".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(broker.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn deploy_resource_returns_decision_and_decision_requirements_metadata() {
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|_, command| {
+            let RecordValue::Deployment(DeploymentIntent::Create, request) = &command.value else {
+                return Err(BrokerError::Internal("expected a deployment".into()));
+            };
+            let deployment_key = Key::new(PartitionId(1), 7);
+            let created = DeploymentRecord {
+                decisions_metadata: vec![DecisionRecord {
+                    decision_id: "dish".into(),
+                    decision_name: "Dish".into(),
+                    version: 2,
+                    decision_key: Key::new(PartitionId(1), 9),
+                    decision_requirements_id: "dishes".into(),
+                    decision_requirements_key: Key::new(PartitionId(1), 8),
+                    duplicate: false,
+                    tenant_id: "<default>".into(),
+                    deployment_key,
+                    version_tag: String::new(),
+                }],
+                decision_requirements_metadata: vec![DecisionRequirementsMetadata {
+                    decision_requirements_id: "dishes".into(),
+                    decision_requirements_name: "Dishes".into(),
+                    decision_requirements_version: 2,
+                    decision_requirements_key: Key::new(PartitionId(1), 8),
+                    namespace: "n".into(),
+                    resource_name: "dishes.dmn".into(),
+                    checksum: Default::default(),
+                    duplicate: false,
+                    tenant_id: "<default>".into(),
+                }],
+                deployment_key,
+                ..request.clone()
+            };
+            Ok(event(
+                command,
+                deployment_key,
+                RecordValue::Deployment(DeploymentIntent::Created, created),
+            ))
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let response = h
+        .client
+        .deploy_resource(pb::DeployResourceRequest {
+            resources: vec![pb::Resource {
+                name: "dishes.dmn".into(),
+                content: b"<definitions/>".to_vec(),
+            }],
+            tenant_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let metadata: Vec<_> = response
+        .deployments
+        .into_iter()
+        .map(|d| d.metadata.unwrap())
+        .collect();
+    assert_eq!(
+        metadata,
+        [
+            pb::deployment::Metadata::Decision(pb::DecisionMetadata {
+                dmn_decision_id: "dish".into(),
+                dmn_decision_name: "Dish".into(),
+                version: 2,
+                decision_key: Key::new(PartitionId(1), 9).get(),
+                dmn_decision_requirements_id: "dishes".into(),
+                decision_requirements_key: Key::new(PartitionId(1), 8).get(),
+                tenant_id: "<default>".into(),
+            }),
+            pb::deployment::Metadata::DecisionRequirements(pb::DecisionRequirementsMetadata {
+                dmn_decision_requirements_id: "dishes".into(),
+                dmn_decision_requirements_name: "Dishes".into(),
+                version: 2,
+                decision_requirements_key: Key::new(PartitionId(1), 8).get(),
+                resource_name: "dishes.dmn".into(),
+                tenant_id: "<default>".into(),
+            }),
+        ]
+    );
 }

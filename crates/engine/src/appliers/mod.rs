@@ -69,6 +69,18 @@ pub(crate) fn apply(
         RecordValue::ProcessEvent(intent, value) => {
             process_instance::apply_process_event(state, event.key, *intent, value)
         }
+        RecordValue::DecisionRequirements(intent, value) => match intent {
+            hornet_protocol::DecisionRequirementsIntent::Created => {
+                crate::state::decisions::insert_drg(state, value)
+            }
+            hornet_protocol::DecisionRequirementsIntent::Deleted => Ok(()),
+        },
+        RecordValue::Decision(intent, value) => match intent {
+            hornet_protocol::DecisionIntent::Created => {
+                crate::state::decisions::insert_decision(state, value)
+            }
+            hornet_protocol::DecisionIntent::Deleted => Ok(()),
+        },
         // Events of these types carry no state of their own here (the deployment's processes come with
         // their own PROCESS CREATED events; variable documents with VARIABLE events).
         RecordValue::Deployment(..)
@@ -78,6 +90,7 @@ pub(crate) fn apply(
         | RecordValue::MessageSubscription(..)
         | RecordValue::Signal(..)
         | RecordValue::Escalation(..)
-        | RecordValue::Error(..) => Ok(()),
+        | RecordValue::Error(..)
+        | RecordValue::DecisionEvaluation(..) => Ok(()),
     }
 }

@@ -11,6 +11,7 @@
 
 pub(crate) mod behaviour;
 pub(crate) mod bpmn;
+pub(crate) mod decision_evaluation;
 pub(crate) mod deployment;
 pub(crate) mod distribution;
 pub(crate) mod due;
@@ -295,6 +296,9 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
             ProcessMessageSubscriptionIntent::Correlate,
             value,
         ) => message::correlate::process(ctx, command, value),
+        RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, value) => {
+            decision_evaluation::evaluate::process(ctx, command, value)
+        }
         other => {
             ctx.reject(
                 command,

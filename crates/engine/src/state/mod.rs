@@ -9,6 +9,7 @@
 //! | --- | --- | --- | --- |
 //! | `0x01` | [`keys`] | `01` | next local key counter (`u64` BE) |
 //! | `0x02`-`0x06` | [`processes`] | definitions, versions, latest version, version tags, deployments | |
+//! | `0x07`-`0x0B` | [`decisions`] | DRGs, decisions, latest versions, decisions per DRG | |
 //! | `0x10`-`0x14` | [`element_instances`] | instances, children, taken joins, awaited results, event triggers | |
 //! | `0x20` | [`variables`] | `20 scope name` | variable |
 //! | `0x30`-`0x33` | [`jobs`] | jobs, activatable index, deadlines, back-offs | |
@@ -20,6 +21,7 @@
 //!
 //! Only event appliers write state; processors read it.
 
+pub mod decisions;
 pub mod distributions;
 pub mod element_instances;
 pub mod incidents;
@@ -45,6 +47,11 @@ pub(crate) mod column {
     pub const PROCESS_LATEST: u8 = 0x04;
     pub const PROCESS_BY_TAG: u8 = 0x05;
     pub const PROCESS_BY_DEPLOYMENT: u8 = 0x06;
+    pub const DRG: u8 = 0x07;
+    pub const DRG_LATEST: u8 = 0x08;
+    pub const DECISION: u8 = 0x09;
+    pub const DECISION_LATEST: u8 = 0x0A;
+    pub const DECISION_BY_DRG: u8 = 0x0B;
     pub const ELEMENT_INSTANCE: u8 = 0x10;
     pub const CHILD: u8 = 0x11;
     pub const TAKEN_FLOW: u8 = 0x12;

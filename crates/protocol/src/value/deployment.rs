@@ -34,6 +34,8 @@ pub struct DeploymentRecord {
     pub processes_metadata: Vec<ProcessMetadata>,
     pub tenant_id: String,
     pub deployment_key: Key,
+    pub decisions_metadata: Vec<super::DecisionMetadata>,
+    pub decision_requirements_metadata: Vec<super::DecisionRequirementsMetadata>,
 }
 
 impl Default for Key {

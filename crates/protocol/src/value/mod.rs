@@ -2,6 +2,7 @@
 //!
 //! Fields are encoded by position in the log: append new fields at the end of a struct, never reorder.
 
+mod decision;
 mod deployment;
 mod incident;
 mod job;
@@ -10,6 +11,7 @@ mod misc;
 mod process_instance;
 mod variable;
 
+pub use decision::*;
 pub use deployment::*;
 pub use incident::*;
 pub use job::*;
@@ -73,4 +75,7 @@ record_values! {
     Error(ErrorIntent, ErrorRecord),
     CommandDistribution(CommandDistributionIntent, CommandDistributionRecord),
     ProcessEvent(ProcessEventIntent, ProcessEventRecord),
+    Decision(DecisionIntent, DecisionRecord),
+    DecisionRequirements(DecisionRequirementsIntent, DecisionRequirementsRecord),
+    DecisionEvaluation(DecisionEvaluationIntent, DecisionEvaluationRecord),
 }

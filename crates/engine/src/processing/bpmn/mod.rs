@@ -319,6 +319,9 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         ElementKind::ScriptTask(hornet_bpmn::ScriptTask::Expression { .. }) => {
             task::script_on_activate(ctx, el)
         }
+        ElementKind::BusinessRuleTask(hornet_bpmn::BusinessRuleTask::CalledDecision { .. }) => {
+            task::decision_on_activate(ctx, el)
+        }
         ElementKind::BoundaryEvent { .. } => events::boundary_on_activate(ctx, el),
         ElementKind::IntermediateThrowEvent {
             definition: EventDefinition::Signal { .. },

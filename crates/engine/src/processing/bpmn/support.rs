@@ -2,8 +2,8 @@
 //! message naming the element, so nothing is accepted that would later get stuck.
 
 use hornet_bpmn::{
-    BusinessRuleTask, Element, ElementKind, EventDefinition, Process, ScriptTask, TimerDefinition,
-    UserTaskImplementation,
+    Binding, BusinessRuleTask, Element, ElementKind, EventDefinition, Process, ScriptTask,
+    TimerDefinition, UserTaskImplementation,
 };
 
 fn event_supported(
@@ -122,8 +122,16 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         ElementKind::EventBasedGateway { .. } => Ok(()),
         ElementKind::ReceiveTask { .. }
         | ElementKind::ScriptTask(ScriptTask::Expression { .. }) => Ok(()),
-        ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { .. }) => {
-            Err("business rule task calling a decision".into())
+        ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision { binding, .. }) => {
+            match binding {
+                Binding::Latest => Ok(()),
+                Binding::Deployment => Err(
+                    "business rule task calling a decision with bindingType 'deployment'".into(),
+                ),
+                Binding::VersionTag(_) => Err(
+                    "business rule task calling a decision with bindingType 'versionTag'".into(),
+                ),
+            }
         }
         ElementKind::CallActivity(_) => Ok(()),
     }

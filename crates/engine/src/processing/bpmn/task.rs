@@ -1,6 +1,6 @@
 //! Activities and pass-through events: job worker elements (service, send, script and business rule
 //! tasks with a job, job based user tasks, throw and end events with a job), script tasks with a FEEL
-//! expression, undefined and manual tasks, link throw events,
+//! expression, business rule tasks calling a decision, undefined and manual tasks, link throw events,
 //! and none start, intermediate throw, end and terminate end events.
 
 use super::transitions::{
@@ -11,12 +11,15 @@ use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
 use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
+use crate::processing::behaviour::Failure;
+use crate::processing::decision_evaluation::{self, Evaluation};
 use crate::processing::Ctx;
+use crate::state::decisions;
 use crate::state::element_instances;
 use crate::state::jobs::{self, JobState};
-use hornet_bpmn::{ElementKind, EventDefinition, ScriptTask};
-use hornet_protocol::value::{ErrorType, JobRecord};
-use hornet_protocol::{Document, JobIntent, Key, RecordValue};
+use hornet_bpmn::{BusinessRuleTask, ElementKind, EventDefinition, ScriptTask};
+use hornet_protocol::value::{DecisionEvaluationRecord, ErrorType, JobRecord};
+use hornet_protocol::{DecisionEvaluationIntent, Document, JobIntent, Key, RecordValue};
 
 /// An element that creates a job and waits for it.
 pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
@@ -99,6 +102,88 @@ pub(crate) fn script_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(
     };
     let mut document = serde_json::Map::new();
     document.insert(result_variable.clone(), result);
+    let delivered = serde_json::Value::Object(document).to_string();
+    activated(ctx, el)?;
+    completing(ctx, el)?;
+    complete_with(ctx, el, Some(delivered))
+}
+
+/// A business rule task calling a decision (`zeebe:calledDecision`): the latest version of the decision
+/// is evaluated with the element's visible variables while activating, writing DECISION_EVALUATION
+/// EVALUATED; its output is delivered to the completion step under the result variable like a script
+/// task's result (so it propagates, or with output mappings is local and mapped). A decision that is not
+/// deployed is a CALLED_DECISION_ERROR incident; a failed evaluation writes DECISION_EVALUATION FAILED
+/// and is a DECISION_EVALUATION_ERROR incident. Resolving the incident activates the element again.
+pub(crate) fn decision_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    let ElementKind::BusinessRuleTask(BusinessRuleTask::CalledDecision {
+        decision_id,
+        result_variable,
+        ..
+    }) = &element.kind
+    else {
+        return pass_through_on_activate(ctx, el);
+    };
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let decision_id = match evaluate_string(ctx, el.key, decision_id, ErrorType::ExtractValueError)?
+    {
+        Ok(decision_id) => decision_id,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    let Some(decision) = decisions::latest_decision(&ctx.state, &decision_id)? else {
+        let failure = Failure::new(
+            ErrorType::CalledDecisionError,
+            format!(
+                "Expected to evaluate decision '{decision_id}', but no decision found for id '{decision_id}'"
+            ),
+        );
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    };
+    let variables: serde_json::Map<String, serde_json::Value> =
+        crate::state::variables::visible(&ctx.state, el.key)?
+            .into_iter()
+            .collect();
+    let key = ctx.next_key();
+    let in_process = |mut record: DecisionEvaluationRecord| {
+        record.process_definition_key = el.record.process_definition_key;
+        record.bpmn_process_id = el.record.bpmn_process_id.clone();
+        record.process_instance_key = el.record.process_instance_key;
+        record.element_instance_key = el.key;
+        record.element_id = el.record.element_id.clone();
+        record
+    };
+    let output = match decision_evaluation::evaluate(ctx, &decision, &variables, key)? {
+        Evaluation::Evaluated(record) => {
+            let output = crate::state::variables::parse_json(&record.decision_output);
+            ctx.event(
+                key,
+                RecordValue::DecisionEvaluation(
+                    DecisionEvaluationIntent::Evaluated,
+                    in_process(record),
+                ),
+            )?;
+            output
+        }
+        Evaluation::Failed(record) => {
+            let message = record.evaluation_failure_message.clone();
+            ctx.event(
+                key,
+                RecordValue::DecisionEvaluation(
+                    DecisionEvaluationIntent::Failed,
+                    in_process(record),
+                ),
+            )?;
+            let failure = Failure::new(ErrorType::DecisionEvaluationError, message);
+            return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+        }
+    };
+    let mut document = serde_json::Map::new();
+    document.insert(result_variable.clone(), output);
     let delivered = serde_json::Value::Object(document).to_string();
     activated(ctx, el)?;
     completing(ctx, el)?;

@@ -1,5 +1,6 @@
-//! Deployment CREATE: parses every BPMN resource, assigns versions and keys, and writes PROCESS CREATED
-//! per new version plus DEPLOYMENT CREATED.
+//! Deployment CREATE: parses every BPMN and DMN resource, assigns versions and keys, and writes PROCESS
+//! CREATED per new process version, DECISION_REQUIREMENTS CREATED and DECISION CREATED per new DMN
+//! version (see [`super::dmn`]), plus DEPLOYMENT CREATED.
 //!
 //! * Any invalid or unsupported resource rejects the whole deployment (INVALID_ARGUMENT), listing every
 //!   problem per resource as Zeebe does.
@@ -12,6 +13,7 @@
 //! * With several partitions, the original deployment is then distributed to every other partition
 //!   (see [`crate::processing::distribution`]).
 
+use super::dmn;
 use crate::error::EngineError;
 use crate::processing::bpmn::start_events;
 use crate::processing::bpmn::support::unsupported_elements;
@@ -43,7 +45,10 @@ pub(crate) fn process(
     command: &Record,
     value: &DeploymentRecord,
 ) -> Result<(), EngineError> {
-    if !value.processes_metadata.is_empty() && !value.deployment_key.is_none() {
+    let copied = !value.processes_metadata.is_empty()
+        || !value.decision_requirements_metadata.is_empty()
+        || !value.decisions_metadata.is_empty();
+    if copied && !value.deployment_key.is_none() {
         return distributed(ctx, command, value);
     }
     if value.resources.is_empty() {
@@ -60,10 +65,18 @@ pub(crate) fn process(
     let mut errors = Vec::new();
     let mut parsed = Vec::new(); // (resource index, process id, version tag)
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut drgs = Vec::new();
     for (index, resource) in value.resources.iter().enumerate() {
+        if dmn::is_dmn(&resource.resource_name) {
+            match dmn::parse(index, &resource.resource) {
+                Ok(drg) => drgs.push(drg),
+                Err(error) => errors.push(format!("'{}': {}", resource.resource_name, error)),
+            }
+            continue;
+        }
         if !is_bpmn(&resource.resource_name) {
             errors.push(format!(
-                "'{}': resource type is not supported by Hornet yet (supported: .bpmn, .xml)",
+                "'{}': resource type is not supported by Hornet yet (supported: .bpmn, .xml, .dmn)",
                 resource.resource_name
             ));
             continue;
@@ -101,6 +114,14 @@ pub(crate) fn process(
                 }
             }
         }
+    }
+    if errors.is_empty() {
+        let names: Vec<&str> = value
+            .resources
+            .iter()
+            .map(|r| r.resource_name.as_str())
+            .collect();
+        errors.extend(dmn::conflicts(ctx, &drgs, &names)?);
     }
     if !errors.is_empty() {
         ctx.reject(
@@ -170,11 +191,28 @@ pub(crate) fn process(
         };
         metadata.push(entry);
     }
+    let mut decisions_metadata = Vec::new();
+    let mut decision_requirements_metadata = Vec::new();
+    for drg in &drgs {
+        let resource = &value.resources[drg.index];
+        let (drg_metadata, decisions) = dmn::create(
+            ctx,
+            drg,
+            &resource.resource_name,
+            &resource.resource,
+            &tenant_id,
+            deployment_key,
+        )?;
+        decision_requirements_metadata.push(drg_metadata);
+        decisions_metadata.extend(decisions);
+    }
     let deployment = DeploymentRecord {
         resources: value.resources.clone(),
         processes_metadata: metadata,
         tenant_id,
         deployment_key,
+        decisions_metadata,
+        decision_requirements_metadata,
     };
     let event = ctx.event(
         deployment_key,
@@ -199,6 +237,31 @@ fn distributed(
         .iter()
         .map(|r| (r.resource_name.as_str(), &r.resource))
         .collect();
+    // Check every resource the metadata names before writing anything.
+    let named = value
+        .processes_metadata
+        .iter()
+        .filter(|p| !p.is_duplicate)
+        .map(|p| p.resource_name.as_str())
+        .chain(
+            value
+                .decision_requirements_metadata
+                .iter()
+                .filter(|d| !d.duplicate)
+                .map(|d| d.resource_name.as_str()),
+        );
+    for name in named {
+        if !resources.contains_key(name) {
+            ctx.reject(
+                command,
+                RejectionType::InvalidArgument,
+                format!(
+                    "Expected the distributed deployment to contain resource '{name}', but it does not"
+                ),
+            );
+            return Ok(());
+        }
+    }
     for metadata in &value.processes_metadata {
         if metadata.is_duplicate
             || processes::get_by_key(&ctx.state, metadata.process_definition_key)?.is_some()
@@ -206,15 +269,7 @@ fn distributed(
             continue;
         }
         let Some(resource) = resources.get(metadata.resource_name.as_str()) else {
-            ctx.reject(
-                command,
-                RejectionType::InvalidArgument,
-                format!(
-                    "Expected the distributed deployment to contain resource '{}', but it does not",
-                    metadata.resource_name
-                ),
-            );
-            return Ok(());
+            continue; // checked above
         };
         let process = ProcessRecord {
             bpmn_process_id: metadata.bpmn_process_id.clone(),
@@ -242,6 +297,7 @@ fn distributed(
             start_events::open(ctx, metadata.process_definition_key, false)?;
         }
     }
+    dmn::distributed(ctx, value, &resources)?;
     let event = ctx.event(
         value.deployment_key,
         RecordValue::Deployment(DeploymentIntent::Created, value.clone()),

@@ -1,3 +1,4 @@
 //! DEPLOYMENT commands.
 
 pub(crate) mod create;
+mod dmn;
