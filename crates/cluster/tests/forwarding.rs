@@ -138,6 +138,8 @@ async fn vote_via(peers: &Peers, partition: PartitionId, target: NodeId, addr: &
 async fn raft_messages_for_unknown_partitions_other_clusters_or_dead_nodes_are_unreachable() {
     let root = tempfile::tempdir().unwrap();
     let (_setup, nodes) = start_group(root.path(), 1, None).await;
+    // A one-node group elects itself after its election timeout; the checks below compare against that.
+    common::agreed_leader(&nodes).await;
     let node = &nodes[0];
     let addr = node.addr.to_string();
 
@@ -270,6 +272,7 @@ async fn malformed_requests_are_refused_with_named_errors() {
 
     let root = tempfile::tempdir().unwrap();
     let (_setup, nodes) = start_group(root.path(), 1, None).await;
+    common::agreed_leader(&nodes).await;
     let node = &nodes[0];
     let mut client = ClusterClient::connect(format!("http://{}", node.addr))
         .await
