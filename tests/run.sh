@@ -10,6 +10,9 @@
 #   build        cargo build -p hornet --bin hornet (debug)
 #   interop      pytest tests/interop against that binary (real zbctl and pyzeebe clients)
 #   proto-compat tests/proto-compat/check.sh, if present
+#   dmn-tck      the DMN TCK runner over ../shared/dmn-tck/TestCases (or $HORNET_DMN_TCK): prints
+#                passed/failed/skipped per test case folder and in total (the floor is asserted
+#                by crates/dmn/tests/tck.rs in the unit step)
 #
 # Environment:
 #   HORNET_CACHE       cache dir for tools and the target dir (default ~/.cache/hornet)
@@ -27,7 +30,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HORNET_CACHE/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export CARGO_TERM_PROGRESS_WHEN="${CARGO_TERM_PROGRESS_WHEN:-never}"
 
-steps="${HORNET_TEST_STEPS:-bootstrap fmt clippy unit build interop proto-compat}"
+steps="${HORNET_TEST_STEPS:-bootstrap fmt clippy unit build interop proto-compat dmn-tck}"
 passed=0
 failed=0
 failed_names=()
@@ -117,6 +120,16 @@ if wants proto-compat; then
   else
     echo
     echo "=== [proto-compat] tests/proto-compat/check.sh not present; nothing to run"
+  fi
+fi
+
+if wants dmn-tck; then
+  tck_dir="${HORNET_DMN_TCK:-$repo_root/../shared/dmn-tck/TestCases}"
+  if [[ -d "$tck_dir" ]]; then
+    run_step dmn-tck cargo run -q -p hornet-dmn --bin dmn-tck -- "$tck_dir"
+  else
+    echo
+    echo "=== [dmn-tck] $tck_dir not present; nothing to run"
   fi
 fi
 
