@@ -12,7 +12,7 @@ use crate::routing::{message_partition, RoundRobin};
 use crate::status::unimplemented;
 use hornet_api::gateway_protocol as pb;
 use hornet_api::gateway_protocol::gateway_server::Gateway;
-use hornet_protocol::{PartitionId, ValueType};
+use hornet_protocol::{Key, PartitionId, Record, ValueType};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -67,6 +67,22 @@ impl GatewayService {
 
     fn deadline(&self) -> Instant {
         Instant::now() + self.inner.config.request_timeout
+    }
+
+    /// Sends a key-addressed command to the key's partition and checks that the answer is an event
+    /// of `value_type`; returns the event's key.
+    async fn execute_acknowledged(
+        &self,
+        rpc: &'static str,
+        key: i64,
+        command: Record,
+        value_type: ValueType,
+    ) -> Result<Key, Status> {
+        let answer = self
+            .dispatcher()
+            .execute_by_key(key, command, self.deadline())
+            .await?;
+        responses::acknowledged(rpc, value_type, answer)
     }
 
     fn dispatcher(&self) -> &Dispatcher {
@@ -218,11 +234,13 @@ impl Gateway for GatewayService {
         self.unary("CancelProcessInstance", async {
             let request = request.into_inner();
             let command = commands::cancel_process_instance(&request);
-            let answer = self
-                .dispatcher()
-                .execute_by_key(request.process_instance_key, command, self.deadline())
-                .await?;
-            responses::acknowledged("CancelProcessInstance", ValueType::ProcessInstance, answer)?;
+            self.execute_acknowledged(
+                "CancelProcessInstance",
+                request.process_instance_key,
+                command,
+                ValueType::ProcessInstance,
+            )
+            .await?;
             Ok(pb::CancelProcessInstanceResponse {})
         })
         .await
@@ -236,11 +254,8 @@ impl Gateway for GatewayService {
             let request = request.into_inner();
             let key = request.job_key;
             let command = commands::complete_job(request)?;
-            let answer = self
-                .dispatcher()
-                .execute_by_key(key, command, self.deadline())
+            self.execute_acknowledged("CompleteJob", key, command, ValueType::Job)
                 .await?;
-            responses::acknowledged("CompleteJob", ValueType::Job, answer)?;
             Ok(pb::CompleteJobResponse {})
         })
         .await
@@ -370,11 +385,8 @@ impl Gateway for GatewayService {
             let request = request.into_inner();
             let key = request.job_key;
             let command = commands::fail_job(request)?;
-            let answer = self
-                .dispatcher()
-                .execute_by_key(key, command, self.deadline())
+            self.execute_acknowledged("FailJob", key, command, ValueType::Job)
                 .await?;
-            responses::acknowledged("FailJob", ValueType::Job, answer)?;
             Ok(pb::FailJobResponse {})
         })
         .await
@@ -388,11 +400,8 @@ impl Gateway for GatewayService {
             let request = request.into_inner();
             let key = request.job_key;
             let command = commands::throw_error(request)?;
-            let answer = self
-                .dispatcher()
-                .execute_by_key(key, command, self.deadline())
+            self.execute_acknowledged("ThrowError", key, command, ValueType::Job)
                 .await?;
-            responses::acknowledged("ThrowError", ValueType::Job, answer)?;
             Ok(pb::ThrowErrorResponse {})
         })
         .await
@@ -433,11 +442,13 @@ impl Gateway for GatewayService {
         self.unary("ResolveIncident", async {
             let request = request.into_inner();
             let command = commands::resolve_incident(&request);
-            let answer = self
-                .dispatcher()
-                .execute_by_key(request.incident_key, command, self.deadline())
-                .await?;
-            responses::acknowledged("ResolveIncident", ValueType::Incident, answer)?;
+            self.execute_acknowledged(
+                "ResolveIncident",
+                request.incident_key,
+                command,
+                ValueType::Incident,
+            )
+            .await?;
             Ok(pb::ResolveIncidentResponse {})
         })
         .await
@@ -451,11 +462,9 @@ impl Gateway for GatewayService {
             let request = request.into_inner();
             let key = request.element_instance_key;
             let command = commands::set_variables(request)?;
-            let answer = self
-                .dispatcher()
-                .execute_by_key(key, command, self.deadline())
+            let key = self
+                .execute_acknowledged("SetVariables", key, command, ValueType::VariableDocument)
                 .await?;
-            let key = responses::acknowledged("SetVariables", ValueType::VariableDocument, answer)?;
             Ok(pb::SetVariablesResponse { key: key.get() })
         })
         .await
@@ -482,11 +491,8 @@ impl Gateway for GatewayService {
         self.unary("UpdateJobRetries", async {
             let request = request.into_inner();
             let command = commands::update_job_retries(&request);
-            let answer = self
-                .dispatcher()
-                .execute_by_key(request.job_key, command, self.deadline())
+            self.execute_acknowledged("UpdateJobRetries", request.job_key, command, ValueType::Job)
                 .await?;
-            responses::acknowledged("UpdateJobRetries", ValueType::Job, answer)?;
             Ok(pb::UpdateJobRetriesResponse {})
         })
         .await
@@ -519,11 +525,8 @@ impl Gateway for GatewayService {
         self.unary("UpdateJobTimeout", async {
             let request = request.into_inner();
             let command = commands::update_job_timeout(&request);
-            let answer = self
-                .dispatcher()
-                .execute_by_key(request.job_key, command, self.deadline())
+            self.execute_acknowledged("UpdateJobTimeout", request.job_key, command, ValueType::Job)
                 .await?;
-            responses::acknowledged("UpdateJobTimeout", ValueType::Job, answer)?;
             Ok(pb::UpdateJobTimeoutResponse {})
         })
         .await
