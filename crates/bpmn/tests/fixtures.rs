@@ -8,7 +8,10 @@ use hornet_bpmn::{
 use hornet_protocol::{BpmnElementType, BpmnEventType};
 
 fn parse_fixture(name: &str) -> Vec<Process> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    // Read at run time: a test binary may be reused from a checkout at another path (shared target dir).
+    let dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    let path = format!("{dir}/tests/fixtures/{name}");
     let xml = std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"));
     match parse_definitions(&xml) {
         Ok(processes) => processes,

@@ -11,7 +11,12 @@ const PASS_FLOOR: usize = 3414;
 fn tck_dir() -> PathBuf {
     match std::env::var_os("HORNET_DMN_TCK") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/dmn-tck/TestCases"),
+        // Read at run time: a test binary may be reused from a checkout at another path (shared target dir).
+        None => PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string()),
+        )
+        .join("../../../shared/dmn-tck/TestCases"),
     }
 }
 

@@ -13,7 +13,10 @@ fn default_path() -> PathBuf {
         return PathBuf::from(p);
     }
     // crates/dmn -> workspace root -> ../shared
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/dmn-tck/TestCases")
+    // `cargo run` sets CARGO_MANIFEST_DIR at run time too; prefer it to the path the binary was built at.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR")
+        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_string());
+    PathBuf::from(manifest_dir).join("../../../shared/dmn-tck/TestCases")
 }
 
 fn main() -> ExitCode {
