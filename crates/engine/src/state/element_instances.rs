@@ -9,7 +9,7 @@
 //!   activity or flow scope, an interrupting catch event waiting for it to terminate; on a catch event's
 //!   own instance, the variables the event delivered.
 
-use super::{column, decode, get, key_at, put, KeyBuf, PRESENT};
+use super::{column, decode, get, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::ProcessInstanceRecord;
@@ -160,13 +160,7 @@ pub fn remove_child(kv: &mut dyn KvWrite, flow_scope: Key, child: Key) {
 /// The live children of `flow_scope`, in key order.
 pub fn children(kv: &dyn KvRead, flow_scope: Key) -> Result<Vec<ElementInstance>, EngineError> {
     let prefix = KeyBuf::new(column::CHILD).key(flow_scope).build();
-    let mut keys = Vec::new();
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(child) = key_at(key, prefix.len()) {
-            keys.push(child);
-        }
-        true
-    })?;
+    let keys = keys_under(kv, &prefix, usize::MAX)?;
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
         if let Some(instance) = get_instance(kv, key)? {

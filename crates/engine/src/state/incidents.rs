@@ -4,7 +4,7 @@
 //! * `41 element-instance-key incident-key` → (empty): open incidents of an element instance.
 //! * `42 job-key` → incident key (8 bytes BE): the open incident of a job.
 
-use super::{column, get, key_at, put, KeyBuf, PRESENT};
+use super::{column, get, key_at, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::IncidentRecord;
@@ -63,13 +63,7 @@ pub fn of_element_instance(
     let prefix = KeyBuf::new(column::INCIDENT_BY_ELEMENT)
         .key(element_instance)
         .build();
-    let mut keys = Vec::new();
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(incident) = key_at(key, prefix.len()) {
-            keys.push(incident);
-        }
-        true
-    })?;
+    let keys = keys_under(kv, &prefix, usize::MAX)?;
     Ok(keys)
 }
 

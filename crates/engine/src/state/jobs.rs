@@ -7,7 +7,7 @@
 //!
 //! [`set`] keeps the indexes consistent with the job's state; nothing else writes them.
 
-use super::{column, get, i64_at, key_at, put, KeyBuf, PRESENT};
+use super::{column, get, i64_at, key_at, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::JobRecord;
@@ -115,17 +115,7 @@ pub fn delete(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError> {
 /// Activatable jobs of `job_type`, in key order, at most `limit`.
 pub fn activatable(kv: &dyn KvRead, job_type: &str, limit: usize) -> Result<Vec<Key>, EngineError> {
     let prefix = KeyBuf::new(column::JOB_ACTIVATABLE).str(job_type).build();
-    let mut keys = Vec::new();
-    if limit == 0 {
-        return Ok(keys);
-    }
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(job) = key_at(key, prefix.len()) {
-            keys.push(job);
-        }
-        keys.len() < limit
-    })?;
-    Ok(keys)
+    keys_under(kv, &prefix, limit)
 }
 
 fn due_in(

@@ -18,7 +18,7 @@
 //!   with that correlation key started (no second one starts while it runs).
 //! * `69 process-instance-key` → [`StartCorrelation`]: the reverse of `68`, to clean it up.
 
-use super::{column, get, i64_at, key_at, put, KeyBuf, PRESENT};
+use super::{column, get, i64_at, key_at, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::{
@@ -138,13 +138,7 @@ pub fn buffered(
     correlation_key: &str,
 ) -> Result<Vec<Key>, EngineError> {
     let prefix = by_name_prefix(name, correlation_key);
-    let mut keys = Vec::new();
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(message) = key_at(key, prefix.len()) {
-            keys.push(message);
-        }
-        true
-    })?;
+    let keys = keys_under(kv, &prefix, usize::MAX)?;
     Ok(keys)
 }
 
@@ -259,13 +253,7 @@ pub fn subscribers(
     correlation_key: &str,
 ) -> Result<Vec<Key>, EngineError> {
     let prefix = subscription_by_name_prefix(name, correlation_key);
-    let mut keys = Vec::new();
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(instance) = key_at(key, prefix.len()) {
-            keys.push(instance);
-        }
-        true
-    })?;
+    let keys = keys_under(kv, &prefix, usize::MAX)?;
     Ok(keys)
 }
 

@@ -137,6 +137,27 @@ pub(crate) fn key_at(bytes: &[u8], at: usize) -> Option<Key> {
     Some(Key::from_be_bytes(part))
 }
 
+/// The keys stored right after `prefix` in every entry under it, in key order, at most `limit`.
+/// Index columns whose entries end in an entity key (children, incidents of an element, ...) read
+/// their members this way.
+pub(crate) fn keys_under(
+    kv: &dyn KvRead,
+    prefix: &[u8],
+    limit: usize,
+) -> Result<Vec<Key>, EngineError> {
+    let mut keys = Vec::new();
+    if limit == 0 {
+        return Ok(keys);
+    }
+    kv.scan_prefix(prefix, &mut |key, _| {
+        if let Some(found) = key_at(key, prefix.len()) {
+            keys.push(found);
+        }
+        keys.len() < limit
+    })?;
+    Ok(keys)
+}
+
 /// Reverses [`KeyBuf::i64`].
 pub(crate) fn i64_at(bytes: &[u8], at: usize) -> Option<i64> {
     let part: [u8; 8] = bytes.get(at..at + 8)?.try_into().ok()?;

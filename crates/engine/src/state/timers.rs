@@ -4,7 +4,7 @@
 //! * `51 time(due-date) timer-key` → (empty): timers by due date.
 //! * `52 element-instance-key timer-key` → (empty): the timers an element instance waits for.
 
-use super::{column, get, i64_at, key_at, put, KeyBuf, PRESENT};
+use super::{column, get, i64_at, key_at, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::TimerRecord;
@@ -53,13 +53,7 @@ pub fn of_element_instance(
     let prefix = KeyBuf::new(column::TIMER_BY_ELEMENT)
         .key(element_instance)
         .build();
-    let mut keys = Vec::new();
-    kv.scan_prefix(&prefix, &mut |key, _| {
-        if let Some(timer) = key_at(key, prefix.len()) {
-            keys.push(timer);
-        }
-        true
-    })?;
+    let keys = keys_under(kv, &prefix, usize::MAX)?;
     Ok(keys)
 }
 
