@@ -7,7 +7,7 @@
 //! ignored, so `zeebe.broker.cluster.partitionsCount` and `ZEEBE_BROKER_CLUSTER_PARTITIONSCOUNT` are the
 //! same setting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -42,7 +42,10 @@ pub struct BrokerConfig {
     pub cluster_size: u16,
     pub partitions_count: u16,
     pub replication_factor: u16,
-    /// Other nodes' internal API addresses (host:port).
+    /// Name of the cluster; nodes refuse Raft traffic of another cluster.
+    pub cluster_name: String,
+    /// The internal API addresses (host:port) of every node of a multi-node cluster, in node-id
+    /// order: entry `i` is node `i` (this node's own entry included).
     pub initial_contact_points: Vec<String>,
     /// Address the broker binds its listeners to.
     pub host: IpAddr,
@@ -91,6 +94,7 @@ impl Default for BrokerConfig {
             cluster_size: 1,
             partitions_count: 1,
             replication_factor: 1,
+            cluster_name: "zeebe-cluster".to_string(),
             initial_contact_points: Vec::new(),
             host: IpAddr::from([0, 0, 0, 0]),
             advertised_host: None,
@@ -263,6 +267,9 @@ impl BrokerConfig {
         )? {
             c.replication_factor = v;
         }
+        if let Some((v, _)) = s.get(&["zeebe.broker.cluster.clusterName"]) {
+            c.cluster_name = v.clone();
+        }
         if let Some((v, _)) = s.get(&["zeebe.broker.cluster.initialContactPoints"]) {
             c.initial_contact_points = v
                 .split(',')
@@ -363,11 +370,18 @@ impl BrokerConfig {
                 self.cluster_size, self.node_id
             ));
         }
-        if self.cluster_size > 1 {
-            return fail(
-                "multi-node clusters (clusterSize > 1) are not supported by this build yet; run a single node"
-                    .into(),
-            );
+        if self.cluster_size > 1 && self.initial_contact_points.len() != self.cluster_size as usize
+        {
+            return fail(format!(
+                "a cluster of {} nodes needs initialContactPoints listing the internal address (host:port) of \
+                 every node in node-id order, this node's included; got {} ({:?})",
+                self.cluster_size,
+                self.initial_contact_points.len(),
+                self.initial_contact_points
+            ));
+        }
+        if self.cluster_name.is_empty() {
+            return fail("clusterName must not be empty".into());
         }
         Ok(())
     }
@@ -388,15 +402,37 @@ impl BrokerConfig {
         }
     }
 
-    /// The partitions this node replicates, with Zeebe's round-robin placement: partition `p` (1-based) has
-    /// its replicas on nodes `(p - 1 + i) % clusterSize` for `i` in `0..replicationFactor`.
+    /// This node's internal API address as other nodes reach it.
+    pub fn internal_address(&self) -> String {
+        format!("{}:{}", self.advertised_host(), self.internal_api_port)
+    }
+
+    /// Every node of the cluster with its internal API address: the contact points of a multi-node
+    /// cluster, or this node alone.
+    pub fn members(&self) -> BTreeMap<u64, String> {
+        if self.cluster_size <= 1 {
+            return BTreeMap::from([(self.node_id, self.internal_address())]);
+        }
+        self.initial_contact_points
+            .iter()
+            .enumerate()
+            .map(|(id, address)| (id as u64, address.clone()))
+            .collect()
+    }
+
+    /// The nodes replicating `partition`, with Zeebe's round-robin placement: partition `p` (1-based)
+    /// has its replicas on nodes `(p - 1 + i) % clusterSize` for `i` in `0..replicationFactor`.
+    pub fn replicas_of(&self, partition: hornet_protocol::PartitionId) -> BTreeSet<u64> {
+        (0..self.replication_factor)
+            .map(|i| (partition.get() as u64 - 1 + i as u64) % self.cluster_size.max(1) as u64)
+            .collect()
+    }
+
+    /// The partitions this node replicates (see [`BrokerConfig::replicas_of`]).
     pub fn partitions_of_node(&self) -> Vec<hornet_protocol::PartitionId> {
         (1..=self.partitions_count)
-            .filter(|&p| {
-                (0..self.replication_factor)
-                    .any(|i| ((p as u64 - 1 + i as u64) % self.cluster_size as u64) == self.node_id)
-            })
             .map(hornet_protocol::PartitionId)
+            .filter(|&p| self.replicas_of(p).contains(&self.node_id))
             .collect()
     }
 
@@ -473,5 +509,49 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(c.partitions_of_node().len(), 3);
+        let c = BrokerConfig {
+            cluster_size: 5,
+            partitions_count: 5,
+            replication_factor: 3,
+            node_id: 0,
+            ..Default::default()
+        };
+        assert_eq!(
+            c.replicas_of(hornet_protocol::PartitionId(4)),
+            BTreeSet::from([3, 4, 0])
+        );
+        assert_eq!(
+            c.partitions_of_node(),
+            [1, 4, 5].map(hornet_protocol::PartitionId).to_vec()
+        );
+    }
+
+    #[test]
+    fn a_multi_node_cluster_lists_every_node_in_its_contact_points() {
+        let mut s = Settings::default();
+        s.set("zeebe.broker.cluster.clusterSize", "3", "test");
+        s.set("zeebe.broker.cluster.replicationFactor", "3", "test");
+        s.set("zeebe.broker.cluster.nodeId", "2", "test");
+        s.set(
+            "zeebe.broker.cluster.initialContactPoints",
+            "10.0.0.1:26502, 10.0.0.2:26502",
+            "test",
+        );
+        let err = BrokerConfig::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            err.contains("initialContactPoints") && err.contains("got 2"),
+            "{err}"
+        );
+        s.set(
+            "zeebe.broker.cluster.initialContactPoints",
+            "10.0.0.1:26502,10.0.0.2:26502,10.0.0.3:26502",
+            "test",
+        );
+        let c = BrokerConfig::from_settings(&s).unwrap();
+        assert_eq!(
+            c.members().get(&2).map(String::as_str),
+            Some("10.0.0.3:26502")
+        );
+        assert_eq!(c.members().len(), 3);
     }
 }

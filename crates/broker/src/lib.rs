@@ -6,6 +6,7 @@
 //! committed outcomes are applied to the RocksDB state. The node also runs the scheduled work of its
 //! partitions (job timeouts, backoffs, timers) and serves monitoring (readiness, health, metrics).
 
+mod cluster_handler;
 pub mod config;
 pub mod metrics;
 pub mod monitoring;
@@ -15,17 +16,10 @@ mod partition;
 use std::path::PathBuf;
 
 pub use config::{BrokerConfig, ConfigError, ProcessingConfig, Settings};
-pub use hornet_protocol::PartitionId;
+pub use hornet_protocol::{JobsAvailable, PartitionId};
 pub use hornet_replication::Role;
 pub use node::{Broker, PartitionStatus};
 pub use partition::PartitionError;
-
-/// Jobs of a type became activatable on a partition (wakes long-polling job activations).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobsAvailable {
-    pub partition: PartitionId,
-    pub job_type: String,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -36,6 +30,8 @@ pub enum BrokerError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Cluster(#[from] hornet_cluster::ServeError),
     #[error("cannot start partition {partition}: {source}")]
     Replication {
         partition: PartitionId,

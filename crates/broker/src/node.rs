@@ -1,13 +1,21 @@
-//! A broker node: every partition replica this node hosts, and what the gateway needs from them.
+//! A broker node: every partition replica this node hosts, its side of the cluster transport, and
+//! what the gateway needs from them.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use hornet_cluster::{
+    ClusterService, ClusterShape, Directory, DirectoryConfig, Peers, PeersConfig, RaftRegistry,
+    ServiceConfig,
+};
 use hornet_protocol::{PartitionId, Record};
 use hornet_replication::Role;
-use tokio::sync::broadcast;
-use tracing::info;
+use tokio::sync::{broadcast, oneshot};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
 
+use crate::cluster_handler::LocalPartitions;
 use crate::config::BrokerConfig;
 use crate::metrics::Metrics;
 use crate::partition::{Partition, PartitionError, PartitionRouter};
@@ -18,19 +26,31 @@ use crate::{BrokerError, JobsAvailable};
 pub struct PartitionStatus {
     pub id: PartitionId,
     pub role: Role,
+    /// The leader as this replica knows it.
+    pub leader: Option<u64>,
     /// The replica runs and, if it leads, its processor is serving.
     pub healthy: bool,
+}
+
+/// The cluster service on the internal port, serving until it is told to stop.
+struct ClusterServer {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
 
 pub struct Broker {
     config: BrokerConfig,
     partitions: BTreeMap<PartitionId, Partition>,
+    registry: RaftRegistry,
+    directory: Directory,
+    server: ClusterServer,
     jobs_available: broadcast::Sender<JobsAvailable>,
     metrics: Arc<Metrics>,
 }
 
 impl Broker {
-    /// Opens (or creates) every partition this node hosts and starts their replicas and processors.
+    /// Opens (or creates) every partition this node hosts, serves the cluster transport on the
+    /// internal port, and starts the partitions' replicas and processors.
     pub async fn start(config: BrokerConfig) -> Result<Broker, BrokerError> {
         config.validate()?;
         std::fs::create_dir_all(&config.data_dir).map_err(|source| BrokerError::DataDir {
@@ -40,28 +60,84 @@ impl Broker {
         let metrics = Arc::new(Metrics::new());
         let (jobs_available, _) = broadcast::channel(4096);
         let router = Arc::new(PartitionRouter::default());
+        let registry = RaftRegistry::new();
+        let peers = Peers::new(PeersConfig::new(config.node_id, &config.cluster_name));
+
+        // Serve before the partitions start, so peers reach this node as soon as it exists.
+        let server = {
+            let addr = SocketAddr::new(config.host, config.internal_api_port);
+            let listener = hornet_cluster::bind(addr).await?;
+            let mut service_config = ServiceConfig::new(config.node_id, &config.cluster_name);
+            service_config.command_address = Some(format!(
+                "{}:{}",
+                config.advertised_host(),
+                config.command_api_port
+            ));
+            service_config.shape = ClusterShape {
+                cluster_size: u32::from(config.cluster_size),
+                partitions_count: config.partitions_count,
+                replication_factor: u32::from(config.replication_factor),
+            };
+            let service = ClusterService::new(
+                service_config,
+                Arc::new(registry.clone()),
+                Arc::new(LocalPartitions {
+                    router: Arc::clone(&router),
+                    jobs_available: jobs_available.clone(),
+                }),
+            );
+            let (stop, stopped) = oneshot::channel::<()>();
+            let task = tokio::spawn(async move {
+                let shutdown = async {
+                    let _ = stopped.await;
+                };
+                if let Err(err) = hornet_cluster::serve(listener, service, shutdown).await {
+                    warn!(error = %err, "cluster service stopped with an error");
+                }
+            });
+            ClusterServer { stop, task }
+        };
+
         let mut partitions = BTreeMap::new();
         for id in config.partitions_of_node() {
             let partition = Partition::start(
                 id,
                 &config,
+                peers.raft_network(id),
                 Arc::clone(&metrics),
                 Arc::clone(&router),
                 jobs_available.clone(),
             )
             .await?;
+            registry.register(id, partition.raft().clone());
             partitions.insert(id, partition);
         }
+        let directory = Directory::start(
+            peers,
+            config.members(),
+            Some((config.node_id, Arc::new(registry.clone()))),
+            DirectoryConfig::default(),
+        );
         router.set_partitions(
             partitions
                 .iter()
-                .map(|(id, p)| (*id, p.submissions()))
+                .map(|(id, p)| (*id, p.handle().clone()))
                 .collect(),
+            directory.clone(),
         );
-        info!(node = config.node_id, partitions = partitions.len(), data = %config.data_dir.display(), "broker started");
+        info!(
+            node = config.node_id,
+            cluster_size = config.cluster_size,
+            partitions = ?partitions.keys().map(|p| p.get()).collect::<Vec<_>>(),
+            data = %config.data_dir.display(),
+            "broker started"
+        );
         Ok(Broker {
             config,
             partitions,
+            registry,
+            directory,
+            server,
             jobs_available,
             metrics,
         })
@@ -75,14 +151,20 @@ impl Broker {
         &self.metrics
     }
 
-    /// Writes `command` to `partition` and waits for the record that answers it.
+    /// The cluster as this node sees it: leaders of every partition, every member's status.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// Writes `command` to `partition`, which this node must lead, and waits for the record that
+    /// answers it.
     pub async fn execute(
         &self,
         partition: PartitionId,
         command: Record,
     ) -> Result<Record, PartitionError> {
         match self.partitions.get(&partition) {
-            Some(p) => p.execute(command).await,
+            Some(p) => p.handle().execute(command).await,
             None => Err(PartitionError::NotLeader {
                 partition,
                 leader: None,
@@ -90,12 +172,19 @@ impl Broker {
         }
     }
 
+    /// Whether this node leads `partition` and its processor is serving.
+    pub fn is_serving(&self, partition: PartitionId) -> bool {
+        self.partitions
+            .get(&partition)
+            .is_some_and(|p| p.handle().is_serving())
+    }
+
     /// Partitions whose leader on this node is serving.
     pub fn serving_partitions(&self) -> Vec<PartitionId> {
         self.partitions
-            .values()
-            .filter(|p| p.is_serving())
-            .map(Partition::id)
+            .iter()
+            .filter(|(_, p)| p.handle().is_serving())
+            .map(|(id, _)| *id)
             .collect()
     }
 
@@ -103,11 +192,14 @@ impl Broker {
         self.partitions
             .values()
             .map(|p| {
-                let role = p.role();
-                let healthy = role != Role::Stopped && (role != Role::Leader || p.is_serving());
+                let handle = p.handle();
+                let state = handle.role();
+                let healthy = state.role != Role::Stopped
+                    && (state.role != Role::Leader || handle.is_serving());
                 PartitionStatus {
-                    id: p.id(),
-                    role,
+                    id: handle.id(),
+                    role: state.role,
+                    leader: state.leader,
                     healthy,
                 }
             })
@@ -118,22 +210,36 @@ impl Broker {
         self.jobs_available.subscribe()
     }
 
-    /// Ready when every partition of the cluster is served (on a single node: by this node).
+    /// Ready once every partition this node hosts has joined its group: it leads and serves, or
+    /// follows a known leader.
     pub fn is_ready(&self) -> bool {
-        !self.partitions.is_empty() && self.partitions.values().all(Partition::is_serving)
+        !self.partitions.is_empty()
+            && self.partition_statuses().iter().all(|s| match s.role {
+                Role::Leader => s.healthy,
+                Role::Follower | Role::Learner => s.leader.is_some(),
+                Role::Candidate | Role::Stopped => false,
+            })
     }
 
     pub fn is_healthy(&self) -> bool {
-        self.partition_statuses()
-            .iter()
-            .all(|s| s.healthy || s.role != Role::Stopped)
+        self.partition_statuses().iter().all(|s| s.healthy)
     }
 
-    /// Stops every partition; their replicas close their storage.
+    /// Stops every partition; their replicas close their storage. The cluster service stops last,
+    /// so the group's other members see this node leave rather than time out mid-request.
     pub async fn shutdown(self) {
-        for (_, partition) in self.partitions {
+        let Broker {
+            partitions,
+            registry,
+            server,
+            ..
+        } = self;
+        for (id, partition) in partitions {
+            registry.unregister(id);
             partition.shutdown().await;
         }
+        let _ = server.stop.send(());
+        let _ = server.task.await;
         info!("broker stopped");
     }
 }

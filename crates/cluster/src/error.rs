@@ -78,6 +78,12 @@ pub enum ClusterError {
     /// The peer's answer could not be decoded.
     #[error("bad answer from node at {peer}: {reason}")]
     Decode { peer: String, reason: String },
+    /// No member is known to lead the partition (an election is running, or its nodes are down).
+    #[error("partition {0} has no known leader")]
+    NoLeader(PartitionId),
+    /// A node was named (as a leader) that is not a configured member.
+    #[error("node {0} is not a member of the cluster")]
+    UnknownNode(NodeId),
 }
 
 impl ClusterError {

@@ -1,6 +1,7 @@
 //! The broker's side of command forwarding.
 
-use hornet_protocol::{PartitionId, Record};
+use hornet_protocol::{JobsAvailable, PartitionId, Record};
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::error::ExecuteError;
@@ -20,4 +21,12 @@ pub trait CommandHandler: Send + Sync + 'static {
         command: Record,
         deadline: Instant,
     ) -> Result<Record, ExecuteError>;
+
+    /// Hands `command` (sent by another partition) to the partition's leader here, without
+    /// waiting for its outcome. `Ok` means the leader took it; the sender re-sends until the
+    /// receiver acknowledges, so refusing (not leader, busy) loses nothing.
+    fn deliver(&self, partition: PartitionId, command: Record) -> Result<(), ExecuteError>;
+
+    /// Notices of jobs becoming activatable on the partitions this node leads.
+    fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable>;
 }

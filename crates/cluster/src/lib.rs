@@ -46,6 +46,7 @@
 //! partitions in any order.
 
 mod codec;
+mod directory;
 mod error;
 mod handler;
 mod network;
@@ -56,6 +57,7 @@ mod service;
 mod status;
 mod wire;
 
+pub use directory::{Directory, DirectoryConfig, MemberView};
 pub use error::{ClusterError, ExecuteError, ServeError};
 pub use handler::CommandHandler;
 pub use network::{GrpcRaftClient, GrpcRaftNetwork};
@@ -63,7 +65,7 @@ pub use peers::{Peers, PeersConfig};
 pub use registry::{PartitionRegistry, RaftRegistry};
 pub use server::{bind, serve};
 pub use service::{ClusterService, ServiceConfig};
-pub use status::{NodeStatus, PartitionStatus};
+pub use status::{ClusterShape, NodeStatus, PartitionStatus};
 
 /// The default port of internal cluster traffic.
 pub const DEFAULT_CLUSTER_PORT: u16 = 26502;

@@ -205,6 +205,46 @@ impl Peers {
         }
     }
 
+    /// Hands `command` to `partition`'s leader at `peer` without waiting for its outcome (see
+    /// [`CommandHandler::deliver`](crate::CommandHandler::deliver)).
+    pub async fn deliver(
+        &self,
+        peer: &str,
+        partition: PartitionId,
+        command: &Record,
+        timeout: Duration,
+    ) -> Result<(), ClusterError> {
+        let bytes = codec::encode("command record", command).map_err(ClusterError::Encode)?;
+        let mut request = tonic::Request::new(pb::DeliverRequest {
+            partition: u32::from(partition.get()),
+            command: bytes,
+        });
+        request.set_timeout(timeout);
+        let mut client = self.client(peer)?;
+        let response = call_with_timeout(peer, timeout, client.deliver(request)).await?;
+        match response.error {
+            None => Ok(()),
+            Some(error) => Err(ClusterError::Rejected {
+                peer: peer.to_string(),
+                partition,
+                error: wire::execute_error_from_wire(partition, error),
+            }),
+        }
+    }
+
+    /// Job notices of the partitions `peer` leads, until the connection ends.
+    pub async fn watch_jobs_available(
+        &self,
+        peer: &str,
+    ) -> Result<tonic::Streaming<pb::JobsAvailableNotice>, ClusterError> {
+        let mut client = self.client(peer)?;
+        client
+            .watch_jobs_available(pb::WatchJobsAvailableRequest {})
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| ClusterError::from_status(peer, &status))
+    }
+
     /// The status of the node at `peer`: its id and the partitions it hosts.
     pub async fn node_status(
         &self,

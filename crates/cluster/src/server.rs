@@ -25,6 +25,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let size = service.config().max_message_size;
+    let closing = service.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.close();
+    };
     let server = ClusterServer::new(service)
         .max_decoding_message_size(size)
         .max_encoding_message_size(size);

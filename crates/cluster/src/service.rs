@@ -12,13 +12,15 @@ use openraft::error::RaftError;
 use openraft::ServerState;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
 use crate::codec;
 use crate::error::ExecuteError;
 use crate::handler::CommandHandler;
 use crate::registry::PartitionRegistry;
-use crate::status::{NodeStatus, PartitionStatus};
+use crate::status::{ClusterShape, NodeStatus, PartitionStatus};
 use crate::wire;
 
 /// Settings of a node's cluster service.
@@ -32,6 +34,8 @@ pub struct ServiceConfig {
     pub version: String,
     /// Where clients of the broker's command API reach this node, reported in node status.
     pub command_address: Option<String>,
+    /// The cluster's shape, reported in node status.
+    pub shape: ClusterShape,
     /// Deadline of a forwarded command that does not state one.
     pub default_execute_timeout: Duration,
     /// Upper bound of any forwarded command's deadline.
@@ -48,6 +52,7 @@ impl ServiceConfig {
             cluster_name: cluster_name.into(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             command_address: None,
+            shape: ClusterShape::default(),
             default_execute_timeout: Duration::from_secs(15),
             max_execute_timeout: Duration::from_secs(300),
             max_message_size: crate::DEFAULT_MAX_MESSAGE_SIZE,
@@ -64,6 +69,8 @@ pub struct ClusterService {
 }
 
 struct Inner {
+    /// Set when the server shuts down, so that endless streams end and the server can drain.
+    closing: tokio::sync::watch::Sender<bool>,
     config: ServiceConfig,
     registry: Arc<dyn PartitionRegistry>,
     handler: Arc<dyn CommandHandler>,
@@ -106,6 +113,7 @@ impl ClusterService {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                closing: tokio::sync::watch::channel(false).0,
                 config,
                 registry,
                 handler,
@@ -115,6 +123,11 @@ impl ClusterService {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.inner.config
+    }
+
+    /// Ends the service's streams (job notices); called when its server shuts down.
+    pub(crate) fn close(&self) {
+        self.inner.closing.send_replace(true);
     }
 
     /// This node's status, as [`Peers::node_status`](crate::Peers::node_status) reports it.
@@ -143,6 +156,7 @@ impl ClusterService {
             version: config.version.clone(),
             command_address: config.command_address.clone(),
             partitions,
+            shape: config.shape,
         }
     }
 
@@ -302,4 +316,56 @@ impl Cluster for ClusterService {
             &self.node_status(),
         )))
     }
+
+    async fn deliver(
+        &self,
+        request: Request<pb::DeliverRequest>,
+    ) -> Result<Response<pb::DeliverResponse>, Status> {
+        let request = request.into_inner();
+        let partition = wire::partition_id(request.partition).map_err(Status::invalid_argument)?;
+        let outcome = match self.inner.registry.raft(partition) {
+            None => Err(ExecuteError::PartitionNotFound(partition)),
+            Some(_) => match codec::decode::<Record>("command record", &request.command) {
+                Err(reason) => Err(ExecuteError::InvalidCommand(reason)),
+                Ok(command) => self.inner.handler.deliver(partition, command),
+            },
+        };
+        Ok(Response::new(pb::DeliverResponse {
+            error: outcome.err().map(|error| {
+                tracing::debug!(%partition, %error, "delivered command not taken");
+                wire::execute_error_to_wire(&error)
+            }),
+        }))
+    }
+
+    type WatchJobsAvailableStream = JobsAvailableStream;
+
+    async fn watch_jobs_available(
+        &self,
+        _request: Request<pb::WatchJobsAvailableRequest>,
+    ) -> Result<Response<Self::WatchJobsAvailableStream>, Status> {
+        let notices = BroadcastStream::new(self.inner.handler.subscribe_jobs_available());
+        let mut closing = self.inner.closing.subscribe();
+        let closed = async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        // A watcher that lags behind loses notices, which only delays its pollers; it keeps
+        // watching.
+        let stream = notices.filter_map(|notice| {
+            notice.ok().map(|notice| {
+                Ok(pb::JobsAvailableNotice {
+                    partition: u32::from(notice.partition.get()),
+                    job_type: notice.job_type,
+                })
+            })
+        });
+        Ok(Response::new(Box::pin(futures::StreamExt::take_until(
+            stream,
+            Box::pin(closed),
+        ))))
+    }
 }
+
+/// The stream of job notices a watching node receives.
+pub type JobsAvailableStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<pb::JobsAvailableNotice, Status>> + Send>>;

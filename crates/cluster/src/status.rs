@@ -15,6 +15,14 @@ pub struct PartitionStatus {
     pub last_applied: u64,
 }
 
+/// The cluster's static shape as a node is configured; zero fields mean "not said".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClusterShape {
+    pub cluster_size: u32,
+    pub partitions_count: u16,
+    pub replication_factor: u32,
+}
+
 /// A node's answer to a node-status request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeStatus {
@@ -25,4 +33,5 @@ pub struct NodeStatus {
     pub command_address: Option<String>,
     /// Sorted by partition id.
     pub partitions: Vec<PartitionStatus>,
+    pub shape: ClusterShape,
 }

@@ -5,7 +5,7 @@ use hornet_protocol::{PartitionId, MAX_PARTITIONS};
 use hornet_replication::Role;
 
 use crate::error::ExecuteError;
-use crate::status::{NodeStatus, PartitionStatus};
+use crate::status::{ClusterShape, NodeStatus, PartitionStatus};
 
 /// The partition a request names, if it is a valid partition id.
 pub(crate) fn partition_id(wire: u32) -> Result<PartitionId, String> {
@@ -111,6 +111,9 @@ pub(crate) fn node_status_to_wire(status: &NodeStatus) -> pb::NodeStatusResponse
             .collect(),
         version: status.version.clone(),
         command_address: status.command_address.clone().unwrap_or_default(),
+        cluster_size: status.shape.cluster_size,
+        partitions_count: u32::from(status.shape.partitions_count),
+        replication_factor: status.shape.replication_factor,
     }
 }
 
@@ -136,6 +139,19 @@ pub(crate) fn node_status_from_wire(status: pb::NodeStatusResponse) -> Result<No
         version: status.version,
         command_address: Some(status.command_address).filter(|a| !a.is_empty()),
         partitions,
+        shape: ClusterShape {
+            cluster_size: status.cluster_size,
+            partitions_count: u16::try_from(status.partitions_count)
+                .ok()
+                .filter(|count| *count <= MAX_PARTITIONS)
+                .ok_or_else(|| {
+                    format!(
+                        "partitions count {} is out of range",
+                        status.partitions_count
+                    )
+                })?,
+            replication_factor: status.replication_factor,
+        },
     })
 }
 
@@ -208,6 +224,11 @@ mod tests {
             cluster_name: "c".into(),
             version: "0.1.0".into(),
             command_address: None,
+            shape: ClusterShape {
+                cluster_size: 3,
+                partitions_count: 2,
+                replication_factor: 3,
+            },
             partitions: vec![
                 PartitionStatus {
                     partition: PartitionId(1),

@@ -189,6 +189,18 @@ impl CommandHandler for Stalling {
     ) -> Result<Record, ExecuteError> {
         std::future::pending().await
     }
+
+    fn deliver(&self, partition: PartitionId, _command: Record) -> Result<(), ExecuteError> {
+        Err(ExecuteError::Unavailable(format!(
+            "partition {partition} takes nothing"
+        )))
+    }
+
+    fn subscribe_jobs_available(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<hornet_protocol::JobsAvailable> {
+        tokio::sync::broadcast::channel(1).1
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,15 +5,9 @@
 //! double.
 
 use crate::topology::ClusterTopology;
+pub use hornet_protocol::JobsAvailable;
 use hornet_protocol::{PartitionId, Record};
 use std::time::Instant;
-
-/// Jobs of `job_type` became activatable on `partition`; wakes long-polling `ActivateJobs` requests.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JobsAvailable {
-    pub partition: PartitionId,
-    pub job_type: String,
-}
 
 /// Why a command could not be executed. The variants fix the gRPC status the client sees.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

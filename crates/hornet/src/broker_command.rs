@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::cli::BrokerArgs;
-use crate::embedded_gateway::EmbeddedBroker;
+use crate::cluster_gateway::ClusterGateway;
 
 /// Resolves the configuration: defaults < --config file < ZEEBE_* environment < flags.
 pub fn resolve_config(
@@ -44,6 +44,26 @@ pub fn resolve_config(
     }
     if let Some(port) = args.monitoring_port {
         settings.set("management.server.port", port.to_string(), flag);
+    }
+    if let Some(port) = args.internal_port {
+        settings.set(
+            "zeebe.broker.network.internalApi.port",
+            port.to_string(),
+            flag,
+        );
+    }
+    if let Some(n) = args.cluster_size {
+        settings.set("zeebe.broker.cluster.clusterSize", n.to_string(), flag);
+    }
+    if let Some(n) = args.replication_factor {
+        settings.set(
+            "zeebe.broker.cluster.replicationFactor",
+            n.to_string(),
+            flag,
+        );
+    }
+    if let Some(points) = &args.contact_points {
+        settings.set("zeebe.broker.cluster.initialContactPoints", points, flag);
     }
     if args.no_gateway {
         settings.set("zeebe.broker.gateway.enable", "false", flag);
@@ -88,7 +108,7 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
             .metrics()
             .with_registry(|registry| gateway_metrics.register(registry));
         let service = GatewayService::new(
-            EmbeddedBroker::new(Arc::clone(&broker)),
+            ClusterGateway::embedded(Arc::clone(&broker)),
             GatewayConfig::default(),
             gateway_metrics,
         );
@@ -136,7 +156,7 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

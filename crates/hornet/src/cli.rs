@@ -28,6 +28,9 @@ pub enum Command {
     /// environment variables (e.g. ZEEBE_BROKER_CLUSTER_PARTITIONSCOUNT, ZEEBE_BROKER_DATA_DIRECTORY,
     /// ZEEBE_BROKER_NETWORK_HOST, ZEEBE_BROKER_GATEWAY_ENABLE), and these flags.
     Broker(BrokerArgs),
+    /// Run a standalone gateway: serves the client API (port 26500) and forwards every request to the
+    /// leader of its partition on the brokers named by --contact-points.
+    Gateway(GatewayArgs),
     /// Show the cluster topology as a running gateway reports it.
     Status(StatusArgs),
     /// Generate load against a running gateway, like Zeebe's benchmark: a starter creating instances at a
@@ -62,6 +65,43 @@ pub struct BrokerArgs {
     /// Run without the embedded gateway (zeebe.broker.gateway.enable=false).
     #[arg(long)]
     pub no_gateway: bool,
+    /// Port of the internal cluster API: Raft, command forwarding (zeebe.broker.network.internalApi.port).
+    #[arg(long, value_name = "PORT")]
+    pub internal_port: Option<u16>,
+    /// Number of nodes in the cluster (zeebe.broker.cluster.clusterSize).
+    #[arg(long, value_name = "N")]
+    pub cluster_size: Option<u16>,
+    /// Replicas of each partition (zeebe.broker.cluster.replicationFactor).
+    #[arg(long, value_name = "N")]
+    pub replication_factor: Option<u16>,
+    /// Internal API address (host:port) of every node, in node-id order, this one included
+    /// (zeebe.broker.cluster.initialContactPoints).
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub contact_points: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// Internal API address (host:port) of every broker, in node-id order.
+    #[arg(
+        long,
+        value_name = "HOST:PORT,...",
+        env = "ZEEBE_GATEWAY_CLUSTER_INITIALCONTACTPOINTS"
+    )]
+    pub contact_points: String,
+    /// Name of the cluster the brokers were started with.
+    #[arg(
+        long,
+        default_value = "zeebe-cluster",
+        env = "ZEEBE_GATEWAY_CLUSTER_CLUSTERNAME"
+    )]
+    pub cluster_name: String,
+    /// Address to bind the client API to.
+    #[arg(long, default_value = "0.0.0.0", env = "ZEEBE_GATEWAY_NETWORK_HOST")]
+    pub host: IpAddr,
+    /// Client API port.
+    #[arg(long, default_value_t = 26500, env = "ZEEBE_GATEWAY_NETWORK_PORT")]
+    pub port: u16,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,10 @@
 //! `hornet`: the command-line entry point. `hornet broker` runs a node (with the embedded gateway by
-//! default); the other commands talk to a running gateway.
+//! default), `hornet gateway` a standalone gateway; the other commands talk to a running gateway.
 
 mod broker_command;
 mod cli;
-mod embedded_gateway;
+mod cluster_gateway;
+mod gateway_command;
 mod logging;
 mod status_command;
 
@@ -25,6 +26,7 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             cli::Command::Broker(args) => broker_command::run(args).await,
+            cli::Command::Gateway(args) => gateway_command::run(args).await,
             cli::Command::Status(args) => status_command::run(args).await,
             cli::Command::Bench(args) => hornet_loadgen::run(args)
                 .await

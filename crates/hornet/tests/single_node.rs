@@ -184,9 +184,9 @@ async fn nothing_acknowledged_is_lost_when_the_broker_is_killed() {
             done_before.insert(job.process_instance_key);
         }
     }
-    let (data, partitions, gateway_port, monitoring_port) = broker.kill_9();
+    let spec = broker.kill_9();
 
-    let broker = BrokerProcess::start_on(&data, partitions, gateway_port, monitoring_port);
+    let broker = spec.start();
     let client = connect(&broker).await;
     // The jobs activated before the crash are still locked for their timeout; the rest are activatable.
     let mut done_after = BTreeSet::new();

@@ -11,6 +11,7 @@ mod codec;
 mod document;
 mod intent;
 mod key;
+mod notice;
 mod record;
 pub mod value;
 
@@ -19,5 +20,6 @@ pub use codec::{CodecError, LogEntry, ProcessedBatch};
 pub use document::{Document, DocumentError};
 pub use intent::*;
 pub use key::{Key, PartitionId, Position, MAX_PARTITIONS};
+pub use notice::JobsAvailable;
 pub use record::{Record, RecordKind, RecordType, Rejection, RejectionType, RequestRef, ValueType};
 pub use value::RecordValue;

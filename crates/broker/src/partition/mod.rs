@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use hornet_engine::{Engine, EngineConfig};
 use hornet_protocol::{PartitionId, Record};
-use hornet_replication::{NoPeers, PartitionReplica, ReplicaConfig, Role};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use hornet_replication::{PartitionReplica, Raft, ReplicaConfig, Role, RoleState, TypeConfig};
+use openraft::RaftNetworkFactory;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tracing::{error, info, Instrument};
 
@@ -67,22 +68,94 @@ impl PartitionShared {
     }
 }
 
-/// A partition replica on this node and the handle to submit commands to it.
-pub struct Partition {
+/// What the rest of the node holds of a partition: enough to submit commands and see whether it
+/// serves. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct PartitionHandle {
     shared: Arc<PartitionShared>,
-    replica: Arc<PartitionReplica>,
     submissions: mpsc::Sender<Submission>,
+    role: watch::Receiver<RoleState>,
+}
+
+impl PartitionHandle {
+    pub fn id(&self) -> PartitionId {
+        self.shared.id
+    }
+
+    /// Whether this node leads the partition and its processor is serving.
+    pub fn is_serving(&self) -> bool {
+        self.shared.serving.load(Ordering::Acquire)
+    }
+
+    /// The replica's role and the leader it knows.
+    pub fn role(&self) -> RoleState {
+        *self.role.borrow()
+    }
+
+    /// Writes `command` to the partition and waits for the record that answers it.
+    pub async fn execute(&self, command: Record) -> Result<Record, PartitionError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Submission {
+            command,
+            reply: Some(reply),
+        })?;
+        answer.await.unwrap_or_else(|_| {
+            Err(PartitionError::Stopped {
+                partition: self.id(),
+                reason: "partition actor stopped".into(),
+            })
+        })
+    }
+
+    /// Hands `command` to the partition without waiting for its outcome.
+    pub fn deliver(&self, command: Record) -> Result<(), PartitionError> {
+        if !self.is_serving() {
+            return Err(PartitionError::NotLeader {
+                partition: self.id(),
+                leader: self.role().leader,
+            });
+        }
+        self.submit(Submission {
+            command,
+            reply: None,
+        })
+    }
+
+    fn submit(&self, submission: Submission) -> Result<(), PartitionError> {
+        self.submissions
+            .try_send(submission)
+            .map_err(|err| match err {
+                mpsc::error::TrySendError::Full(_) => {
+                    self.shared.metrics.backpressure(self.id());
+                    PartitionError::Backpressure(self.id())
+                }
+                mpsc::error::TrySendError::Closed(_) => PartitionError::Stopped {
+                    partition: self.id(),
+                    reason: "partition is shutting down".into(),
+                },
+            })
+    }
+}
+
+/// A partition replica on this node, with the actor that processes while it leads.
+pub(crate) struct Partition {
+    handle: PartitionHandle,
+    replica: Arc<PartitionReplica>,
     actor: JoinHandle<()>,
 }
 
 impl Partition {
-    pub(crate) async fn start(
+    pub(crate) async fn start<N>(
         id: PartitionId,
         config: &BrokerConfig,
+        network: N,
         metrics: Arc<Metrics>,
         router: Arc<PartitionRouter>,
         jobs_available: broadcast::Sender<JobsAvailable>,
-    ) -> Result<Partition, crate::BrokerError> {
+    ) -> Result<Partition, crate::BrokerError>
+    where
+        N: RaftNetworkFactory<TypeConfig>,
+    {
         let dir = config.partition_dir(id);
         std::fs::create_dir_all(&dir).map_err(|source| crate::BrokerError::DataDir {
             path: dir.clone(),
@@ -101,8 +174,14 @@ impl Partition {
             jobs_available,
             serving: AtomicBool::new(false),
         });
-        let address = format!("{}:{}", config.advertised_host(), config.internal_api_port);
-        let mut replica_config = ReplicaConfig::single_node(&dir, config.node_id, address);
+        let members = config.members();
+        let replicas = config
+            .replicas_of(id)
+            .into_iter()
+            .filter_map(|node| members.get(&node).map(|address| (node, address.clone())))
+            .collect();
+        let mut replica_config = ReplicaConfig::new(&dir, config.node_id, replicas);
+        replica_config.cluster_name = config.cluster_name.clone();
         replica_config.heartbeat_interval = config.processing.heartbeat_interval;
         replica_config.election_timeout_min = config.processing.heartbeat_interval * 3;
         replica_config.election_timeout_max = config.processing.heartbeat_interval * 6;
@@ -114,7 +193,7 @@ impl Partition {
             .max(config.processing.max_commands_in_flight as u64);
         let applier = Arc::new(applier::EngineApplier::new(shared.new_engine()));
         let replica = Arc::new(
-            PartitionReplica::start(replica_config, applier, NoPeers)
+            PartitionReplica::start(replica_config, applier, network)
                 .await
                 .map_err(|source| crate::BrokerError::Replication {
                     partition: id,
@@ -128,77 +207,41 @@ impl Partition {
                 .instrument(tracing::info_span!("partition", id = %id)),
         );
         Ok(Partition {
-            shared,
+            handle: PartitionHandle {
+                shared,
+                submissions,
+                role: replica.role_watch(),
+            },
             replica,
-            submissions,
             actor,
         })
     }
 
-    pub fn id(&self) -> PartitionId {
-        self.shared.id
+    pub(crate) fn handle(&self) -> &PartitionHandle {
+        &self.handle
     }
 
-    pub(crate) fn submissions(&self) -> mpsc::Sender<Submission> {
-        self.submissions.clone()
-    }
-
-    /// Whether this node leads the partition and its processor is serving.
-    pub fn is_serving(&self) -> bool {
-        self.shared.serving.load(Ordering::Acquire)
-    }
-
-    pub fn role(&self) -> Role {
-        self.replica.role_watch().borrow().role
-    }
-
-    /// Writes `command` to the partition and waits for the record that answers it.
-    pub async fn execute(&self, command: Record) -> Result<Record, PartitionError> {
-        let (reply, answer) = oneshot::channel();
-        self.submit(Submission {
-            command,
-            reply: Some(reply),
-        })?;
-        answer.await.unwrap_or_else(|_| {
-            Err(PartitionError::Stopped {
-                partition: self.id(),
-                reason: "partition actor stopped".into(),
-            })
-        })
-    }
-
-    fn submit(&self, submission: Submission) -> Result<(), PartitionError> {
-        self.submissions
-            .try_send(submission)
-            .map_err(|err| match err {
-                mpsc::error::TrySendError::Full(_) => {
-                    self.shared.metrics.backpressure(self.id());
-                    PartitionError::Backpressure(self.id())
-                }
-                mpsc::error::TrySendError::Closed(_) => PartitionError::Stopped {
-                    partition: self.id(),
-                    reason: "partition is shutting down".into(),
-                },
-            })
+    pub(crate) fn raft(&self) -> &Raft {
+        self.replica.raft()
     }
 
     pub(crate) async fn shutdown(self) {
         let Partition {
-            shared,
+            handle,
             replica,
-            submissions,
             actor,
         } = self;
-        drop(submissions);
+        let id = handle.id();
+        drop(handle);
         actor.abort();
         let _ = actor.await;
         match Arc::try_unwrap(replica) {
             Ok(replica) => {
                 if let Err(err) = replica.shutdown().await {
-                    error!(partition = %shared.id, error = %err, "replica did not shut down cleanly");
+                    error!(partition = %id, error = %err, "replica did not shut down cleanly");
                 }
             }
-            Err(_) => error!(partition = %shared.id, "replica still in use at shutdown"),
+            Err(_) => error!(partition = %id, "replica still in use at shutdown"),
         }
     }
 }

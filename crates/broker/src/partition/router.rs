@@ -1,49 +1,63 @@
 //! Delivery of commands from one partition to another (deployment distribution and its acknowledgements,
-//! later message correlation and signals).
+//! message subscriptions and correlations).
 //!
-//! Delivery is fire-and-forget: a command that cannot be handed over now (the target is busy or has no
-//! leader here) is not retried by the router. The sending engine keeps every command that needs an
-//! acknowledgement as pending state, and its leader re-sends pending commands periodically until they
-//! are acknowledged. Receivers process duplicates idempotently.
+//! A command goes to the target partition's leader: straight into its actor when this node leads it,
+//! otherwise over the cluster transport. Delivery is fire-and-forget: a command that cannot be handed
+//! over now (the target is busy, has no leader, or its node is down) is not retried by the router. The
+//! sending engine keeps every command that needs an acknowledgement as pending state, and its leader
+//! re-sends pending commands periodically until they are acknowledged. Receivers process duplicates
+//! idempotently.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use hornet_cluster::Directory;
 use hornet_protocol::{PartitionId, Record};
-use tokio::sync::mpsc;
 use tracing::debug;
 
-use super::submission::Submission;
+use super::{PartitionError, PartitionHandle};
 
-/// Routes commands to the partitions of this node.
+/// Routes commands to partition leaders, on this node or another.
 #[derive(Default)]
 pub(crate) struct PartitionRouter {
     /// Filled once every partition of the node has started.
-    partitions: OnceLock<BTreeMap<PartitionId, mpsc::Sender<Submission>>>,
+    local: OnceLock<BTreeMap<PartitionId, PartitionHandle>>,
+    /// The cluster view that finds leaders on other nodes.
+    directory: OnceLock<Directory>,
 }
 
 impl PartitionRouter {
     pub(crate) fn set_partitions(
         &self,
-        partitions: BTreeMap<PartitionId, mpsc::Sender<Submission>>,
+        partitions: BTreeMap<PartitionId, PartitionHandle>,
+        directory: Directory,
     ) {
-        let _ = self.partitions.set(partitions);
+        let _ = self.local.set(partitions);
+        let _ = self.directory.set(directory);
     }
 
-    /// Hands `command` to `partition` without waiting for its outcome.
+    /// The partitions this node hosts.
+    pub(crate) fn local(&self, partition: PartitionId) -> Option<&PartitionHandle> {
+        self.local.get().and_then(|local| local.get(&partition))
+    }
+
+    /// Hands `command` to `partition`'s leader without waiting for its outcome.
     pub(crate) fn send(&self, partition: PartitionId, command: Record) {
-        let Some(target) = self.partitions.get().and_then(|p| p.get(&partition)) else {
-            debug!(%partition, "no route to partition; the sender will retry");
+        if let Some(local) = self.local(partition).filter(|p| p.is_serving()) {
+            match local.deliver(command) {
+                Ok(()) => {}
+                Err(PartitionError::NotLeader { .. }) | Err(PartitionError::Stopped { .. }) => {
+                    debug!(%partition, "partition stopped leading; the sender will retry")
+                }
+                Err(PartitionError::Backpressure(_)) => {
+                    debug!(%partition, "partition busy; the sender will retry")
+                }
+            }
             return;
-        };
-        if target
-            .try_send(Submission {
-                command,
-                reply: None,
-            })
-            .is_err()
-        {
-            debug!(%partition, "partition busy; the sender will retry");
+        }
+        match self.directory.get() {
+            Some(directory) => directory.deliver(partition, command),
+            None => debug!(%partition, "no route to partition yet; the sender will retry"),
         }
     }
 }

@@ -15,7 +15,8 @@ use hornet_cluster::{
 };
 use hornet_protocol::value::MessageRecord;
 use hornet_protocol::{
-    Document, Key, MessageIntent, PartitionId, Position, Record, RecordKind, RecordValue,
+    Document, JobsAvailable, Key, MessageIntent, PartitionId, Position, Record, RecordKind,
+    RecordValue,
 };
 use hornet_replication::{
     Applier, ApplyError, CommittedEntry, NodeId, PartitionReplica, Payload, ReplicaConfig,
@@ -23,7 +24,7 @@ use hornet_replication::{
 };
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -84,9 +85,14 @@ pub fn counters(replica: &PartitionReplica) -> (u64, u64) {
 
 /// Executes MESSAGE PUBLISH commands: on the partition's leader, appends the message's
 /// time-to-live as an entry and answers MESSAGE PUBLISHED at the entry's position.
+///
+/// Delivered commands are only recorded; each one also announces jobs of type `delivered` on its
+/// partition, so tests can watch notices travel between nodes.
 pub struct PublishHandler {
     pub registry: RaftRegistry,
     pub executed: Mutex<Vec<Key>>,
+    pub delivered: Mutex<Vec<(PartitionId, Key)>>,
+    pub jobs_available: broadcast::Sender<JobsAvailable>,
 }
 
 #[async_trait::async_trait]
@@ -133,6 +139,22 @@ impl CommandHandler for PublishHandler {
             request: command.request,
             value: RecordValue::Message(MessageIntent::Published, message.clone()),
         })
+    }
+
+    fn deliver(&self, partition: PartitionId, command: Record) -> Result<(), ExecuteError> {
+        self.delivered
+            .lock()
+            .unwrap()
+            .push((partition, command.key));
+        let _ = self.jobs_available.send(JobsAvailable {
+            partition,
+            job_type: "delivered".into(),
+        });
+        Ok(())
+    }
+
+    fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
+        self.jobs_available.subscribe()
     }
 }
 
@@ -184,6 +206,8 @@ impl Node {
         let handler = Arc::new(PublishHandler {
             registry: registry.clone(),
             executed: Mutex::new(Vec::new()),
+            delivered: Mutex::new(Vec::new()),
+            jobs_available: broadcast::channel(64).0,
         });
         let service = ClusterService::new(
             ServiceConfig::new(id, CLUSTER),

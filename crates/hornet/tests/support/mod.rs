@@ -8,33 +8,58 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub struct BrokerProcess {
-    child: Child,
+/// Where and how one broker node runs; kept across restarts of the node.
+#[derive(Clone, Debug)]
+pub struct BrokerSpec {
     pub data_dir: PathBuf,
+    pub partitions: u16,
     pub gateway_port: u16,
     pub monitoring_port: u16,
-    partitions: u16,
+    pub internal_port: u16,
+    /// Membership in a multi-node cluster; `None` for a single node.
+    pub cluster: Option<ClusterMembership>,
+    /// Further settings, as ZEEBE_* environment variables.
+    pub env: Vec<(String, String)>,
 }
 
-fn free_port() -> u16 {
+/// A node's place in a multi-node cluster on loopback.
+#[derive(Clone, Debug)]
+pub struct ClusterMembership {
+    pub node_id: u64,
+    pub cluster_size: u16,
+    pub replication_factor: u16,
+    /// Internal addresses of every node, in node-id order.
+    pub contact_points: String,
+}
+
+pub struct BrokerProcess {
+    child: Child,
+    pub spec: BrokerSpec,
+}
+
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
 }
 
-impl BrokerProcess {
-    /// Starts a broker on fresh ports with its data in `data_dir`, and waits until it is ready.
-    pub fn start(data_dir: &Path, partitions: u16) -> BrokerProcess {
-        Self::start_on(data_dir, partitions, free_port(), free_port())
+impl BrokerSpec {
+    /// A single node on fresh ports with its data in `data_dir`.
+    pub fn single(data_dir: &Path, partitions: u16) -> BrokerSpec {
+        BrokerSpec {
+            data_dir: data_dir.to_owned(),
+            partitions,
+            gateway_port: free_port(),
+            monitoring_port: free_port(),
+            internal_port: free_port(),
+            cluster: None,
+            env: Vec::new(),
+        }
     }
 
-    pub fn start_on(
-        data_dir: &Path,
-        partitions: u16,
-        gateway_port: u16,
-        monitoring_port: u16,
-    ) -> BrokerProcess {
+    /// Starts the node without waiting for it to be ready.
+    pub fn spawn(&self) -> BrokerProcess {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hornet"));
         for (name, _) in std::env::vars() {
             if name.starts_with("ZEEBE_") {
@@ -44,36 +69,60 @@ impl BrokerProcess {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(data_dir.with_extension("log"))
+            .open(self.data_dir.with_extension("log"))
             .expect("log file");
-        let child = command
+        command
             .args(["broker", "--host", "127.0.0.1", "--data-dir"])
-            .arg(data_dir)
-            .args(["--partitions", &partitions.to_string()])
-            .args(["--gateway-port", &gateway_port.to_string()])
-            .args(["--monitoring-port", &monitoring_port.to_string()])
+            .arg(&self.data_dir)
+            .args(["--partitions", &self.partitions.to_string()])
+            .args(["--gateway-port", &self.gateway_port.to_string()])
+            .args(["--monitoring-port", &self.monitoring_port.to_string()])
+            .args(["--internal-port", &self.internal_port.to_string()]);
+        if let Some(cluster) = &self.cluster {
+            command
+                .args(["--node-id", &cluster.node_id.to_string()])
+                .args(["--cluster-size", &cluster.cluster_size.to_string()])
+                .args([
+                    "--replication-factor",
+                    &cluster.replication_factor.to_string(),
+                ])
+                .args(["--contact-points", &cluster.contact_points]);
+        }
+        let child = command
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("spawn hornet broker");
-        let mut broker = BrokerProcess {
+        BrokerProcess {
             child,
-            data_dir: data_dir.to_owned(),
-            gateway_port,
-            monitoring_port,
-            partitions,
-        };
+            spec: self.clone(),
+        }
+    }
+
+    /// Starts the node and waits until it is ready.
+    pub fn start(&self) -> BrokerProcess {
+        let mut broker = self.spawn();
         broker.wait_ready(Duration::from_secs(30));
         broker
     }
+}
 
-    pub fn address(&self) -> String {
-        format!("http://127.0.0.1:{}", self.gateway_port)
+impl BrokerProcess {
+    /// Starts a single-node broker on fresh ports with its data in `data_dir`, and waits until it is
+    /// ready.
+    pub fn start(data_dir: &Path, partitions: u16) -> BrokerProcess {
+        BrokerSpec::single(data_dir, partitions).start()
     }
 
-    fn wait_ready(&mut self, timeout: Duration) {
+    pub fn address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.spec.gateway_port)
+    }
+
+    /// Waits until the node reports ready on its monitoring port.
+    pub fn wait_ready(&mut self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -82,7 +131,7 @@ impl BrokerProcess {
                     self.log()
                 );
             }
-            if http_get(self.monitoring_port, "/ready").is_some_and(|(code, _)| code == 200) {
+            if http_get(self.spec.monitoring_port, "/ready").is_some_and(|(code, _)| code == 200) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -91,23 +140,47 @@ impl BrokerProcess {
     }
 
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()
+        std::fs::read_to_string(self.spec.data_dir.with_extension("log")).unwrap_or_default()
     }
 
-    /// SIGKILL: no shutdown hooks, no flushing.
-    pub fn kill_9(mut self) -> (PathBuf, u16, u16, u16) {
+    /// SIGKILL: no shutdown hooks, no flushing. Returns the spec to start the node again.
+    pub fn kill_9(mut self) -> BrokerSpec {
         self.child.kill().expect("kill -9");
         let _ = self.child.wait();
-        (
-            self.data_dir.clone(),
-            self.partitions,
-            self.gateway_port,
-            self.monitoring_port,
-        )
+        self.spec.clone()
+    }
+
+    /// SIGTERM, then waits for the node to shut down cleanly. Returns the spec to start it again.
+    pub fn stop(mut self) -> BrokerSpec {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(_)) => return self.spec.clone(),
+                _ if Instant::now() > deadline => {
+                    panic!("broker did not stop; log: {}", self.log())
+                }
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    /// SIGSTOP / SIGCONT: freezes the process (its sockets stay open but nothing answers).
+    pub fn pause(&self, paused: bool) {
+        let signal = if paused { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} failed");
     }
 
     pub fn metrics(&self) -> String {
-        http_get(self.monitoring_port, "/metrics")
+        http_get(self.spec.monitoring_port, "/metrics")
             .map(|(_, body)| body)
             .unwrap_or_default()
     }
@@ -154,3 +227,47 @@ pub const ONE_TASK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 "#;
+
+/// `size` nodes on loopback, every partition replicated on `replication_factor` of them, not yet
+/// started.
+pub fn cluster_specs(
+    root: &Path,
+    size: u16,
+    partitions: u16,
+    replication_factor: u16,
+) -> Vec<BrokerSpec> {
+    let internal_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
+    let contact_points = internal_ports
+        .iter()
+        .map(|port| format!("127.0.0.1:{port}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    internal_ports
+        .iter()
+        .enumerate()
+        .map(|(node, internal_port)| BrokerSpec {
+            data_dir: root.join(format!("node-{node}")),
+            partitions,
+            gateway_port: free_port(),
+            monitoring_port: free_port(),
+            internal_port: *internal_port,
+            cluster: Some(ClusterMembership {
+                node_id: node as u64,
+                cluster_size: size,
+                replication_factor,
+                contact_points: contact_points.clone(),
+            }),
+            env: Vec::new(),
+        })
+        .collect()
+}
+
+/// Starts every node, then waits until each is ready (a node is ready once its partitions have
+/// leaders, which needs the others).
+pub fn start_cluster(specs: &[BrokerSpec]) -> Vec<BrokerProcess> {
+    let mut nodes: Vec<BrokerProcess> = specs.iter().map(BrokerSpec::spawn).collect();
+    for node in &mut nodes {
+        node.wait_ready(Duration::from_secs(60));
+    }
+    nodes
+}
