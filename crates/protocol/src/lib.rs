@@ -11,6 +11,7 @@ mod codec;
 mod document;
 mod intent;
 mod key;
+pub mod partitioning;
 mod record;
 pub mod value;
 
