@@ -9,7 +9,9 @@
 //!   timers, message expiry) as commands the broker writes to the log when due.
 //! * [`Processed::outbound`] / [`Engine::pending_outbound`] are commands for other partitions (command
 //!   distribution, as Zeebe's `CommandDistributionBehavior`): a deployment made here is copied to every other
-//!   partition, and each receiver acknowledges it; the broker delivers them and re-sends the pending ones.
+//!   partition, and each receiver acknowledges it; message subscriptions are opened, correlated and closed
+//!   between the instance's partition and the partition owning the message's correlation key. The broker
+//!   delivers them and re-sends the pending ones.
 //!
 //! Layout (as in Zeebe's engine): [`state`] is the schema over the [`kv`] trait, `appliers` turn events
 //! into state changes (one module per value type), `processing` holds one processor per value type and
@@ -158,10 +160,14 @@ impl Engine {
     }
 
     /// Commands sent to other partitions and not yet acknowledged, rebuilt from state: the broker re-sends
-    /// them periodically and after a leader change until they are acknowledged. Ordered by distribution
-    /// key, then partition.
+    /// them periodically and after a leader change until they are acknowledged. First the distributed
+    /// commands (by distribution key, then partition), then the message subscription commands (see
+    /// `processing::message`); the latter may name this partition itself (the broker delivers those to
+    /// its own log like any other).
     pub fn pending_outbound(&mut self, state: &dyn KvRead) -> Result<Vec<Outbound>, EngineError> {
-        processing::distribution::pending_outbound(state)
+        let mut outbound = processing::distribution::pending_outbound(state)?;
+        outbound.extend(processing::message::pending_outbound(self.config, state)?);
+        Ok(outbound)
     }
 
     /// Forgets caches derived from state (after a snapshot install).
