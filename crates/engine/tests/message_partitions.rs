@@ -1,0 +1,376 @@
+//! Message correlation across partitions (Zeebe's subscription protocol): the catch element's partition
+//! opens a subscription on the partition that owns the correlation key, which correlates published and
+//! buffered messages back; commands between partitions are delivered by hand here, and lost or
+//! duplicated to show that re-sending converges and that processing is idempotent.
+
+mod common;
+
+use common::cluster::{key_on, Cluster};
+use common::*;
+use hornet_protocol::value::*;
+use hornet_protocol::*;
+
+const PARTITIONS: u16 = 3;
+
+/// start → message catch `wait` (message `paid`, correlation key `=key`) → end.
+fn catch(process_id: &str) -> String {
+    definitions(&format!(
+        r#"<bpmn:message id="msg" name="paid"><bpmn:extensionElements><zeebe:subscription correlationKey="=key" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="{process_id}" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="msg" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ))
+}
+
+/// start → service task `task` (job type `work`) → end, with an interrupting message boundary
+/// `cancelled` (message `cancel`, correlation key `=key`) → `gone`.
+fn task_with_boundary() -> String {
+    definitions(
+        r#"<bpmn:message id="msg" name="cancel"><bpmn:extensionElements><zeebe:subscription correlationKey="=key" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="tb" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="work" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end" />
+    <bpmn:boundaryEvent id="cancelled" attachedToRef="task">
+      <bpmn:messageEventDefinition messageRef="msg" />
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="cancelled" targetRef="gone" />
+    <bpmn:endEvent id="gone" />
+  </bpmn:process>"#,
+    )
+}
+
+/// The cluster with `xml` deployed everywhere.
+fn cluster_with(name: &str, xml: &str) -> Cluster {
+    let mut c = Cluster::new(PARTITIONS);
+    c.deploy(name, xml);
+    assert!(c.pending().is_empty());
+    c
+}
+
+fn subscription_records(records: &[Record]) -> Vec<String> {
+    describe(records)
+        .into_iter()
+        .filter(|d| d.contains("SUBSCRIPTION") || d.contains("MESSAGE "))
+        .collect()
+}
+
+fn targets(outbound: &[hornet_engine::Outbound]) -> Vec<(u16, String)> {
+    outbound
+        .iter()
+        .map(|o| {
+            (
+                o.partition.get(),
+                format!(
+                    "{} {}",
+                    o.command.value_type().as_str(),
+                    o.command.intent_name()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Nothing of the protocol is left in state: no subscriptions (either half), nothing pending.
+fn assert_no_subscriptions(c: &mut Cluster) {
+    assert!(c.pending().is_empty(), "{:?}", targets(&c.pending()));
+    for harness in &c.partitions {
+        let left: Vec<_> = harness
+            .leader_state
+            .iter()
+            .filter(|(k, _)| matches!(k[0], 0x64 | 0x65 | 0x6C | 0x6D | 0x6E))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+#[test]
+fn a_message_published_after_the_subscription_opened_correlates_across_partitions() {
+    let mut c = cluster_with("catch.bpmn", &catch("pay"));
+    let key = key_on(3, PARTITIONS);
+    let marks = c.marks();
+    let pi = c.p(2).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    assert_eq!(pi.partition(), Some(PartitionId(2)));
+    assert_eq!(
+        subscription_records(c.since(&marks, 2)),
+        ["E PROCESS_MESSAGE_SUBSCRIPTION CREATING"]
+    );
+    let sent = c.take_in_flight();
+    assert_eq!(targets(&sent), [(3, "MESSAGE_SUBSCRIPTION CREATE".into())]);
+    // Until the message partition acknowledges, the instance partition would send it again.
+    assert_eq!(targets(&c.pending()), targets(&sent));
+
+    let records = c.deliver(sent[0].clone());
+    assert_eq!(describe(&records), ["E MESSAGE_SUBSCRIPTION CREATED"]);
+    let ack = c.take_in_flight();
+    assert_eq!(
+        targets(&ack),
+        [(2, "PROCESS_MESSAGE_SUBSCRIPTION CREATE".into())]
+    );
+    let records = c.deliver(ack[0].clone());
+    assert_eq!(
+        describe(&records),
+        ["E PROCESS_MESSAGE_SUBSCRIPTION CREATED"]
+    );
+    assert!(c.pending().is_empty());
+
+    let marks = c.marks();
+    let (partition, published) = c.publish("paid", &key, 0, "", r#"{"amount": 7}"#);
+    assert_eq!(partition, 3);
+    assert_eq!(published.intent_name(), "PUBLISHED");
+    assert_eq!(
+        describe(c.since(&marks, 3)),
+        [
+            "C MESSAGE PUBLISH",
+            "E MESSAGE PUBLISHED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "E MESSAGE EXPIRED",
+        ]
+    );
+    // The correlation is re-sent until the instance partition acknowledges it.
+    assert_eq!(
+        targets(&c.pending()),
+        [(2, "PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".into())]
+    );
+    c.settle();
+    let on_instance = c.since(&marks, 2);
+    assert_eq!(
+        describe(on_instance)[..4],
+        [
+            "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
+            "C COMPLETE_ELEMENT wait",
+            "E ELEMENT_COMPLETING wait",
+        ]
+    );
+    assert_eq!(
+        lifecycle(on_instance).last().unwrap(),
+        "ELEMENT_COMPLETED pay"
+    );
+    let amount = events_of(on_instance, ValueType::Variable, "CREATED");
+    let RecordValue::Variable(_, amount) = &amount[0].value else {
+        unreachable!()
+    };
+    assert_eq!((amount.name.as_str(), amount.scope_key), ("amount", pi));
+    assert_eq!(
+        subscription_records(&c.since(&marks, 3)[4..]),
+        [
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED"
+        ]
+    );
+    assert_no_subscriptions(&mut c);
+}
+
+#[test]
+fn a_buffered_message_correlates_when_the_subscription_opens_once_per_process() {
+    let mut c = cluster_with("catch.bpmn", &catch("pay"));
+    let key = key_on(1, PARTITIONS);
+    let (partition, _) = c.publish("paid", &key, 60_000, "m-1", r#"{"amount": 7}"#);
+    assert_eq!(partition, 1);
+    // The message id is unique on its partition while the message is buffered.
+    let (_, duplicate) = c.publish("paid", &key, 60_000, "m-1", "{}");
+    assert_eq!(
+        duplicate.rejection().unwrap().kind,
+        RejectionType::AlreadyExists
+    );
+
+    let marks = c.marks();
+    c.p(3).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    assert_eq!(
+        subscription_records(c.since(&marks, 1)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED",
+            // Instead of acknowledging the CREATE, the buffered message correlates.
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+        ]
+    );
+    let on_instance = c.since(&marks, 3);
+    assert_eq!(
+        subscription_records(on_instance),
+        [
+            "E PROCESS_MESSAGE_SUBSCRIPTION CREATING",
+            "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
+        ]
+    );
+    assert_eq!(
+        lifecycle(on_instance).last().unwrap(),
+        "ELEMENT_COMPLETED pay"
+    );
+    assert_no_subscriptions(&mut c);
+
+    // A second instance of the same process does not get the same message: it waits.
+    let marks = c.marks();
+    c.p(2).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    assert_eq!(
+        subscription_records(c.since(&marks, 1)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED"
+        ]
+    );
+    assert_eq!(
+        lifecycle(c.since(&marks, 2)).last().unwrap(),
+        "ELEMENT_ACTIVATED wait"
+    );
+    // An instance of another process gets it.
+    c.deploy("other.bpmn", &catch("other"));
+    let marks = c.marks();
+    c.p(2).create("other", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    assert_eq!(
+        lifecycle(c.since(&marks, 2)).last().unwrap(),
+        "ELEMENT_COMPLETED other"
+    );
+    assert!(c.pending().is_empty());
+}
+
+#[test]
+fn a_message_is_buffered_for_its_time_to_live_only() {
+    let mut c = cluster_with("catch.bpmn", &catch("pay"));
+    let key = key_on(2, PARTITIONS);
+    c.publish("paid", &key, 10_000, "m-1", "{}");
+    c.advance(10_000);
+    // Past its deadline (even before the expiry command ran) a message no longer correlates.
+    let marks = c.marks();
+    c.p(1).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    assert_eq!(
+        subscription_records(c.since(&marks, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED"
+        ]
+    );
+    assert_eq!(
+        subscription_records(c.since(&marks, 1)),
+        [
+            "E PROCESS_MESSAGE_SUBSCRIPTION CREATING",
+            "C PROCESS_MESSAGE_SUBSCRIPTION CREATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CREATED",
+        ]
+    );
+    let expired = c.p(2).run_due();
+    assert_eq!(describe(&expired), ["E MESSAGE EXPIRED"]);
+    // Once expired its id is free again, and a new message correlates to the waiting instance.
+    let marks = c.marks();
+    let (_, published) = c.publish("paid", &key, 10_000, "m-1", "{}");
+    assert_eq!(published.intent_name(), "PUBLISHED");
+    c.settle();
+    assert_eq!(
+        lifecycle(c.since(&marks, 1)).last().unwrap(),
+        "ELEMENT_COMPLETED pay"
+    );
+    assert_no_subscriptions(&mut c);
+}
+
+#[test]
+fn a_message_boundary_event_interrupts_a_task_on_another_partition() {
+    let mut c = cluster_with("tb.bpmn", &task_with_boundary());
+    let key = key_on(2, PARTITIONS);
+    c.p(1).create("tb", &format!(r#"{{"key": "{key}"}}"#));
+    c.p(3).create("tb", r#"{"key": "someone-else"}"#);
+    c.settle();
+    assert!(c.pending().is_empty());
+
+    let marks = c.marks();
+    c.publish("cancel", &key, 0, "", r#"{"why": "customer"}"#);
+    c.settle();
+    assert_eq!(
+        subscription_records(c.since(&marks, 2)),
+        [
+            "C MESSAGE PUBLISH",
+            "E MESSAGE PUBLISHED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "E MESSAGE EXPIRED",
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+        ]
+    );
+    let on_instance = c.since(&marks, 1);
+    assert_eq!(
+        describe(on_instance)[..7],
+        [
+            "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
+            "E PROCESS_EVENT TRIGGERING",
+            "C TERMINATE_ELEMENT task",
+            "E ELEMENT_TERMINATING task",
+            "E JOB CANCELED",
+            "E ELEMENT_TERMINATED task",
+        ]
+    );
+    let l = lifecycle(on_instance);
+    assert!(l.contains(&"ELEMENT_COMPLETED gone".to_string()), "{l:?}");
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED tb");
+    let why = events_of(on_instance, ValueType::Variable, "CREATED");
+    let RecordValue::Variable(_, why) = &why[0].value else {
+        unreachable!()
+    };
+    assert_eq!(why.value.as_str(), r#""customer""#);
+    // The other instance still works on its task.
+    assert_eq!(c.p(3).activate("work", 10).len(), 1);
+    assert!(c.p(1).activate("work", 10).is_empty());
+    assert!(c.pending().is_empty());
+}
+
+#[test]
+fn the_subscription_closes_when_the_element_completes() {
+    let mut c = cluster_with("tb.bpmn", &task_with_boundary());
+    let key = key_on(3, PARTITIONS);
+    c.p(1).create("tb", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    let job = c.p(1).activate("work", 1)[0].0;
+    let marks = c.marks();
+    c.p(1).complete(job, "{}");
+    assert_eq!(
+        subscription_records(c.since(&marks, 1)),
+        ["E PROCESS_MESSAGE_SUBSCRIPTION DELETING"]
+    );
+    // The DELETE is re-sent until acknowledged.
+    assert_eq!(
+        targets(&c.pending()),
+        [(3, "MESSAGE_SUBSCRIPTION DELETE".into())]
+    );
+    c.settle();
+    assert_eq!(
+        describe(c.since(&marks, 3)),
+        [
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED"
+        ]
+    );
+    assert_eq!(
+        subscription_records(c.since(&marks, 1)),
+        [
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
+        ]
+    );
+    assert_no_subscriptions(&mut c);
+    // A message now finds no subscription.
+    let marks = c.marks();
+    c.publish("cancel", &key, 0, "", "{}");
+    c.settle();
+    assert_eq!(
+        describe(c.since(&marks, 3)),
+        [
+            "C MESSAGE PUBLISH",
+            "E MESSAGE PUBLISHED",
+            "E MESSAGE EXPIRED"
+        ]
+    );
+}
