@@ -158,11 +158,24 @@ fn a_message_published_after_the_subscription_opened_correlates_across_partition
         unreachable!()
     };
     assert_eq!((amount.name.as_str(), amount.scope_key), ("amount", pi));
+    // The acknowledgement, then (the catch event completed) the used-up subscription is closed.
     assert_eq!(
         subscription_records(&c.since(&marks, 3)[4..]),
         [
             "C MESSAGE_SUBSCRIPTION CORRELATE",
-            "E MESSAGE_SUBSCRIPTION CORRELATED"
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+        ]
+    );
+    assert_eq!(
+        subscription_records(on_instance),
+        [
+            "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     assert_no_subscriptions(&mut c);
@@ -193,6 +206,8 @@ fn a_buffered_message_correlates_when_the_subscription_opens_once_per_process() 
             "E MESSAGE_SUBSCRIPTION CORRELATING",
             "C MESSAGE_SUBSCRIPTION CORRELATE",
             "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     let on_instance = c.since(&marks, 3);
@@ -202,6 +217,9 @@ fn a_buffered_message_correlates_when_the_subscription_opens_once_per_process() 
             "E PROCESS_MESSAGE_SUBSCRIPTION CREATING",
             "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
             "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     assert_eq!(
@@ -297,6 +315,8 @@ fn a_message_boundary_event_interrupts_a_task_on_another_partition() {
             "E MESSAGE EXPIRED",
             "C MESSAGE_SUBSCRIPTION CORRELATE",
             "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     let on_instance = c.since(&marks, 1);
@@ -309,7 +329,8 @@ fn a_message_boundary_event_interrupts_a_task_on_another_partition() {
             "C TERMINATE_ELEMENT task",
             "E ELEMENT_TERMINATING task",
             "E JOB CANCELED",
-            "E ELEMENT_TERMINATED task",
+            // The used-up subscription closes with the task.
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
         ]
     );
     let l = lifecycle(on_instance);

@@ -217,7 +217,8 @@ fn message_boundary_event_correlates_by_name_and_key() {
             "E ELEMENT_TERMINATING task",
         ]
     );
-    // The acknowledgement follows the termination the correlation started.
+    // The task's termination closes the used-up subscription; the acknowledgement of the correlation
+    // (queued after the termination) comes first, then the close handshake.
     let acknowledged: Vec<&String> = d[9..]
         .iter()
         .filter(|s| s.contains("SUBSCRIPTION"))
@@ -225,8 +226,13 @@ fn message_boundary_event_correlates_by_name_and_key() {
     assert_eq!(
         acknowledged,
         [
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
             "C MESSAGE_SUBSCRIPTION CORRELATE",
-            "E MESSAGE_SUBSCRIPTION CORRELATED"
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     let l = lifecycle(&h.log[start..]);

@@ -78,16 +78,16 @@ pub(super) fn apply_subscription(
                     element_instances::put_instance(state, &instance)?;
                 }
             }
+            // The subscription stays (an interrupting one too, until its element ends and closes it)
+            // and remembers the message, so that a re-sent correlation is recognised and acknowledged
+            // again. It is open now even if the open acknowledgement has not arrived: the message
+            // partition sends a correlation instead of it.
             match existing {
-                // An interrupting event fires once; a non-interrupting one keeps listening (and is
-                // open now even if the open acknowledgement has not arrived: the message partition
-                // sends a correlation instead of it).
-                Some(_) if value.is_interrupting => {
-                    subscriptions::remove_process(state, element_instance, name);
-                    Ok(())
-                }
                 Some(mut subscription) => {
-                    subscription.state = ProcessSubscriptionState::Opened;
+                    subscription.state = match subscription.state {
+                        ProcessSubscriptionState::Closing => ProcessSubscriptionState::Closing,
+                        _ => ProcessSubscriptionState::Opened,
+                    };
                     subscription.record.message_key = value.message_key;
                     subscriptions::put_process(state, &subscription)
                 }
@@ -137,12 +137,9 @@ pub(super) fn apply_message_subscription(
             else {
                 return Ok(());
             };
-            if subscription.record.is_interrupting {
-                subscriptions::remove_message(state, element_instance, name)
-            } else {
-                subscription.correlating = false;
-                subscriptions::put_message(state, &subscription)
-            }
+            // An interrupting subscription stays, used up, until its element ends and deletes it.
+            subscription.correlating = false;
+            subscriptions::put_message(state, &subscription)
         }
         MessageSubscriptionIntent::Rejected => {
             messages::unmark_correlated(state, value.message_key, &value.bpmn_process_id);

@@ -6,6 +6,10 @@
 //!   ([`hornet_protocol::partitioning::message_partition`]), next to the buffered messages it correlates
 //!   (open, or correlating one message until the instance partition acknowledges it).
 //!
+//! Both halves stay after a correlation, an interrupting one too (used up), until the element ends and
+//! closes them: the instance partition must recognise a re-sent correlation of a message it already
+//! took, and the message partition must not hand such a message to a second instance of the process.
+//!
 //! Layout:
 //! * `64 element-instance-key str(message-name)` → [`ProcessSubscription`].
 //! * `6C element-instance-key str(message-name)` → (empty): process message subscriptions that are opening
@@ -50,6 +54,14 @@ pub struct MessageSubscription {
     /// Correlating `record.message_key` and waiting for the instance partition's answer.
     pub correlating: bool,
     pub record: MessageSubscriptionRecord,
+}
+
+impl MessageSubscription {
+    /// Whether a message may be correlated to it now: it is not busy with another one, and it is not an
+    /// interrupting subscription that already fired.
+    pub fn can_correlate(&self) -> bool {
+        !self.correlating && !(self.record.is_interrupting && self.record.message_key != Key::NONE)
+    }
 }
 
 fn by_element(column: u8, element_instance: Key, message_name: &str) -> Vec<u8> {

@@ -2,12 +2,11 @@
 //! REJECT / DELETE from instance partitions, and starting the correlation of a message to a
 //! subscription (see the protocol in [`super`]).
 //!
-//! Beyond Zeebe, two rules keep "a message correlates to at most one instance per process" under
+//! Beyond Zeebe, these rules keep "a message correlates to at most one instance per process" under
 //! re-sent commands (Hornet re-sends unacknowledged commands periodically, so duplicates are common):
-//! REJECT only counts for a subscription still correlating that very message (a duplicate CORRELATE
-//! refused after a successful one must not hand the message to another instance), and deleting a
-//! subscription whose correlation is unanswered gives the message back (the instance partition refuses
-//! correlations once the subscription is closing, which a later REJECT could no longer say).
+//! REJECT only counts for a subscription still correlating that very message; a subscription whose
+//! interrupting event fired stays (used up) until DELETE; and a DELETE settles a correlation still
+//! unanswered by the message key it names (see [`super`]).
 
 use super::{instance_side, send_to_instance_partition};
 use crate::error::EngineError;
@@ -142,7 +141,7 @@ fn correlate_elsewhere(
         return Ok(());
     }
     for subscription in subscriptions::messages_for(&ctx.state, name, correlation_key)? {
-        if subscription.record.bpmn_process_id == bpmn_process_id && !subscription.correlating {
+        if subscription.record.bpmn_process_id == bpmn_process_id && subscription.can_correlate() {
             return start_correlating(ctx, &subscription, message_key, &message.variables);
         }
     }
@@ -250,39 +249,58 @@ pub(crate) fn reject(
     )
 }
 
-/// MESSAGE_SUBSCRIPTION DELETE: DELETED (if it exists) and the acknowledgement, in any case.
+/// MESSAGE_SUBSCRIPTION DELETE: DELETED (if it exists) and the acknowledgement, in any case. A
+/// subscription still correlating a message is settled first: the DELETE names the last message the
+/// instance partition correlated, so either that correlation was made (CORRELATED, its acknowledgement
+/// was lost) or the message is handed to another subscription of the process.
 pub(crate) fn delete(
     ctx: &mut Ctx<'_>,
     command: &Record,
     value: &MessageSubscriptionRecord,
 ) -> Result<(), EngineError> {
-    match subscriptions::get_message(&ctx.state, value.element_instance_key, &value.message_name)? {
-        Some(subscription) => {
-            ctx.event(
-                subscription.key,
-                RecordValue::MessageSubscription(
-                    MessageSubscriptionIntent::Deleted,
-                    subscription.record.clone(),
-                ),
-            )?;
-            if subscription.correlating {
-                correlate_elsewhere(
-                    ctx,
-                    subscription.record.message_key,
-                    &subscription.record.message_name,
-                    &subscription.record.correlation_key,
-                    &subscription.record.bpmn_process_id,
-                )?;
-            }
-        }
-        None => ctx.reject(
+    let Some(mut subscription) =
+        subscriptions::get_message(&ctx.state, value.element_instance_key, &value.message_name)?
+    else {
+        ctx.reject(
             command,
             RejectionType::NotFound,
             format!(
                 "Expected to close message subscription for {}, but no such message subscription exists",
                 describe(value)
             ),
+        );
+        return acknowledge(ctx, ProcessMessageSubscriptionIntent::Delete, value);
+    };
+    let mut unanswered = None;
+    if subscription.correlating {
+        if value.message_key == subscription.record.message_key {
+            ctx.event(
+                subscription.key,
+                RecordValue::MessageSubscription(
+                    MessageSubscriptionIntent::Correlated,
+                    subscription.record.clone(),
+                ),
+            )?;
+            subscription.correlating = false;
+        } else {
+            unanswered = Some(subscription.record.message_key);
+        }
+    }
+    ctx.event(
+        subscription.key,
+        RecordValue::MessageSubscription(
+            MessageSubscriptionIntent::Deleted,
+            subscription.record.clone(),
         ),
+    )?;
+    if let Some(message_key) = unanswered {
+        correlate_elsewhere(
+            ctx,
+            message_key,
+            &subscription.record.message_name,
+            &subscription.record.correlation_key,
+            &subscription.record.bpmn_process_id,
+        )?;
     }
     acknowledge(ctx, ProcessMessageSubscriptionIntent::Delete, value)
 }

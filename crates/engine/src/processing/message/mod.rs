@@ -17,6 +17,15 @@
 //! 5. The element ends: PROCESS_MESSAGE_SUBSCRIPTION DELETING, send MESSAGE_SUBSCRIPTION DELETE →
 //!    DELETED, send PROCESS_MESSAGE_SUBSCRIPTION DELETE (the acknowledgement) → DELETED.
 //!
+//! Unlike Zeebe, a subscription whose interrupting event fired is not dropped at CORRELATED on either
+//! side: it stays, used up, until its element ends and closes it through step 5 (which follows at once
+//! for a catch event or an interrupted activity). Hornet re-sends unacknowledged commands
+//! periodically, so a correlation is often delivered twice; the instance partition must recognise the
+//! second as already correlated (and acknowledge it again) rather than reject it, because a rejection
+//! would free the message for a second instance of the same process. The DELETE names the last
+//! message the subscription correlated, so a DELETE overtaking a lost acknowledgement still tells the
+//! message partition that the correlation was made.
+//!
 //! Commands for this partition are follow-ups of the same round (as Zeebe writes them as follow-up
 //! commands); the others go out in [`crate::Processed::outbound`]. What waits for an acknowledgement
 //! (CREATE and DELETE of opening and closing subscriptions, CORRELATE of correlating ones) is kept in
@@ -128,14 +137,19 @@ pub(crate) fn pending_outbound(
 ) -> Result<Vec<Outbound>, EngineError> {
     let mut outbound = Vec::new();
     for subscription in subscriptions::pending_processes(state)? {
-        let intent = match subscription.state {
-            ProcessSubscriptionState::Opening => MessageSubscriptionIntent::Create,
-            ProcessSubscriptionState::Closing => MessageSubscriptionIntent::Delete,
+        let (intent, record) = match subscription.state {
+            ProcessSubscriptionState::Opening => {
+                let mut record = message_side(&subscription.record);
+                record.message_key = Key::NONE;
+                record.variables = Document::empty();
+                (MessageSubscriptionIntent::Create, record)
+            }
+            ProcessSubscriptionState::Closing => (
+                MessageSubscriptionIntent::Delete,
+                process_subscription::delete_command(&subscription.record),
+            ),
             ProcessSubscriptionState::Opened => continue,
         };
-        let mut record = message_side(&subscription.record);
-        record.message_key = Key::NONE;
-        record.variables = Document::empty();
         outbound.push(Outbound {
             partition: message_partition(&record.correlation_key, config.partition_count),
             command: Record::command(Key::NONE, RecordValue::MessageSubscription(intent, record)),

@@ -50,12 +50,23 @@ pub(crate) fn close_all(ctx: &mut Ctx<'_>, element_instance: Key) -> Result<(), 
                 subscription.record.clone(),
             ),
         )?;
-        let mut record = message_side(&subscription.record);
-        record.message_key = Key::NONE;
-        record.variables = hornet_protocol::Document::empty();
-        send_to_message_partition(ctx, MessageSubscriptionIntent::Delete, record);
+        send_to_message_partition(
+            ctx,
+            MessageSubscriptionIntent::Delete,
+            delete_command(&subscription.record),
+        );
     }
     Ok(())
+}
+
+/// MESSAGE_SUBSCRIPTION DELETE for a subscription: it names the last message correlated to it, so that the
+/// message partition knows whether a correlation it has not seen acknowledged was made.
+pub(crate) fn delete_command(
+    record: &ProcessMessageSubscriptionRecord,
+) -> hornet_protocol::value::MessageSubscriptionRecord {
+    let mut command = message_side(record);
+    command.variables = hornet_protocol::Document::empty();
+    command
 }
 
 fn describe(value: &ProcessMessageSubscriptionRecord) -> String {
@@ -145,35 +156,20 @@ pub(crate) fn correlate(
 ) -> Result<(), EngineError> {
     let subscription =
         subscriptions::get_process(&ctx.state, value.element_instance_key, &value.message_name)?;
-    let subscription = match subscription {
-        None => {
-            return refuse(
-                ctx,
-                command,
-                value,
-                RejectionType::NotFound,
-                format!(
-                    "Expected to correlate process message subscription with {}, but no such subscription was found",
-                    describe(value)
-                ),
-            )
-        }
-        Some(subscription) if subscription.state == ProcessSubscriptionState::Closing => {
-            return refuse(
-                ctx,
-                command,
-                value,
-                RejectionType::InvalidState,
-                format!(
-                    "Expected to correlate process message subscription with {}, but it is already closing",
-                    describe(value)
-                ),
-            )
-        }
-        Some(subscription) => subscription,
+    let Some(subscription) = subscription else {
+        return refuse(
+            ctx,
+            command,
+            value,
+            RejectionType::NotFound,
+            format!(
+                "Expected to correlate process message subscription with {}, but no such subscription was found",
+                describe(value)
+            ),
+        );
     };
-    // Messages correlate to a subscription in key order: one at or below the last is a duplicate
-    // whose acknowledgement may have been lost.
+    // Messages correlate to a subscription in key order: one at or below the last is a re-sent
+    // correlation whose acknowledgement may have been lost (even if the subscription is closing now).
     if value.message_key <= subscription.record.message_key {
         ctx.reject(
             command,
@@ -186,6 +182,30 @@ pub(crate) fn correlate(
             message_side(value),
         );
         return Ok(());
+    }
+    if subscription.state == ProcessSubscriptionState::Closing {
+        return refuse(
+            ctx,
+            command,
+            value,
+            RejectionType::InvalidState,
+            format!(
+                "Expected to correlate process message subscription with {}, but it is already closing",
+                describe(value)
+            ),
+        );
+    }
+    if subscription.record.is_interrupting && subscription.record.message_key != Key::NONE {
+        return refuse(
+            ctx,
+            command,
+            value,
+            RejectionType::InvalidState,
+            format!(
+                "Expected to correlate process message subscription with {}, but its interrupting event was already triggered",
+                describe(value)
+            ),
+        );
     }
     let instance = element_instances::get_instance(&ctx.state, value.element_instance_key)?
         .filter(|instance| instance.state == ElementState::Activated);

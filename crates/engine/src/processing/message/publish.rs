@@ -63,7 +63,7 @@ pub(crate) fn process(
     for subscription in
         subscriptions::messages_for(&ctx.state, &message.name, &message.correlation_key)?
     {
-        if subscription.correlating
+        if !subscription.can_correlate()
             || correlated_processes.contains(&subscription.record.bpmn_process_id)
         {
             continue;
