@@ -60,7 +60,8 @@ impl MessageSubscription {
     /// Whether a message may be correlated to it now: it is not busy with another one, and it is not an
     /// interrupting subscription that already fired.
     pub fn can_correlate(&self) -> bool {
-        !self.correlating && !(self.record.is_interrupting && self.record.message_key != Key::NONE)
+        let used_up = self.record.is_interrupting && self.record.message_key != Key::NONE;
+        !self.correlating && !used_up
     }
 }
 
