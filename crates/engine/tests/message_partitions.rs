@@ -395,3 +395,310 @@ fn the_subscription_closes_when_the_element_completes() {
         ]
     );
 }
+
+fn rejections_of(records: &[Record]) -> Vec<(String, RejectionType, String)> {
+    records
+        .iter()
+        .filter_map(|r| {
+            r.rejection().map(|rej| {
+                (
+                    format!("{} {}", r.value_type().as_str(), r.intent_name()),
+                    rej.kind,
+                    rej.reason.clone(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn duplicated_deliveries_are_refused_and_the_message_correlates_once() {
+    let mut c = cluster_with("catch.bpmn", &catch("pay"));
+    let key = key_on(3, PARTITIONS);
+    let pi = c.p(1).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    let create = c.take_in_flight();
+    let marks = c.marks();
+    c.deliver(create[0].clone());
+    c.deliver(create[0].clone());
+    assert_eq!(
+        describe(c.since(&marks, 3)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED",
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "R MESSAGE_SUBSCRIPTION CREATE",
+        ]
+    );
+    let element = match &create[0].command.value {
+        RecordValue::MessageSubscription(_, v) => v.element_instance_key,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        rejections_of(c.since(&marks, 3)),
+        [(
+            "MESSAGE_SUBSCRIPTION CREATE".to_string(),
+            RejectionType::InvalidState,
+            format!("Expected to open a new message subscription for element with key '{element}' and message name 'paid', but there is already a message subscription for that element key and message name opened"),
+        )]
+    );
+    // Both answered with an acknowledgement (the first one may have been lost).
+    let acks = c.take_in_flight();
+    assert_eq!(
+        targets(&acks),
+        [
+            (1, "PROCESS_MESSAGE_SUBSCRIPTION CREATE".into()),
+            (1, "PROCESS_MESSAGE_SUBSCRIPTION CREATE".into())
+        ]
+    );
+    for ack in acks {
+        c.deliver(ack);
+    }
+    assert_eq!(
+        describe(&c.since(&marks, 1)),
+        [
+            "C PROCESS_MESSAGE_SUBSCRIPTION CREATE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION CREATED",
+            "C PROCESS_MESSAGE_SUBSCRIPTION CREATE",
+            "R PROCESS_MESSAGE_SUBSCRIPTION CREATE",
+        ]
+    );
+
+    // A buffered message: the correlation is delivered twice, and everything after it too.
+    let marks = c.marks();
+    c.publish("paid", &key, 60_000, "", r#"{"n": 1}"#);
+    c.settle_duplicating();
+    let on_instance = c.since(&marks, 1);
+    assert_eq!(
+        events_of(
+            on_instance,
+            ValueType::ProcessMessageSubscription,
+            "CORRELATED"
+        )
+        .len(),
+        1
+    );
+    assert_eq!(
+        lifecycle(on_instance).last().unwrap(),
+        "ELEMENT_COMPLETED pay"
+    );
+    assert_eq!(
+        events_of(on_instance, ValueType::Variable, "CREATED").len(),
+        1
+    );
+    let instance_rejections: Vec<(String, RejectionType)> = rejections_of(on_instance)
+        .into_iter()
+        .map(|(what, kind, _)| (what, kind))
+        .collect();
+    assert_eq!(
+        instance_rejections,
+        [
+            // The second correlation is recognised and acknowledged again.
+            (
+                "PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".to_string(),
+                RejectionType::InvalidState
+            ),
+            // The DELETE was delivered twice and so acknowledged twice, each acknowledgement
+            // delivered twice: the first closes the subscription, the others find nothing.
+            (
+                "PROCESS_MESSAGE_SUBSCRIPTION DELETE".to_string(),
+                RejectionType::NotFound
+            ),
+            (
+                "PROCESS_MESSAGE_SUBSCRIPTION DELETE".to_string(),
+                RejectionType::NotFound
+            ),
+            (
+                "PROCESS_MESSAGE_SUBSCRIPTION DELETE".to_string(),
+                RejectionType::NotFound
+            ),
+        ]
+    );
+    let on_messages = c.since(&marks, 3);
+    assert_eq!(
+        events_of(on_messages, ValueType::MessageSubscription, "CORRELATED").len(),
+        1
+    );
+    assert!(events_of(on_messages, ValueType::MessageSubscription, "REJECTED").is_empty());
+    assert_no_subscriptions(&mut c);
+    let _ = pi;
+
+    // The message stays buffered, but not for this process any more.
+    let marks = c.marks();
+    c.p(2).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle_duplicating();
+    assert_eq!(
+        lifecycle(c.since(&marks, 2)).last().unwrap(),
+        "ELEMENT_ACTIVATED wait"
+    );
+}
+
+#[test]
+fn lost_deliveries_are_re_sent_until_acknowledged() {
+    let mut c = cluster_with("catch.bpmn", &catch("pay"));
+    let key = key_on(2, PARTITIONS);
+    c.p(1).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    // The CREATE is lost.
+    assert_eq!(c.settle_losing(|_| true), 0);
+    assert_eq!(
+        targets(&c.pending()),
+        [(2, "MESSAGE_SUBSCRIPTION CREATE".into())]
+    );
+    // Re-sent; now its acknowledgement is lost.
+    c.resend_pending();
+    c.settle_losing(|o| o.partition == PartitionId(1));
+    assert_eq!(
+        targets(&c.pending()),
+        [(2, "MESSAGE_SUBSCRIPTION CREATE".into())]
+    );
+    // Re-sent again: refused as a duplicate, but acknowledged.
+    c.resend_pending();
+    c.settle();
+    assert!(c.pending().is_empty());
+
+    // The correlation is lost, then its acknowledgement.
+    let marks = c.marks();
+    c.publish("paid", &key, 60_000, "", "{}");
+    c.settle_losing(|_| true);
+    assert_eq!(
+        targets(&c.pending()),
+        [(1, "PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".into())]
+    );
+    c.resend_pending();
+    c.settle_losing(|o| o.partition == PartitionId(2));
+    // The instance partition correlated and closes its subscription: its DELETE (lost above) and the
+    // message partition's CORRELATE are both pending.
+    assert_eq!(
+        targets(&c.pending()),
+        [
+            (2, "MESSAGE_SUBSCRIPTION DELETE".into()),
+            (1, "PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".into())
+        ]
+    );
+    // The DELETE overtakes the re-sent CORRELATE: it names the correlated message, so the message
+    // partition settles the correlation as made.
+    let pending = c.pending();
+    let marks2 = c.marks();
+    c.deliver(pending[0].clone());
+    assert_eq!(
+        describe(c.since(&marks2, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+        ]
+    );
+    c.settle();
+    assert_no_subscriptions(&mut c);
+    assert_eq!(
+        events_of(
+            c.since(&marks, 1),
+            ValueType::ProcessMessageSubscription,
+            "CORRELATED"
+        )
+        .len(),
+        1
+    );
+    assert!(events_of(
+        c.since(&marks, 2),
+        ValueType::MessageSubscription,
+        "REJECTED"
+    )
+    .is_empty());
+    // Still not free for a second instance of the process.
+    let marks = c.marks();
+    c.p(3).create("pay", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    assert_eq!(
+        lifecycle(c.since(&marks, 3)).last().unwrap(),
+        "ELEMENT_ACTIVATED wait"
+    );
+}
+
+/// Two instances of `tb` (on partitions 1 and 3) wait for the same message; the first one's task
+/// completes while the message is on its way to it.
+fn correlation_to_a_gone_element() -> (Cluster, Vec<usize>, Vec<hornet_engine::Outbound>) {
+    let mut c = cluster_with("tb.bpmn", &task_with_boundary());
+    let key = key_on(2, PARTITIONS);
+    c.p(1).create("tb", &format!(r#"{{"key": "{key}"}}"#));
+    c.p(3).create("tb", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    let marks = c.marks();
+    c.publish("cancel", &key, 60_000, "", "{}");
+    let correlate = c.take_in_flight();
+    assert_eq!(
+        targets(&correlate),
+        [(1, "PROCESS_MESSAGE_SUBSCRIPTION CORRELATE".into())]
+    );
+    let job = c.p(1).activate("work", 1)[0].0;
+    c.p(1).complete(job, "{}");
+    let delete = c.take_in_flight();
+    assert_eq!(
+        targets(&delete),
+        [(2, "MESSAGE_SUBSCRIPTION DELETE".into())]
+    );
+    // The correlation arrives at a closing subscription: refused and handed back.
+    let records = c.deliver(correlate[0].clone());
+    assert_eq!(
+        describe(&records),
+        ["R PROCESS_MESSAGE_SUBSCRIPTION CORRELATE"]
+    );
+    assert_eq!(rejection(&records).unwrap().0, RejectionType::InvalidState);
+    let reject = c.take_in_flight();
+    assert_eq!(
+        targets(&reject),
+        [(2, "MESSAGE_SUBSCRIPTION REJECT".into())]
+    );
+    (c, marks, [delete, reject].concat())
+}
+
+/// The second instance got the message: its task was interrupted.
+fn assert_second_instance_interrupted(c: &mut Cluster, marks: &[usize]) {
+    c.settle();
+    let l = lifecycle(c.since(marks, 3));
+    assert!(l.contains(&"ELEMENT_TERMINATED task".to_string()), "{l:?}");
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED tb");
+    let first = lifecycle(c.since(marks, 1));
+    assert_eq!(first.last().unwrap(), "ELEMENT_COMPLETED tb");
+    assert!(!first.iter().any(|s| s.contains("gone")), "{first:?}");
+    assert_no_subscriptions(c);
+}
+
+#[test]
+fn a_rejected_correlation_goes_to_another_instance_of_the_process() {
+    let (mut c, marks, sent) = correlation_to_a_gone_element();
+    let (delete, reject) = (sent[0].clone(), sent[1].clone());
+    let before = c.marks();
+    c.deliver(reject);
+    c.deliver(delete);
+    assert_eq!(
+        describe(c.since(&before, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION REJECT",
+            "E MESSAGE_SUBSCRIPTION REJECTED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "R MESSAGE_SUBSCRIPTION DELETE",
+        ]
+    );
+    assert_second_instance_interrupted(&mut c, &marks);
+}
+
+#[test]
+fn a_delete_overtaking_the_rejection_hands_the_message_on_too() {
+    let (mut c, marks, sent) = correlation_to_a_gone_element();
+    let (delete, reject) = (sent[0].clone(), sent[1].clone());
+    let before = c.marks();
+    c.deliver(delete);
+    c.deliver(reject);
+    assert_eq!(
+        describe(c.since(&before, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "C MESSAGE_SUBSCRIPTION REJECT",
+            "R MESSAGE_SUBSCRIPTION REJECT",
+        ]
+    );
+    assert_second_instance_interrupted(&mut c, &marks);
+}

@@ -69,6 +69,20 @@ impl Cluster {
         delivered
     }
 
+    /// Delivers every in-flight command twice in a row (and those they cause, also twice) until the
+    /// cluster is quiet.
+    pub fn settle_duplicating(&mut self) -> usize {
+        self.collect();
+        let mut delivered = 0;
+        while let Some(next) = self.in_flight.pop_front() {
+            self.deliver(next.clone());
+            self.deliver(next);
+            delivered += 2;
+            assert!(delivered < 10_000, "the cluster does not settle");
+        }
+        delivered
+    }
+
     /// Delivers everything in flight until the cluster is quiet.
     pub fn settle(&mut self) -> usize {
         self.settle_losing(|_| false)
