@@ -454,7 +454,7 @@ fn duplicated_deliveries_are_refused_and_the_message_correlates_once() {
         c.deliver(ack);
     }
     assert_eq!(
-        describe(&c.since(&marks, 1)),
+        describe(c.since(&marks, 1)),
         [
             "C PROCESS_MESSAGE_SUBSCRIPTION CREATE",
             "E PROCESS_MESSAGE_SUBSCRIPTION CREATED",
