@@ -76,7 +76,8 @@ fn describe(value: &ProcessMessageSubscriptionRecord) -> String {
     )
 }
 
-/// PROCESS_MESSAGE_SUBSCRIPTION CREATE: the message partition opened the subscription.
+/// PROCESS_MESSAGE_SUBSCRIPTION CREATE: the message partition opened the subscription. One this partition
+/// no longer has is closed on the message partition again (Hornet's addition: Zeebe leaves it there).
 pub(crate) fn create(
     ctx: &mut Ctx<'_>,
     command: &Record,
@@ -92,14 +93,23 @@ pub(crate) fn create(
                 ),
             )?;
         }
-        None => ctx.reject(
-            command,
-            RejectionType::NotFound,
-            format!(
-                "Expected to create process message subscription with {}, but no such subscription was found",
-                describe(value)
-            ),
-        ),
+        None => {
+            ctx.reject(
+                command,
+                RejectionType::NotFound,
+                format!(
+                    "Expected to create process message subscription with {}, but no such subscription was found",
+                    describe(value)
+                ),
+            );
+            // A re-sent CREATE that arrived after the subscription was closed opened it again on the
+            // message partition, where nothing would ever close it: close it (best effort; a
+            // correlation to it would be rejected and remove it as well).
+            let mut orphan = message_side(value);
+            orphan.message_key = Key::NONE;
+            orphan.variables = hornet_protocol::Document::empty();
+            send_to_message_partition(ctx, MessageSubscriptionIntent::Delete, orphan);
+        }
         Some(subscription) => ctx.reject(
             command,
             RejectionType::InvalidState,
