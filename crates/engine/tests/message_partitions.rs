@@ -969,3 +969,176 @@ fn a_call_activity_runs_its_child_on_the_parents_partition() {
         );
     }
 }
+
+#[test]
+fn random_chaos_with_tasks_completing_loses_no_message_and_interrupts_each_instance_at_most_once() {
+    for seed in 1..=100u64 {
+        let mut dice = Dice(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
+        let mut c = cluster_with("tb.bpmn", &task_with_boundary());
+        let key = key_on(3, PARTITIONS);
+        let variables = format!(r#"{{"key": "{key}"}}"#);
+        for partition in [1, 2, 3, 1, 2] {
+            c.p(partition).create("tb", &variables);
+        }
+        let mut published = 0;
+        let mut steps = 0;
+        loop {
+            steps += 1;
+            assert!(steps < 5_000, "seed {seed}: no convergence");
+            c.collect();
+            match dice.roll(40) {
+                0 | 1 if published < 2 => {
+                    published += 1;
+                    c.publish("cancel", &key, 600_000, "", "{}");
+                    continue;
+                }
+                2..=4 => {
+                    // A worker completes some task.
+                    let partition = 1 + dice.roll(u64::from(PARTITIONS)) as u16;
+                    if let Some((job, _)) = c.p(partition).activate("work", 1).first() {
+                        c.p(partition).complete(*job, "{}");
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if c.in_flight.is_empty() || dice.roll(12) == 0 {
+                if c.in_flight.is_empty() && c.pending().is_empty() && published == 2 {
+                    break;
+                }
+                c.resend_pending();
+                continue;
+            }
+            let index = dice.roll(c.in_flight.len() as u64) as usize;
+            let next = c.in_flight.remove(index).unwrap();
+            match dice.roll(6) {
+                0 => {}
+                1 => {
+                    c.deliver(next.clone());
+                    c.deliver(next);
+                }
+                _ => {
+                    c.deliver(next);
+                }
+            }
+        }
+        let mut interrupted = Vec::new();
+        let mut correlated_messages = Vec::new();
+        for harness in &c.partitions {
+            for record in events_of(
+                &harness.log,
+                ValueType::ProcessMessageSubscription,
+                "CORRELATED",
+            ) {
+                let RecordValue::ProcessMessageSubscription(_, v) = &record.value else {
+                    unreachable!()
+                };
+                interrupted.push(v.process_instance_key);
+                correlated_messages.push(v.message_key);
+            }
+        }
+        // An instance is interrupted at most once, a message interrupts at most one instance.
+        let mut distinct = interrupted.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), interrupted.len(), "seed {seed}");
+        let mut distinct = correlated_messages.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), correlated_messages.len(), "seed {seed}");
+        let gone: usize = c
+            .partitions
+            .iter()
+            .map(|h| {
+                lifecycle(&h.log)
+                    .iter()
+                    .filter(|l| *l == "ELEMENT_COMPLETED gone")
+                    .count()
+            })
+            .sum();
+        assert_eq!(gone, interrupted.len(), "seed {seed}");
+        // No message is lost: while an instance still waits, both messages found an instance.
+        let waiting: usize = (1..=PARTITIONS)
+            .map(|p| c.p(p).activate("work", 10).len())
+            .sum();
+        if waiting > 0 {
+            assert_eq!(
+                correlated_messages.len(),
+                2,
+                "seed {seed}: a message was lost"
+            );
+        }
+    }
+}
+
+/// A task with a non-interrupting message boundary `noted` (message `note`, key `=key`).
+fn task_with_non_interrupting_boundary() -> String {
+    definitions(
+        r#"<bpmn:message id="msg" name="note"><bpmn:extensionElements><zeebe:subscription correlationKey="=key" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="nb" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:serviceTask id="task"><bpmn:extensionElements><zeebe:taskDefinition type="work" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end" />
+    <bpmn:boundaryEvent id="noted" attachedToRef="task" cancelActivity="false">
+      <bpmn:messageEventDefinition messageRef="msg" />
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="noted" targetRef="logged" />
+    <bpmn:endEvent id="logged" />
+  </bpmn:process>"#,
+    )
+}
+
+#[test]
+fn a_non_interrupting_subscription_takes_every_message_one_after_the_other() {
+    let mut c = cluster_with("nb.bpmn", &task_with_non_interrupting_boundary());
+    let key = key_on(2, PARTITIONS);
+    c.publish("note", &key, 60_000, "", r#"{"n": 1}"#);
+    c.publish("note", &key, 60_000, "", r#"{"n": 2}"#);
+    let marks = c.marks();
+    c.p(1).create("nb", &format!(r#"{{"key": "{key}"}}"#));
+    c.settle();
+    // The second buffered message follows once the first correlation is acknowledged.
+    assert_eq!(
+        subscription_records(c.since(&marks, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+        ]
+    );
+    let logged = |c: &Cluster, marks: &[usize]| {
+        lifecycle(c.since(marks, 1))
+            .iter()
+            .filter(|l| *l == "ELEMENT_COMPLETED logged")
+            .count()
+    };
+    assert_eq!(logged(&c, &marks), 2);
+    let n: Vec<String> = c
+        .since(&marks, 1)
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::Variable(_, v) if v.name == "n" => {
+                Some(format!("{} {}", r.intent_name(), v.value.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(n, ["CREATED 1", "UPDATED 2"]);
+    // A message published now is the third.
+    let marks = c.marks();
+    c.publish("note", &key, 0, "", "{}");
+    c.settle();
+    assert_eq!(logged(&c, &marks), 1);
+    // The task still runs; completing it closes the subscription.
+    let job = c.p(1).activate("work", 1)[0].0;
+    c.p(1).complete(job, "{}");
+    c.settle();
+    assert_no_subscriptions(&mut c);
+}
