@@ -1142,3 +1142,68 @@ fn a_non_interrupting_subscription_takes_every_message_one_after_the_other() {
     c.settle();
     assert_no_subscriptions(&mut c);
 }
+
+/// An event-based gateway waiting for `a` (key `=ka`) or `b` (key `=kb`).
+fn two_messages_gateway() -> String {
+    definitions(
+        r#"<bpmn:message id="ma" name="a"><bpmn:extensionElements><zeebe:subscription correlationKey="=ka" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:message id="mb" name="b"><bpmn:extensionElements><zeebe:subscription correlationKey="=kb" /></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="eg" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="gw" />
+    <bpmn:eventBasedGateway id="gw" />
+    <bpmn:sequenceFlow id="to-a" sourceRef="gw" targetRef="got-a" />
+    <bpmn:sequenceFlow id="to-b" sourceRef="gw" targetRef="got-b" />
+    <bpmn:intermediateCatchEvent id="got-a"><bpmn:messageEventDefinition messageRef="ma" /></bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="got-b"><bpmn:messageEventDefinition messageRef="mb" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="fa" sourceRef="got-a" targetRef="end-a" />
+    <bpmn:sequenceFlow id="fb" sourceRef="got-b" targetRef="end-b" />
+    <bpmn:endEvent id="end-a" />
+    <bpmn:endEvent id="end-b" />
+  </bpmn:process>"#,
+    )
+}
+
+#[test]
+fn an_event_based_gateway_subscribes_on_two_message_partitions_and_closes_the_loser() {
+    let mut c = cluster_with("eg.bpmn", &two_messages_gateway());
+    let (ka, kb) = (key_on(2, PARTITIONS), key_on(3, PARTITIONS));
+    let marks = c.marks();
+    c.p(1)
+        .create("eg", &format!(r#"{{"ka": "{ka}", "kb": "{kb}"}}"#));
+    let sent = c.take_in_flight();
+    let mut sent_to = targets(&sent);
+    sent_to.sort();
+    assert_eq!(
+        sent_to,
+        [
+            (2, "MESSAGE_SUBSCRIPTION CREATE".into()),
+            (3, "MESSAGE_SUBSCRIPTION CREATE".into())
+        ]
+    );
+    c.in_flight.extend(sent);
+    c.settle();
+    assert!(c.pending().is_empty());
+    c.publish("b", &kb, 0, "", r#"{"answer": "b"}"#);
+    c.settle();
+    let l = lifecycle(c.since(&marks, 1));
+    assert!(l.contains(&"ELEMENT_COMPLETED got-b".to_string()), "{l:?}");
+    assert!(!l.iter().any(|s| s.contains("got-a")), "{l:?}");
+    assert_eq!(l.last().unwrap(), "ELEMENT_COMPLETED eg");
+    // The subscription for `a` was closed on partition 2, the used one for `b` on partition 3.
+    assert_eq!(
+        subscription_records(c.since(&marks, 2)),
+        [
+            "C MESSAGE_SUBSCRIPTION CREATE",
+            "E MESSAGE_SUBSCRIPTION CREATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+        ]
+    );
+    assert_no_subscriptions(&mut c);
+    // `a` now finds nobody.
+    let marks = c.marks();
+    c.publish("a", &ka, 0, "", "{}");
+    c.settle();
+    assert!(lifecycle(c.since(&marks, 1)).is_empty());
+}
