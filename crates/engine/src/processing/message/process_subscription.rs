@@ -186,11 +186,7 @@ pub(crate) fn correlate(
             RejectionType::InvalidState,
             "Already correlated this message",
         );
-        send_to_message_partition(
-            ctx,
-            MessageSubscriptionIntent::Correlate,
-            message_side(value),
-        );
+        acknowledge_correlation(ctx, value);
         return Ok(());
     }
     if subscription.state == ProcessSubscriptionState::Closing {
@@ -232,12 +228,15 @@ pub(crate) fn correlate(
         );
     };
     trigger(ctx, &subscription, value, instance)?;
-    send_to_message_partition(
-        ctx,
-        MessageSubscriptionIntent::Correlate,
-        message_side(value),
-    );
+    acknowledge_correlation(ctx, value);
     Ok(())
+}
+
+/// MESSAGE_SUBSCRIPTION CORRELATE: the message was taken (the variables stay here).
+fn acknowledge_correlation(ctx: &mut Ctx<'_>, value: &ProcessMessageSubscriptionRecord) {
+    let mut record = message_side(value);
+    record.variables = hornet_protocol::Document::empty();
+    send_to_message_partition(ctx, MessageSubscriptionIntent::Correlate, record);
 }
 
 /// Rejects a CORRELATE and hands the message back to the message partition (MESSAGE_SUBSCRIPTION REJECT).
