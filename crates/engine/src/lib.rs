@@ -66,16 +66,19 @@ pub struct Processed {
     /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in
     /// all but pathological cases.
     pub follow_ups: Vec<Record>,
-    /// Commands to deliver to other partitions once the records are committed (deployment copies,
-    /// acknowledgements of received copies), in the order they were produced.
+    /// Commands to deliver to other partitions once the records are committed (deployment copies and
+    /// their acknowledgements, message subscription commands and theirs), in the order they were
+    /// produced. Commands for this partition itself never appear here: they are follow-ups.
     pub outbound: Vec<Outbound>,
 }
 
 /// A command to deliver to another partition after the records of the round are committed.
 ///
-/// `command` is a plain command record: `RecordKind::Command`, `request` `None`, `key` set, position and
-/// source position unset; the receiver appends it to its own log. Delivery may repeat: the processors of
-/// distributed commands and acknowledgements are idempotent.
+/// `command` is a plain command record: `RecordKind::Command`, `request` `None`, `key` the distribution
+/// key (`-1` for message subscription commands), position and source position unset; the receiver
+/// appends it to its own log. Delivery may repeat or be lost (what matters is re-sent from
+/// [`Engine::pending_outbound`]): the processors of distributed commands, message subscription commands
+/// and acknowledgements are idempotent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outbound {
     pub partition: PartitionId,
