@@ -76,11 +76,6 @@ def test_instances_spread_over_partitions_and_all_complete(three_partitions: Bro
     run(scenario())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: message subscriptions are not yet opened on the message's partition "
-    "(cross-partition correlation is part of the BPMN-patterns issue); remove this marker when it lands",
-)
 def test_messages_correlate_across_partitions(three_partitions: Broker) -> None:
     async def scenario() -> None:
         async with zeebe_client(three_partitions.address) as client:

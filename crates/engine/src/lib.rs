@@ -9,7 +9,9 @@
 //!   timers, message expiry) as commands the broker writes to the log when due.
 //! * [`Processed::outbound`] / [`Engine::pending_outbound`] are commands for other partitions (command
 //!   distribution, as Zeebe's `CommandDistributionBehavior`): a deployment made here is copied to every other
-//!   partition, and each receiver acknowledges it; the broker delivers them and re-sends the pending ones.
+//!   partition, and each receiver acknowledges it; message subscriptions are opened, correlated and closed
+//!   between the instance's partition and the partition owning the message's correlation key. The broker
+//!   delivers them and re-sends the pending ones.
 //!
 //! Layout (as in Zeebe's engine): [`state`] is the schema over the [`kv`] trait, `appliers` turn events
 //! into state changes (one module per value type), `processing` holds one processor per value type and
@@ -64,16 +66,19 @@ pub struct Processed {
     /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in
     /// all but pathological cases.
     pub follow_ups: Vec<Record>,
-    /// Commands to deliver to other partitions once the records are committed (deployment copies,
-    /// acknowledgements of received copies), in the order they were produced.
+    /// Commands to deliver to other partitions once the records are committed (deployment copies and
+    /// their acknowledgements, message subscription commands and theirs), in the order they were
+    /// produced. Commands for this partition itself never appear here: they are follow-ups.
     pub outbound: Vec<Outbound>,
 }
 
 /// A command to deliver to another partition after the records of the round are committed.
 ///
-/// `command` is a plain command record: `RecordKind::Command`, `request` `None`, `key` set, position and
-/// source position unset; the receiver appends it to its own log. Delivery may repeat: the processors of
-/// distributed commands and acknowledgements are idempotent.
+/// `command` is a plain command record: `RecordKind::Command`, `request` `None`, `key` the distribution
+/// key (`-1` for message subscription commands), position and source position unset; the receiver
+/// appends it to its own log. Delivery may repeat or be lost (what matters is re-sent from
+/// [`Engine::pending_outbound`]): the processors of distributed commands, message subscription commands
+/// and acknowledgements are idempotent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outbound {
     pub partition: PartitionId,
@@ -158,10 +163,14 @@ impl Engine {
     }
 
     /// Commands sent to other partitions and not yet acknowledged, rebuilt from state: the broker re-sends
-    /// them periodically and after a leader change until they are acknowledged. Ordered by distribution
-    /// key, then partition.
+    /// them periodically and after a leader change until they are acknowledged. First the distributed
+    /// commands (by distribution key, then partition), then the message subscription commands (see
+    /// `processing::message`); the latter may name this partition itself (the broker delivers those to
+    /// its own log like any other).
     pub fn pending_outbound(&mut self, state: &dyn KvRead) -> Result<Vec<Outbound>, EngineError> {
-        processing::distribution::pending_outbound(state)
+        let mut outbound = processing::distribution::pending_outbound(state)?;
+        outbound.extend(processing::message::pending_outbound(self.config, state)?);
+        Ok(outbound)
     }
 
     /// Forgets caches derived from state (after a snapshot install).

@@ -119,6 +119,18 @@ fn interrupting_timer_boundary_terminates_the_task() {
             "C TERMINATE_ELEMENT task",
             "E ELEMENT_TERMINATING task",
             "E JOB CANCELED",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+        ]
+    );
+    // The message partition (this one) closes its half and acknowledges, in the same round.
+    let closing: Vec<&String> = d.iter().filter(|s| s.contains("SUBSCRIPTION")).collect();
+    assert_eq!(
+        closing,
+        [
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
             "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
@@ -188,14 +200,39 @@ fn message_boundary_event_correlates_by_name_and_key() {
     );
     assert_eq!(published.intent_name(), "PUBLISHED");
     let d = describe(&h.log[start..]);
+    // Correlation goes through the message subscription (the message partition's half) even on one
+    // partition; a message without time to live expires at once, its variables travel with the
+    // correlation.
     assert_eq!(
-        d[..5],
+        d[..9],
         [
             "C MESSAGE PUBLISH",
             "E MESSAGE PUBLISHED",
+            "E MESSAGE_SUBSCRIPTION CORRELATING",
+            "E MESSAGE EXPIRED",
+            "C PROCESS_MESSAGE_SUBSCRIPTION CORRELATE",
             "E PROCESS_MESSAGE_SUBSCRIPTION CORRELATED",
             "E PROCESS_EVENT TRIGGERING",
-            "E MESSAGE EXPIRED",
+            "C TERMINATE_ELEMENT task",
+            "E ELEMENT_TERMINATING task",
+        ]
+    );
+    // The task's termination closes the used-up subscription; the acknowledgement of the correlation
+    // (queued after the termination) comes first, then the close handshake.
+    let acknowledged: Vec<&String> = d[9..]
+        .iter()
+        .filter(|s| s.contains("SUBSCRIPTION"))
+        .collect();
+    assert_eq!(
+        acknowledged,
+        [
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETING",
+            "C MESSAGE_SUBSCRIPTION CORRELATE",
+            "E MESSAGE_SUBSCRIPTION CORRELATED",
+            "C MESSAGE_SUBSCRIPTION DELETE",
+            "E MESSAGE_SUBSCRIPTION DELETED",
+            "C PROCESS_MESSAGE_SUBSCRIPTION DELETE",
+            "E PROCESS_MESSAGE_SUBSCRIPTION DELETED",
         ]
     );
     let l = lifecycle(&h.log[start..]);

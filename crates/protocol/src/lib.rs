@@ -12,6 +12,7 @@ mod document;
 mod intent;
 mod key;
 mod notice;
+pub mod partitioning;
 mod record;
 pub mod value;
 

@@ -47,7 +47,10 @@ pub(crate) fn apply(
         RecordValue::Timer(intent, value) => timer::apply(state, event.key, *intent, value),
         RecordValue::Message(intent, value) => message::apply(state, event.key, *intent, value),
         RecordValue::ProcessMessageSubscription(intent, value) => {
-            message::apply_subscription(state, *intent, value)
+            message::apply_subscription(state, event.key, *intent, value)
+        }
+        RecordValue::MessageSubscription(intent, value) => {
+            message::apply_message_subscription(state, event.key, *intent, value)
         }
         RecordValue::SignalSubscription(intent, value) => {
             match intent {
@@ -87,7 +90,6 @@ pub(crate) fn apply(
         | RecordValue::VariableDocument(..)
         | RecordValue::ProcessInstanceResult(..)
         | RecordValue::ProcessInstanceBatch(..)
-        | RecordValue::MessageSubscription(..)
         | RecordValue::Signal(..)
         | RecordValue::Escalation(..)
         | RecordValue::Error(..)

@@ -292,24 +292,49 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
             message::publish::process(ctx, command, value)
         }
         RecordValue::Message(MessageIntent::Expire, _) => message::expire::process(ctx, command),
-        RecordValue::ProcessMessageSubscription(
-            ProcessMessageSubscriptionIntent::Correlate,
-            value,
-        ) => message::correlate::process(ctx, command, value),
+        RecordValue::ProcessMessageSubscription(intent, value) => match intent {
+            ProcessMessageSubscriptionIntent::Create => {
+                message::process_subscription::create(ctx, command, value)
+            }
+            ProcessMessageSubscriptionIntent::Correlate => {
+                message::process_subscription::correlate(ctx, command, value)
+            }
+            ProcessMessageSubscriptionIntent::Delete => {
+                message::process_subscription::delete(ctx, command, value)
+            }
+            _ => unsupported(ctx, command),
+        },
+        RecordValue::MessageSubscription(intent, value) => match intent {
+            MessageSubscriptionIntent::Create => {
+                message::message_subscription::create(ctx, command, value)
+            }
+            MessageSubscriptionIntent::Correlate => {
+                message::message_subscription::correlate(ctx, command, value)
+            }
+            MessageSubscriptionIntent::Reject => {
+                message::message_subscription::reject(ctx, command, value)
+            }
+            MessageSubscriptionIntent::Delete => {
+                message::message_subscription::delete(ctx, command, value)
+            }
+            _ => unsupported(ctx, command),
+        },
         RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, value) => {
             decision_evaluation::evaluate::process(ctx, command, value)
         }
-        other => {
-            ctx.reject(
-                command,
-                RejectionType::ProcessingError,
-                format!(
-                    "Expected to process a {} command with intent {}, but Hornet does not support it yet",
-                    other.value_type().as_str(),
-                    other.intent_name()
-                ),
-            );
-            Ok(())
-        }
+        _ => unsupported(ctx, command),
     }
+}
+
+fn unsupported(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
+    ctx.reject(
+        command,
+        RejectionType::ProcessingError,
+        format!(
+            "Expected to process a {} command with intent {}, but Hornet does not support it yet",
+            command.value.value_type().as_str(),
+            command.value.intent_name()
+        ),
+    );
+    Ok(())
 }

@@ -1,17 +1,13 @@
-//! Buffered messages and message subscriptions of this partition (single-partition correlation: the
-//! subscription and the message live on the same partition).
+//! Buffered messages and message start event subscriptions of this partition (catch event subscriptions
+//! are in [`super::subscriptions`]).
 //!
 //! * `60 message-key` → [`MessageRecord`].
 //! * `61 str(name) str(correlation-key) message-key` → (empty): buffered messages, oldest first.
 //! * `62 str(name) str(correlation-key) str(message-id)` → message key: message id uniqueness while
 //!   the message is buffered.
 //! * `63 time(deadline) message-key` → (empty): expiry order.
-//! * `64 element-instance-key str(message-name)` → [`ProcessMessageSubscriptionRecord`]: open
-//!   subscriptions of an element instance.
-//! * `65 str(name) str(correlation-key) element-instance-key` → (empty): subscriptions by what they wait
-//!   for, in element instance key order.
-//! * `66 message-key str(bpmn-process-id)` → (empty): a buffered message was correlated to an instance of
-//!   that process (a message correlates at most once per process id, as in Zeebe).
+//! * `66 message-key str(bpmn-process-id)` → (empty): a buffered message is correlating or was correlated
+//!   to an instance of that process (a message correlates at most once per process id, as in Zeebe).
 //! * `67 str(message-name) str(bpmn-process-id)` → [`MessageStartEventSubscriptionRecord`]: the message
 //!   start event of a process's latest version.
 //! * `68 str(bpmn-process-id) str(correlation-key)` → process instance key: the running instance a message
@@ -21,9 +17,7 @@
 use super::{column, get, i64_at, key_at, keys_under, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
-use hornet_protocol::value::{
-    MessageRecord, MessageStartEventSubscriptionRecord, ProcessMessageSubscriptionRecord,
-};
+use hornet_protocol::value::{MessageRecord, MessageStartEventSubscriptionRecord};
 use hornet_protocol::Key;
 use serde::{Deserialize, Serialize};
 
@@ -50,20 +44,6 @@ fn deadline_key(deadline: i64, key: Key) -> Vec<u8> {
     KeyBuf::new(column::MESSAGE_DEADLINE)
         .i64(deadline)
         .key(key)
-        .build()
-}
-
-fn subscription_key(element_instance: Key, message_name: &str) -> Vec<u8> {
-    KeyBuf::new(column::SUBSCRIPTION)
-        .key(element_instance)
-        .str(message_name)
-        .build()
-}
-
-fn subscription_by_name_prefix(name: &str, correlation_key: &str) -> Vec<u8> {
-    KeyBuf::new(column::SUBSCRIPTION_BY_NAME)
-        .str(name)
-        .str(correlation_key)
         .build()
 }
 
@@ -173,88 +153,18 @@ pub fn mark_correlated(kv: &mut dyn KvWrite, message: Key, bpmn_process_id: &str
     kv.put(&correlated_key(message, bpmn_process_id), PRESENT);
 }
 
+/// Forgets that a message went to an instance of `bpmn_process_id` (its correlation was rejected), so it
+/// may correlate to another instance of that process.
+pub fn unmark_correlated(kv: &mut dyn KvWrite, message: Key, bpmn_process_id: &str) {
+    kv.delete(&correlated_key(message, bpmn_process_id));
+}
+
 pub fn was_correlated(
     kv: &dyn KvRead,
     message: Key,
     bpmn_process_id: &str,
 ) -> Result<bool, EngineError> {
     Ok(kv.get(&correlated_key(message, bpmn_process_id))?.is_some())
-}
-
-pub fn get_subscription(
-    kv: &dyn KvRead,
-    element_instance: Key,
-    message_name: &str,
-) -> Result<Option<ProcessMessageSubscriptionRecord>, EngineError> {
-    get(
-        kv,
-        "message subscription",
-        &subscription_key(element_instance, message_name),
-    )
-}
-
-pub fn insert_subscription(
-    kv: &mut dyn KvWrite,
-    subscription: &ProcessMessageSubscriptionRecord,
-) -> Result<(), EngineError> {
-    put(
-        kv,
-        "message subscription",
-        &subscription_key(
-            subscription.element_instance_key,
-            &subscription.message_name,
-        ),
-        subscription,
-    )?;
-    let mut index =
-        subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
-    index.extend_from_slice(&subscription.element_instance_key.to_be_bytes());
-    kv.put(&index, PRESENT);
-    Ok(())
-}
-
-pub fn remove_subscription(
-    kv: &mut dyn KvWrite,
-    element_instance: Key,
-    message_name: &str,
-) -> Result<(), EngineError> {
-    if let Some(subscription) = get_subscription(kv, element_instance, message_name)? {
-        let mut index =
-            subscription_by_name_prefix(&subscription.message_name, &subscription.correlation_key);
-        index.extend_from_slice(&element_instance.to_be_bytes());
-        kv.delete(&index);
-        kv.delete(&subscription_key(element_instance, message_name));
-    }
-    Ok(())
-}
-
-/// Open subscriptions of an element instance, in message name order.
-pub fn subscriptions_of(
-    kv: &dyn KvRead,
-    element_instance: Key,
-) -> Result<Vec<ProcessMessageSubscriptionRecord>, EngineError> {
-    let prefix = KeyBuf::new(column::SUBSCRIPTION)
-        .key(element_instance)
-        .build();
-    let mut raw = Vec::new();
-    kv.scan_prefix(&prefix, &mut |_, value| {
-        raw.push(value.to_vec());
-        true
-    })?;
-    raw.iter()
-        .map(|v| super::decode("message subscription", v))
-        .collect()
-}
-
-/// Element instances subscribed to a name and correlation key, in key order.
-pub fn subscribers(
-    kv: &dyn KvRead,
-    name: &str,
-    correlation_key: &str,
-) -> Result<Vec<Key>, EngineError> {
-    let prefix = subscription_by_name_prefix(name, correlation_key);
-    let keys = keys_under(kv, &prefix, usize::MAX)?;
-    Ok(keys)
 }
 
 fn start_subscription_key(message_name: &str, bpmn_process_id: &str) -> Vec<u8> {

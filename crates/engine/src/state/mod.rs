@@ -15,7 +15,8 @@
 //! | `0x30`-`0x33` | [`jobs`] | jobs, activatable index, deadlines, back-offs | |
 //! | `0x40`-`0x42` | [`incidents`] | incidents and their indexes | |
 //! | `0x50`-`0x52` | [`timers`] | timers, due dates, per element instance | |
-//! | `0x60`-`0x69` | [`messages`] | messages, subscriptions (catch and start events) and their indexes | |
+//! | `0x60`-`0x63`, `0x66`-`0x69` | [`messages`] | messages, message start event subscriptions and their indexes | |
+//! | `0x64`-`0x65`, `0x6C`-`0x6E` | [`subscriptions`] | catch event message subscriptions (both partitions' halves) | |
 //! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
 //! | `0x70`-`0x71` | [`distributions`] | distributed commands, receivers yet to acknowledge | |
 //!
@@ -30,6 +31,7 @@ pub mod keys;
 pub mod messages;
 pub mod processes;
 pub mod signals;
+pub mod subscriptions;
 pub mod timers;
 pub mod variables;
 
@@ -73,13 +75,16 @@ pub(crate) mod column {
     pub const MESSAGE_ID: u8 = 0x62;
     pub const MESSAGE_DEADLINE: u8 = 0x63;
     pub const SUBSCRIPTION: u8 = 0x64;
-    pub const SUBSCRIPTION_BY_NAME: u8 = 0x65;
+    pub const MESSAGE_SUBSCRIPTION_BY_NAME: u8 = 0x65;
     pub const MESSAGE_CORRELATED: u8 = 0x66;
     pub const START_SUBSCRIPTION: u8 = 0x67;
     pub const START_CORRELATION: u8 = 0x68;
     pub const START_CORRELATION_BY_INSTANCE: u8 = 0x69;
     pub const SIGNAL_SUBSCRIPTION: u8 = 0x6A;
     pub const SIGNAL_BY_SUBSCRIBER: u8 = 0x6B;
+    pub const SUBSCRIPTION_PENDING: u8 = 0x6C;
+    pub const MESSAGE_SUBSCRIPTION: u8 = 0x6D;
+    pub const MESSAGE_SUBSCRIPTION_CORRELATING: u8 = 0x6E;
     pub const DISTRIBUTION: u8 = 0x70;
     pub const DISTRIBUTION_PENDING: u8 = 0x71;
 }

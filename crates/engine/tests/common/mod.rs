@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use hornet_engine::kv::MemKv;
 use hornet_engine::{Engine, EngineConfig, Outbound, Processed, Response};
 use hornet_protocol::value::*;

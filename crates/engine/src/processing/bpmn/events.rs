@@ -14,7 +14,7 @@ use crate::processing::behaviour::mappings::apply_inputs;
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{ElementInstance, EventTrigger};
-use crate::state::{messages, signals, timers};
+use crate::state::{signals, timers};
 use hornet_bpmn::{
     ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition,
 };
@@ -24,8 +24,8 @@ use hornet_protocol::value::{
     TimerRecord,
 };
 use hornet_protocol::{
-    Document, Key, ProcessEventIntent, ProcessInstanceIntent, ProcessMessageSubscriptionIntent,
-    RecordValue, SignalSubscriptionIntent, TimerIntent,
+    Document, Key, ProcessEventIntent, ProcessInstanceIntent, RecordValue,
+    SignalSubscriptionIntent, TimerIntent,
 };
 
 /// Parses an ISO 8601 duration with days, weeks and time parts (`P3D`, `PT1H30M`, `PT0.5S`, `P1W`) into
@@ -312,7 +312,7 @@ fn subscribe(
 }
 
 /// Opens a message subscription for `catch_idx` (a message catch event, receive task or message
-/// boundary event) waited for by `el`; a buffered message correlates right away (as a follow-up).
+/// boundary event) waited for by `el` (the message partition correlates a buffered message at once).
 fn open_message_subscription(
     ctx: &mut Ctx<'_>,
     el: &ElementCtx,
@@ -338,32 +338,7 @@ fn open_message_subscription(
         is_interrupting: interrupting,
         tenant_id: el.record.tenant_id.clone(),
     };
-    ctx.event(
-        el.key,
-        RecordValue::ProcessMessageSubscription(
-            ProcessMessageSubscriptionIntent::Created,
-            subscription.clone(),
-        ),
-    )?;
-    // A buffered message that this process has not received yet correlates right away.
-    for message_key in messages::buffered(&ctx.state, &name, &correlation_key)? {
-        if messages::was_correlated(&ctx.state, message_key, &el.record.bpmn_process_id)? {
-            continue;
-        }
-        if let Some(message) = messages::get_message(&ctx.state, message_key)? {
-            let mut correlate = subscription;
-            correlate.message_key = message_key;
-            correlate.variables = message.variables;
-            ctx.follow_up(
-                el.key,
-                RecordValue::ProcessMessageSubscription(
-                    ProcessMessageSubscriptionIntent::Correlate,
-                    correlate,
-                ),
-            );
-        }
-        break;
-    }
+    crate::processing::message::process_subscription::open(ctx, subscription)?;
     Ok(Ok(()))
 }
 
@@ -530,16 +505,7 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             RecordValue::SignalSubscription(SignalSubscriptionIntent::Deleted, subscription),
         )?;
     }
-    for subscription in messages::subscriptions_of(&ctx.state, el.key)? {
-        ctx.event(
-            el.key,
-            RecordValue::ProcessMessageSubscription(
-                ProcessMessageSubscriptionIntent::Deleted,
-                subscription,
-            ),
-        )?;
-    }
-    Ok(())
+    crate::processing::message::process_subscription::close_all(ctx, el.key)
 }
 
 /// Event-based gateway: subscribes to the events after it and waits for the first to fire.

@@ -1,13 +1,14 @@
-//! Message PUBLISH: MESSAGE PUBLISHED (buffered for its time to live), then correlated to every open
-//! subscription for its name and correlation key, at most once per process (BPMN process id), as
-//! Zeebe does. A message without time to live expires at once. A message id must be unique among the
+//! Message PUBLISH (on the partition that owns the correlation key): MESSAGE PUBLISHED (buffered for its
+//! time to live), then correlated to the open subscriptions for its name and correlation key (at most
+//! one per process, BPMN process id, as Zeebe does; the correlation completes on the instance's
+//! partition, see [`super`]) and to message start events of this partition. A message without time to live expires at once. A message id must be unique among the
 //! buffered messages with the same name and correlation key.
 
-use super::correlate::correlate;
+use super::message_subscription::start_correlating;
 use crate::error::EngineError;
 use crate::processing::bpmn::start_events;
 use crate::processing::Ctx;
-use crate::state::messages;
+use crate::state::{messages, subscriptions};
 use hornet_protocol::value::MessageRecord;
 use hornet_protocol::{MessageIntent, Record, RecordValue, RejectionType};
 use std::collections::BTreeSet;
@@ -56,21 +57,19 @@ pub(crate) fn process(
     )?;
     ctx.respond(command, &event);
 
+    // Open subscriptions of this partition (the message partition) for the name and correlation key,
+    // at most one per process; one busy correlating another message is skipped.
     let mut correlated_processes = BTreeSet::new();
-    for element_instance in
-        messages::subscribers(&ctx.state, &message.name, &message.correlation_key)?
+    for subscription in
+        subscriptions::messages_for(&ctx.state, &message.name, &message.correlation_key)?
     {
-        let Some(subscription) =
-            messages::get_subscription(&ctx.state, element_instance, &message.name)?
-        else {
-            continue;
-        };
-        if correlated_processes.contains(&subscription.bpmn_process_id) {
+        if !subscription.can_correlate()
+            || correlated_processes.contains(&subscription.record.bpmn_process_id)
+        {
             continue;
         }
-        if correlate(ctx, subscription.clone(), key, &message.variables)? {
-            correlated_processes.insert(subscription.bpmn_process_id);
-        }
+        correlated_processes.insert(subscription.record.bpmn_process_id.clone());
+        start_correlating(ctx, &subscription, key, &message.variables)?;
     }
     start_events::correlate_message(
         ctx,
