@@ -428,6 +428,12 @@ impl BrokerConfig {
             .collect()
     }
 
+    /// The node meant to lead `partition` while it is up: its first replica, so that leaders
+    /// spread round-robin like the replicas.
+    pub fn preferred_leader(&self, partition: hornet_protocol::PartitionId) -> u64 {
+        (partition.get() as u64 - 1) % self.cluster_size.max(1) as u64
+    }
+
     /// The partitions this node replicates (see [`BrokerConfig::replicas_of`]).
     pub fn partitions_of_node(&self) -> Vec<hornet_protocol::PartitionId> {
         (1..=self.partitions_count)

@@ -51,6 +51,11 @@ pub struct ReplicaConfig {
     pub max_entries_per_replication: u64,
     /// Timeout of one snapshot chunk transfer.
     pub snapshot_chunk_timeout: Duration,
+    /// How long a fresh member waits for another member to initialize the group before it does so
+    /// itself. The member that initializes first starts the first election at once, so giving each
+    /// partition's preferred leader a zero delay and the others a few election timeouts spreads the
+    /// first leaders over the nodes as intended; the others still initialize if it never comes.
+    pub initialize_delay: Duration,
 }
 
 impl ReplicaConfig {
@@ -72,6 +77,7 @@ impl ReplicaConfig {
             logs_kept_after_snapshot: 1_000,
             max_entries_per_replication: 512,
             snapshot_chunk_timeout: Duration::from_secs(2),
+            initialize_delay: Duration::ZERO,
         }
     }
 
@@ -130,6 +136,18 @@ impl ReplicaConfig {
         config
             .validate()
             .map_err(|e| ReplicationError::Config(e.to_string()))
+    }
+}
+
+/// Initializes a fresh group with `members`; a group another member already initialized (and
+/// replicated here) is fine.
+async fn initialize(
+    raft: &Raft,
+    members: BTreeMap<NodeId, BasicNode>,
+) -> Result<(), ReplicationError> {
+    match raft.initialize(members).await {
+        Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+        Err(err) => Err(ReplicationError::Raft(err.to_string())),
     }
 }
 
@@ -308,14 +326,30 @@ impl PartitionReplica {
                 .iter()
                 .map(|(id, addr)| (*id, BasicNode::new(addr)))
                 .collect();
-            match raft.initialize(members).await {
-                Ok(()) => {}
-                // Another member initialized the group first and already replicated to us.
-                Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
-                Err(err) => {
+            if config.initialize_delay.is_zero() {
+                if let Err(err) = initialize(&raft, members).await {
                     let _ = raft.shutdown().await;
-                    return Err(ReplicationError::Raft(err.to_string()));
+                    return Err(err);
                 }
+            } else {
+                let raft = raft.clone();
+                let delay = config.initialize_delay;
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let joined = raft
+                        .metrics()
+                        .borrow()
+                        .membership_config
+                        .membership()
+                        .voter_ids()
+                        .next()
+                        .is_some();
+                    if !joined {
+                        if let Err(err) = initialize(&raft, members).await {
+                            tracing::warn!(error = %err, "cannot initialize the group");
+                        }
+                    }
+                });
             }
         }
 

@@ -186,6 +186,11 @@ impl Partition {
         replica_config.election_timeout_min = config.processing.heartbeat_interval * 3;
         replica_config.election_timeout_max = config.processing.heartbeat_interval * 6;
         replica_config.snapshot_every = Some(config.processing.snapshot_period);
+        // Zeebe's placement makes the first replica of a partition its preferred leader: letting it
+        // start the group's first election spreads the leaders over the nodes.
+        if config.preferred_leader(id) != config.node_id {
+            replica_config.initialize_delay = config.processing.heartbeat_interval * 40;
+        }
         // Keep enough log behind a snapshot that commands committed but not yet processed stay readable.
         replica_config.logs_kept_after_snapshot = config
             .processing
