@@ -23,76 +23,22 @@ from pyzeebe import Job, ZeebeWorker
 from harness import (
     FIXTURES,
     Broker,
+    InstanceWithResult,
     Zbctl,
-    activate_jobs,
     activate_until,
     as_int,
     complete_job,
     deploy,
+    jobs_of_instance,
     partition_of,
     pb,
+    publish,
     rpc_error,
+    variables_of,
+    with_variable,
 )
 from test_partitions import three_partitions, wait_until_deployed_everywhere  # noqa: F401 - fixture
 from zeebe_async import run, running_worker, zeebe_client
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-class InstanceWithResult:
-    """A CreateProcessInstanceWithResult call running in the background (a gRPC future).
-
-    The call returns only when the instance completes, so the test drives the instance (jobs,
-    messages) meanwhile and reads the final variables at the end.
-    """
-
-    def __init__(self, stub, process_id: str, variables: dict[str, Any], request_timeout_ms: int = 60_000):
-        request = pb.CreateProcessInstanceWithResultRequest(
-            request=pb.CreateProcessInstanceRequest(
-                bpmnProcessId=process_id, version=-1, variables=json.dumps(variables)
-            ),
-            requestTimeout=request_timeout_ms,
-        )
-        self._wait_s = request_timeout_ms / 1000 + 10
-        self._future = stub.CreateProcessInstanceWithResult.future(request, timeout=self._wait_s)
-
-    def result(self) -> tuple[int, dict[str, Any]]:
-        """(process instance key, final variables); fails if the instance did not complete."""
-        response = self._future.result(timeout=self._wait_s)
-        return response.processInstanceKey, json.loads(response.variables)
-
-    def cancel(self) -> None:
-        self._future.cancel()
-
-
-def variables_of(job: pb.ActivatedJob) -> dict[str, Any]:
-    return json.loads(job.variables)
-
-
-def with_variable(name: str, value: Any):
-    """Predicate for activate_until: the job's instance has variable `name` == value."""
-    return lambda job: variables_of(job).get(name) == value
-
-
-def jobs_of_instance(stub, job_type: str, process_instance_key: int, *, request_timeout_ms: int) -> list[pb.ActivatedJob]:
-    """The jobs of job_type that one long poll of request_timeout_ms activates for the instance.
-
-    A long poll returns as soon as a job exists, so an empty answer after the full poll means
-    there was none to activate during that time.
-    """
-    jobs = activate_jobs(stub, job_type, request_timeout_ms=request_timeout_ms, max_jobs=100)
-    return [job for job in jobs if job.processInstanceKey == process_instance_key]
-
-
-def publish(stub, name: str, correlation_key: str, variables: dict[str, Any], ttl_ms: int) -> int:
-    response = stub.PublishMessage(
-        pb.PublishMessageRequest(
-            name=name, correlationKey=correlation_key, timeToLive=ttl_ms, variables=json.dumps(variables)
-        ),
-        timeout=10,
-    )
-    return response.key
-
 
 # --- 1. message boundary event (interrupting) ---------------------------------------------------------
 
@@ -128,6 +74,7 @@ def test_cancel_message_interrupts_fulfilment_and_the_order_ends_cancelled(broke
         err = rpc_error(lambda: complete_job(stub, fulfil.key, {"fulfilled": True}))
         assert err.code() == grpc.StatusCode.NOT_FOUND, err.details()
         assert str(fulfil.key) in err.details()
+        assert jobs_of_instance(stub, "ship-order", pik, request_timeout_ms=300) == []
 
         complete_job(stub, notify.key, {"status": "cancelled"})
         key, variables = instance.result()
@@ -136,7 +83,6 @@ def test_cancel_message_interrupts_fulfilment_and_the_order_ends_cancelled(broke
     assert key == pik
     # Ended at "Cancelled": no "fulfilled" (the completion was refused), no shipping.
     assert variables == {"orderId": "ord-cancel-1", "reason": "customer request", "status": "cancelled"}
-    assert jobs_of_instance(stub, "ship-order", pik, request_timeout_ms=300) == []
 
 
 def test_cancel_message_after_fulfilment_does_not_correlate(broker: Broker, stub) -> None:
@@ -245,12 +191,14 @@ def test_parallel_multi_instance_over_5000_items_collects_every_result_in_input_
         while len(activated) < ITEMS:
             assert time.monotonic() < deadline, f"only {len(activated)} of {ITEMS} jobs were activated"
             # fetchVariable keeps the 5,000-entry collection out of every job.
-            jobs = activate_batch(stub, "pack-item", BATCH, fetch=["item", "loopCounter"])
+            jobs = activate_batch(stub, "pack-item", BATCH, fetch=["item", "loopCounter", "warehouse"])
             assert len(jobs) <= BATCH
             completions = []
             # Completed in reverse: the output collection must follow the input, not completion order.
             for job in reversed(jobs):
                 v = variables_of(job)
+                if v.get("warehouse") != "north":
+                    continue  # not this test's instance
                 assert job.key not in activated, f"job {job.key} activated twice"
                 activated[job.key] = v["loopCounter"]
                 assert v["item"] == items[v["loopCounter"] - 1], v
@@ -283,7 +231,9 @@ def test_multi_instance_output_element_stays_local_to_each_inner_instance(broker
         deadline = time.monotonic() + 20
         while done < 3:
             assert time.monotonic() < deadline
-            for job in activate_batch(stub, "pack-item", 10, fetch=["item"]):
+            for job in activate_batch(stub, "pack-item", 10, fetch=["item", "warehouse"]):
+                if variables_of(job).get("warehouse") != "local-check":
+                    continue  # not this test's instance
                 complete_job(stub, job.key, {"packedItem": f"box-{variables_of(job)['item']}"})
                 done += 1
         _, variables = instance.result()
