@@ -169,8 +169,9 @@ def test_parallel_multi_instance_sub_process_collects_each_inner_result(broker: 
 # --- elements Hornet does not run: rejected at deployment, by element id -------------------------------
 
 _DEFINITIONS = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Definitions_{process_id}" targetNamespace="http://bpmn.io/schema/bpmn">
-  {roots}
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Definitions_{process_id}"
+    targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{process_id}" isExecutable="true">
     <bpmn:startEvent id="StartEvent_1" />
     <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="Task_Work" />
@@ -182,38 +183,45 @@ _DEFINITIONS = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 
+# case -> (the element the rejection must name, what the process contains besides start -> Task_Work)
 UNSUPPORTED = {
     "compensation-boundary": (
         "Event_Undo",
-        "",
-        """<bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Work"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+        """<bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Work">
+      <bpmn:compensateEventDefinition />
+    </bpmn:boundaryEvent>
     <bpmn:serviceTask id="Task_Refund" isForCompensation="true">
       <bpmn:extensionElements><zeebe:taskDefinition type="refund" /></bpmn:extensionElements>
     </bpmn:serviceTask>
-    <bpmn:association id="Association_1" associationDirection="One" sourceRef="Event_Undo" targetRef="Task_Refund" />""",
+    <bpmn:association id="Association_1" sourceRef="Event_Undo" targetRef="Task_Refund" />""",
+    ),
+    "compensation-throw": (
+        "Event_Compensate",
+        """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Compensate" />
+    <bpmn:intermediateThrowEvent id="Event_Compensate">
+      <bpmn:compensateEventDefinition />
+    </bpmn:intermediateThrowEvent>""",
     ),
     "compensation-end": (
         "EndEvent_Compensate",
-        "",
         """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_Compensate" />
     <bpmn:endEvent id="EndEvent_Compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>""",
     ),
     "conditional-catch": (
         "Event_Condition",
-        "",
         """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Condition" />
-    <bpmn:intermediateCatchEvent id="Event_Condition"><bpmn:conditionalEventDefinition><bpmn:condition>=ready</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>""",
+    <bpmn:intermediateCatchEvent id="Event_Condition">
+      <bpmn:conditionalEventDefinition><bpmn:condition>=ready</bpmn:condition></bpmn:conditionalEventDefinition>
+    </bpmn:intermediateCatchEvent>""",
     ),
-    "complex-gateway": ("Gateway_Complex", "", '<bpmn:complexGateway id="Gateway_Complex" />'),
+    "complex-gateway": ("Gateway_Complex", '<bpmn:complexGateway id="Gateway_Complex" />'),
     "transaction": (
         "Transaction_1",
-        "",
-        """<bpmn:transaction id="Transaction_1"><bpmn:startEvent id="StartEvent_Tx" /></bpmn:transaction>""",
+        '<bpmn:transaction id="Transaction_1"><bpmn:startEvent id="StartEvent_Tx" /></bpmn:transaction>',
     ),
-    "ad-hoc-sub-process": ("AdHoc_1", "", '<bpmn:adHocSubProcess id="AdHoc_1" />'),
+    "ad-hoc-sub-process": ("AdHoc_1", '<bpmn:adHocSubProcess id="AdHoc_1" />'),
     "standard-loop": (
         "Task_Loop",
-        "",
         """<bpmn:serviceTask id="Task_Loop">
       <bpmn:extensionElements><zeebe:taskDefinition type="loop" /></bpmn:extensionElements>
       <bpmn:standardLoopCharacteristics />
@@ -221,12 +229,12 @@ UNSUPPORTED = {
     ),
     "camunda-user-task": (
         "Task_Native",
-        "",
-        """<bpmn:userTask id="Task_Native"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>""",
+        """<bpmn:userTask id="Task_Native">
+      <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
+    </bpmn:userTask>""",
     ),
     "cron-timer-cycle": (
         "Event_Cron",
-        "",
         """<bpmn:boundaryEvent id="Event_Cron" attachedToRef="Task_Work" cancelActivity="false">
       <bpmn:timerEventDefinition><bpmn:timeCycle>0 0 9 * * MON</bpmn:timeCycle></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>""",
@@ -236,9 +244,9 @@ UNSUPPORTED = {
 
 @pytest.mark.parametrize("case", sorted(UNSUPPORTED))
 def test_unsupported_elements_are_rejected_at_deployment_by_element_id(broker: Broker, stub, case: str) -> None:
-    element_id, roots, body = UNSUPPORTED[case]
+    element_id, body = UNSUPPORTED[case]
     process_id = f"unsupported-{case}"
-    xml = _DEFINITIONS.format(process_id=process_id, roots=roots, body=body)
+    xml = _DEFINITIONS.format(process_id=process_id, body=body)
     resource = pb.Resource(name=f"{process_id}.bpmn", content=xml.encode())
     err = rpc_error(lambda: stub.DeployResource(pb.DeployResourceRequest(resources=[resource]), timeout=10))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, err.details()
@@ -247,7 +255,6 @@ def test_unsupported_elements_are_rejected_at_deployment_by_element_id(broker: B
     assert f"Element: {element_id}" in details, details
     assert "not supported" in details, details
     # Nothing of the rejected resource was deployed.
-    missing = rpc_error(
-        lambda: stub.CreateProcessInstance(pb.CreateProcessInstanceRequest(bpmnProcessId=process_id, version=-1), timeout=10)
-    )
+    create = pb.CreateProcessInstanceRequest(bpmnProcessId=process_id, version=-1)
+    missing = rpc_error(lambda: stub.CreateProcessInstance(create, timeout=10))
     assert missing.code() == grpc.StatusCode.NOT_FOUND, missing.details()

@@ -184,7 +184,9 @@ def activate_batch(stub, job_type: str, max_jobs: int, fetch: list[str]) -> list
 def test_parallel_multi_instance_over_5000_items_collects_every_result_in_input_order(broker: Broker, stub) -> None:
     deploy(stub, FIXTURES / "mi-packing.bpmn")
     items = [f"sku-{i}" for i in range(ITEMS)]
-    instance = InstanceWithResult(stub, "mi-packing", {"items": items, "warehouse": "north"}, request_timeout_ms=140_000)
+    instance = InstanceWithResult(
+        stub, "mi-packing", {"items": items, "warehouse": "north"}, request_timeout_ms=140_000
+    )
     activated: dict[int, int] = {}  # job key -> loopCounter
     try:
         deadline = time.monotonic() + 140

@@ -157,7 +157,9 @@ def problems_in(markdown: str, repo_root: Path) -> list[str]:
         for reference in filter(None, references):
             path_text, function = reference["path"], reference["function"]
             if not any(pattern.fullmatch(path_text) for pattern in TEST_DIRS):
-                problems.append(f"{where}: {path_text} is not a test file (crates/*/tests/*.rs or tests/interop/test_*.py)")
+                problems.append(
+                    f"{where}: {path_text} is not a test file (crates/*/tests/*.rs or tests/interop/test_*.py)"
+                )
                 continue
             path = repo_root / path_text
             if not path.is_file():
@@ -188,7 +190,8 @@ def test_the_coverage_table_names_existing_tests_for_everything_it_supports() ->
 
 
 def table(*rows: str) -> str:
-    sections = "\n\n".join(f"## {s}\n\n| Element | Supported | Shown by | Notes |\n| --- | --- | --- | --- |" for s in REQUIRED_SECTIONS)
+    head = "| Element | Supported | Shown by | Notes |\n| --- | --- | --- | --- |"
+    sections = "\n\n".join(f"## {s}\n\n{head}" for s in REQUIRED_SECTIONS)
     return sections + "\n" + "\n".join(rows) + "\n"
 
 
