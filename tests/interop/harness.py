@@ -395,6 +395,72 @@ def instance_is_gone(stub: pb_grpc.GatewayStub, process_instance_key: int) -> bo
     return False
 
 
+# --- driving one instance through the stub (test_bpmn_patterns, test_bpmn_elements) ----------------
+
+
+class InstanceWithResult:
+    """A CreateProcessInstanceWithResult call running in the background (a gRPC future).
+
+    The call returns only when the instance completes, so the test drives the instance (jobs,
+    messages) meanwhile and reads the final variables at the end.
+    """
+
+    def __init__(
+        self,
+        stub: pb_grpc.GatewayStub,
+        process_id: str,
+        variables: dict[str, Any],
+        request_timeout_ms: int = 60_000,
+    ) -> None:
+        request = pb.CreateProcessInstanceWithResultRequest(
+            request=pb.CreateProcessInstanceRequest(
+                bpmnProcessId=process_id, version=-1, variables=json.dumps(variables)
+            ),
+            requestTimeout=request_timeout_ms,
+        )
+        self._wait_s = request_timeout_ms / 1000 + 10
+        self._future = stub.CreateProcessInstanceWithResult.future(request, timeout=self._wait_s)
+
+    def result(self) -> tuple[int, dict[str, Any]]:
+        """(process instance key, final variables); fails if the instance did not complete."""
+        response = self._future.result(timeout=self._wait_s)
+        return response.processInstanceKey, json.loads(response.variables)
+
+    def cancel(self) -> None:
+        self._future.cancel()
+
+
+def variables_of(job: pb.ActivatedJob) -> dict[str, Any]:
+    return json.loads(job.variables)
+
+
+def with_variable(name: str, value: Any) -> Callable[[pb.ActivatedJob], bool]:
+    """Predicate for activate_until: the job's instance has variable `name` == value."""
+    return lambda job: variables_of(job).get(name) == value
+
+
+def jobs_of_instance(
+    stub: pb_grpc.GatewayStub, job_type: str, process_instance_key: int, *, request_timeout_ms: int
+) -> list[pb.ActivatedJob]:
+    """The jobs of job_type that one long poll of request_timeout_ms activates for the instance.
+
+    A long poll returns as soon as a job exists, so an empty answer after the full poll means
+    there was none to activate during that time.
+    """
+    jobs = activate_jobs(stub, job_type, request_timeout_ms=request_timeout_ms, max_jobs=100)
+    return [job for job in jobs if job.processInstanceKey == process_instance_key]
+
+
+def publish(stub: pb_grpc.GatewayStub, name: str, correlation_key: str, variables: dict[str, Any], ttl_ms: int) -> int:
+    response = stub.PublishMessage(
+        pb.PublishMessageRequest(
+            name=name, correlationKey=correlation_key, timeToLive=ttl_ms, variables=json.dumps(variables)
+        ),
+        timeout=10,
+    )
+    return response.key
+
+
 def find_job_incident(
     stub: pb_grpc.GatewayStub, job_key: int, *, scan: int = 1000, wait_s: float = 15
 ) -> tuple[int, grpc.RpcError]:
