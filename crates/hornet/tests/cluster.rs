@@ -13,6 +13,7 @@ use hornet_client::{ActivateJobs, Client, ClientError, LongPolling, ProcessRef};
 use hornet_cluster::{Peers, PeersConfig};
 use hornet_protocol::{Key, PartitionId};
 use serde_json::json;
+use support::netns::TestNetwork;
 use support::{cluster_specs, start_cluster, BrokerProcess, BrokerSpec, ONE_TASK};
 use tonic::Code;
 
@@ -178,9 +179,8 @@ async fn work(client: &Client, ledger: &mut Ledger, done: impl Fn(&Ledger) -> bo
 async fn applied(peers: &Peers, specs: &[BrokerSpec]) -> BTreeMap<u16, Vec<Option<u64>>> {
     let mut out: BTreeMap<u16, Vec<Option<u64>>> = BTreeMap::new();
     for spec in specs {
-        let address = format!("127.0.0.1:{}", spec.internal_port);
         let status = peers
-            .node_status(&address, Duration::from_secs(1))
+            .node_status(&spec.internal_address(), Duration::from_secs(1))
             .await
             .ok();
         for p in 1..=PARTITIONS {
@@ -362,4 +362,81 @@ async fn a_node_far_behind_a_compacted_log_catches_up_by_snapshot() {
     let client = connect(nodes[2].as_ref().unwrap()).await;
     create(&client, 15, &mut ledger).await;
     work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_isolated_leader_stops_acknowledging_and_the_majority_elects_another_and_serves() {
+    let net = TestNetwork::create(3).unwrap_or_else(|reason| {
+        panic!(
+            "this test runs each node in its own network namespace and needs root (CAP_NET_ADMIN) \
+             and iproute2: {reason}"
+        )
+    });
+    let root = tempfile::tempdir().unwrap();
+    let mut specs = cluster_specs(root.path(), 3, PARTITIONS, 3);
+    let contact_points = (0..3)
+        .map(|node| format!("{}:{}", net.host(node), specs[node].internal_port))
+        .collect::<Vec<_>>()
+        .join(",");
+    for (node, spec) in specs.iter_mut().enumerate() {
+        spec.host = net.host(node);
+        spec.netns = Some(net.namespace(node));
+        if let Some(cluster) = &mut spec.cluster {
+            cluster.contact_points = contact_points.clone();
+        }
+    }
+    let nodes = start_cluster(&specs);
+    let first = connect(&nodes[0]).await;
+    let leaders = leaders(&first).await;
+    let isolated = leaders[&1] as usize;
+    let majority = (isolated + 1) % 3;
+    let client = connect(&nodes[majority]).await;
+    let cut_off = connect(&nodes[isolated]).await;
+    let mut ledger = Ledger::default();
+    deploy_everywhere(&client, &mut ledger).await;
+    work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
+
+    net.isolate(isolated);
+
+    // The majority side elects a leader for partition 1 and serves every partition.
+    let before = ledger.acknowledged.clone();
+    create(&client, 30, &mut ledger).await;
+    let served: BTreeSet<u16> = ledger
+        .acknowledged
+        .difference(&before)
+        .map(|k| partition_of(*k))
+        .collect();
+    assert_eq!(
+        served.len(),
+        PARTITIONS as usize,
+        "served partitions {served:?}"
+    );
+    work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
+    let new_leaders = self::leaders(&client).await;
+    assert_ne!(new_leaders[&1] as usize, isolated);
+
+    // The isolated node acknowledges nothing: not on the partition it led, not by forwarding.
+    for attempt in 0..3 {
+        let mut request =
+            tonic::Request::new(hornet_api::gateway_protocol::CreateProcessInstanceRequest {
+                bpmn_process_id: "one-task".into(),
+                version: -1,
+                variables: "{}".into(),
+                ..Default::default()
+            });
+        request.set_timeout(Duration::from_secs(3));
+        let answer = cut_off.raw().create_process_instance(request).await;
+        assert!(
+            answer.is_err(),
+            "attempt {attempt}: the isolated node acknowledged {answer:?}"
+        );
+    }
+
+    // Healed, it rejoins as a follower, catches up, and the replicas agree.
+    net.heal(isolated);
+    wait_caught_up(&specs).await;
+    create(&cut_off, 6, &mut ledger).await;
+    work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
+    wait_caught_up(&specs).await;
+    assert_replicas_identical(nodes);
 }

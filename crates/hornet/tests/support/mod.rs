@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod netns;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,6 +13,10 @@ use std::time::{Duration, Instant};
 /// Where and how one broker node runs; kept across restarts of the node.
 #[derive(Clone, Debug)]
 pub struct BrokerSpec {
+    /// Address the node binds and is reached at.
+    pub host: String,
+    /// Network namespace to run the node in (`ip netns exec`), if any.
+    pub netns: Option<String>,
     pub data_dir: PathBuf,
     pub partitions: u16,
     pub gateway_port: u16,
@@ -45,9 +51,16 @@ pub fn free_port() -> u16 {
 }
 
 impl BrokerSpec {
+    /// The node's internal API address.
+    pub fn internal_address(&self) -> String {
+        format!("{}:{}", self.host, self.internal_port)
+    }
+
     /// A single node on fresh ports with its data in `data_dir`.
     pub fn single(data_dir: &Path, partitions: u16) -> BrokerSpec {
         BrokerSpec {
+            host: "127.0.0.1".into(),
+            netns: None,
             data_dir: data_dir.to_owned(),
             partitions,
             gateway_port: free_port(),
@@ -60,7 +73,17 @@ impl BrokerSpec {
 
     /// Starts the node without waiting for it to be ready.
     pub fn spawn(&self) -> BrokerProcess {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_hornet"));
+        let mut command = match &self.netns {
+            // `ip netns exec` execs the broker, so the child's pid is the broker's.
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command
+                    .args(["netns", "exec", netns])
+                    .arg(env!("CARGO_BIN_EXE_hornet"));
+                command
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_hornet")),
+        };
         for (name, _) in std::env::vars() {
             if name.starts_with("ZEEBE_") {
                 command.env_remove(name);
@@ -72,7 +95,7 @@ impl BrokerSpec {
             .open(self.data_dir.with_extension("log"))
             .expect("log file");
         command
-            .args(["broker", "--host", "127.0.0.1", "--data-dir"])
+            .args(["broker", "--host", &self.host, "--data-dir"])
             .arg(&self.data_dir)
             .args(["--partitions", &self.partitions.to_string()])
             .args(["--gateway-port", &self.gateway_port.to_string()])
@@ -118,7 +141,7 @@ impl BrokerProcess {
     }
 
     pub fn address(&self) -> String {
-        format!("http://127.0.0.1:{}", self.spec.gateway_port)
+        format!("http://{}:{}", self.spec.host, self.spec.gateway_port)
     }
 
     /// Waits until the node reports ready on its monitoring port.
@@ -131,7 +154,9 @@ impl BrokerProcess {
                     self.log()
                 );
             }
-            if http_get(self.spec.monitoring_port, "/ready").is_some_and(|(code, _)| code == 200) {
+            if http_get(&self.spec.host, self.spec.monitoring_port, "/ready")
+                .is_some_and(|(code, _)| code == 200)
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -180,7 +205,7 @@ impl BrokerProcess {
     }
 
     pub fn metrics(&self) -> String {
-        http_get(self.spec.monitoring_port, "/metrics")
+        http_get(&self.spec.host, self.spec.monitoring_port, "/metrics")
             .map(|(_, body)| body)
             .unwrap_or_default()
     }
@@ -194,8 +219,8 @@ impl Drop for BrokerProcess {
 }
 
 /// A minimal HTTP/1.0 GET, enough for the monitoring endpoints.
-pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+pub fn http_get(host: &str, port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect((host, port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
     let mut response = String::new();
@@ -246,6 +271,8 @@ pub fn cluster_specs(
         .iter()
         .enumerate()
         .map(|(node, internal_port)| BrokerSpec {
+            host: "127.0.0.1".into(),
+            netns: None,
             data_dir: root.join(format!("node-{node}")),
             partitions,
             gateway_port: free_port(),
