@@ -14,7 +14,7 @@ use hornet_cluster::{Peers, PeersConfig};
 use hornet_protocol::{Key, PartitionId};
 use serde_json::json;
 use support::netns::TestNetwork;
-use support::{cluster_specs, start_cluster, BrokerProcess, BrokerSpec, ONE_TASK};
+use support::{cluster_specs, start_cluster, BrokerProcess, BrokerSpec, GatewayProcess, ONE_TASK};
 use tonic::Code;
 
 const PARTITIONS: u16 = 3;
@@ -439,4 +439,53 @@ async fn an_isolated_leader_stops_acknowledging_and_the_majority_elects_another_
     work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
     wait_caught_up(&specs).await;
     assert_replicas_identical(nodes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() {
+    let root = tempfile::tempdir().unwrap();
+    let specs = cluster_specs(root.path(), 3, PARTITIONS, 3);
+    let _nodes = start_cluster(&specs);
+    let contact_points = specs
+        .iter()
+        .map(BrokerSpec::internal_address)
+        .collect::<Vec<_>>()
+        .join(",");
+    let gateway = GatewayProcess::start(&root.path().join("gateway.log"), &contact_points);
+    let client = Client::connect(&gateway.address()).await.expect("connect");
+
+    leaders(&client).await;
+    let topology = client.topology().await.unwrap();
+    assert_eq!(topology.cluster_size, 3);
+    assert_eq!(topology.partitions_count, PARTITIONS as i32);
+    assert_eq!(topology.replication_factor, 3);
+    let mut ports: Vec<i32> = topology.brokers.iter().map(|b| b.port).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    assert_eq!(
+        ports.len(),
+        3,
+        "every broker reports its own address: {topology:?}"
+    );
+
+    let mut ledger = Ledger::default();
+    deploy_everywhere(&client, &mut ledger).await;
+    create(&client, 12, &mut ledger).await;
+    work(&client, &mut ledger, |l| l.outstanding().is_empty()).await;
+
+    // A long poll waiting on this gateway wakes up when a job is created on any node: the brokers
+    // send their job notices to the gateway.
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let activation = ActivateJobs::new("work", "long-poller")
+                .with_max_jobs(1)
+                .with_long_polling(LongPolling::Timeout(Duration::from_secs(30)));
+            client.activate_jobs(&activation).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    create(&client, 1, &mut ledger).await;
+    let jobs = waiting.await.unwrap().expect("long poll");
+    assert_eq!(jobs.len(), 1, "the long poll returned when the job was created");
 }

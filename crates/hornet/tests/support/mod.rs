@@ -218,6 +218,58 @@ impl Drop for BrokerProcess {
     }
 }
 
+/// A standalone `hornet gateway` process on a fresh port.
+pub struct GatewayProcess {
+    child: Child,
+    pub port: u16,
+}
+
+impl GatewayProcess {
+    /// Starts a gateway in front of the brokers at `contact_points` and waits until it listens.
+    pub fn start(log: &Path, contact_points: &str) -> GatewayProcess {
+        let port = free_port();
+        let log_file = std::fs::File::create(log).expect("log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hornet"))
+            .args([
+                "gateway",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
+            .args(["--contact-points", contact_points])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("spawn hornet gateway");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "gateway exited with {status}; log: {}",
+                    std::fs::read_to_string(log).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < deadline, "gateway does not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        GatewayProcess { child, port }
+    }
+
+    pub fn address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for GatewayProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A minimal HTTP/1.0 GET, enough for the monitoring endpoints.
 pub fn http_get(host: &str, port: u16, path: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect((host, port)).ok()?;
@@ -278,13 +330,16 @@ pub fn cluster_specs(
             gateway_port: free_port(),
             monitoring_port: free_port(),
             internal_port: *internal_port,
+            env: vec![(
+                "ZEEBE_BROKER_NETWORK_COMMANDAPI_PORT".into(),
+                free_port().to_string(),
+            )],
             cluster: Some(ClusterMembership {
                 node_id: node as u64,
                 cluster_size: size,
                 replication_factor,
                 contact_points: contact_points.clone(),
             }),
-            env: Vec::new(),
         })
         .collect()
 }
