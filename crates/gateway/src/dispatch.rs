@@ -104,40 +104,50 @@ impl Dispatcher {
 
     /// Executes a command any partition can take (process instance creation): round-robin over the
     /// partitions that have a leader, moving on to the next one when a partition is unavailable or
-    /// applies backpressure (neither appended the command).
+    /// applies backpressure (neither appended the command). When every partition was unavailable (a
+    /// leader change), the round is tried again with backoff until the deadline.
     pub async fn execute_anywhere(
         &self,
         command: Record,
         deadline: Instant,
     ) -> Result<Record, Status> {
-        let topology = self.broker.topology();
-        if topology.partitions_count == 0 {
-            return Err(no_partitions_status());
-        }
-        let mut candidates = topology.partitions_with_leader();
-        if candidates.is_empty() {
-            // Nobody is known to lead right now; try them all, an election may just have finished.
-            candidates = topology.partitions().collect();
-        }
-        let mut last_error = BrokerError::Backpressure;
-        for partition in self.creations.order(&candidates) {
-            match self
-                .execute_once(partition, command.clone(), deadline)
-                .await
-            {
-                Ok(answer) => return Ok(answer),
-                Err(
-                    error @ (BrokerError::PartitionUnavailable { .. } | BrokerError::Backpressure),
-                ) => {
-                    tracing::debug!(%partition, %error, "trying the next partition");
-                    last_error = error;
+        let mut backoff = FIRST_RETRY_BACKOFF;
+        loop {
+            let topology = self.broker.topology();
+            if topology.partitions_count == 0 {
+                return Err(no_partitions_status());
+            }
+            let mut candidates = topology.partitions_with_leader();
+            if candidates.is_empty() {
+                // Nobody is known to lead right now; try them all, an election may just have finished.
+                candidates = topology.partitions().collect();
+            }
+            let mut last_error = BrokerError::Backpressure;
+            for partition in self.creations.order(&candidates) {
+                match self
+                    .execute_once(partition, command.clone(), deadline)
+                    .await
+                {
+                    Ok(answer) => return Ok(answer),
+                    Err(
+                        error @ (BrokerError::PartitionUnavailable { .. }
+                        | BrokerError::Backpressure),
+                    ) => {
+                        tracing::debug!(%partition, %error, "trying the next partition");
+                        last_error = error;
+                    }
+                    Err(error) => return Err(broker_error_status(&error)),
                 }
-                Err(error) => return Err(broker_error_status(&error)),
+                if Instant::now() >= deadline {
+                    return Err(broker_error_status(&BrokerError::Timeout));
+                }
             }
-            if Instant::now() >= deadline {
-                return Err(broker_error_status(&BrokerError::Timeout));
+            let unavailable = matches!(last_error, BrokerError::PartitionUnavailable { .. });
+            if !unavailable || Instant::now() + backoff >= deadline {
+                return Err(retries_exhausted_status(&last_error));
             }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_RETRY_BACKOFF);
         }
-        Err(retries_exhausted_status(&last_error))
     }
 }

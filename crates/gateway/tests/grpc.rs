@@ -619,6 +619,61 @@ async fn creation_fails_over_to_the_next_partition() {
 }
 
 #[tokio::test]
+async fn creation_rides_out_an_election_on_every_partition_within_its_deadline() {
+    // Every partition is unavailable for the first two rounds, as while leaders are re-elected.
+    let attempts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&attempts);
+    let broker = FakeBroker::new(
+        2,
+        Box::new(move |partition, command| {
+            if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 4 {
+                Err(BrokerError::PartitionUnavailable {
+                    partition,
+                    reason: "election".into(),
+                })
+            } else {
+                creation_answer(partition, command)
+            }
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let request = pb::CreateProcessInstanceRequest {
+        bpmn_process_id: "order".into(),
+        version: -1,
+        ..Default::default()
+    };
+    h.client
+        .create_process_instance(request)
+        .await
+        .expect("created once a leader is back");
+    assert_eq!(broker.calls().len(), 5, "two full rounds, then success");
+
+    // With no leader coming back before the deadline, the client sees UNAVAILABLE.
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, _| {
+            Err(BrokerError::PartitionUnavailable {
+                partition,
+                reason: "no leader".into(),
+            })
+        }),
+    );
+    let config = GatewayConfig {
+        request_timeout: Duration::from_millis(300),
+        ..GatewayConfig::default()
+    };
+    let mut h = start(broker.clone(), config).await;
+    let request = pb::CreateProcessInstanceRequest {
+        bpmn_process_id: "order".into(),
+        version: -1,
+        ..Default::default()
+    };
+    let status = h.client.create_process_instance(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert!(broker.calls().len() > 2, "retried before giving up");
+}
+
+#[tokio::test]
 async fn backpressure_everywhere_is_resource_exhausted() {
     let broker = FakeBroker::new(2, Box::new(|_, _| Err(BrokerError::Backpressure)));
     let mut h = start_default(broker.clone()).await;
