@@ -98,6 +98,8 @@ class Broker:
     partitions: int = 1
     host: str = "127.0.0.1"
     ports: Ports = field(default_factory=Ports.allocate)
+    # Further ZEEBE_* settings, e.g. cluster membership for a node of a multi-node cluster.
+    extra_env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
 
@@ -142,6 +144,7 @@ class Broker:
                 "ZEEBE_BROKER_NETWORK_HOST": self.host,
             }
         )
+        env.update(self.extra_env)
         # Hornet's own info lines (start-up, leadership, readiness) without openraft's chatter.
         env.setdefault("RUST_LOG", "info,openraft=warn")
         env.setdefault("NO_COLOR", "1")
@@ -151,6 +154,16 @@ class Broker:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def start(self, timeout_s: float = STARTUP_TIMEOUT_S) -> "Broker":
+        self.launch()
+        try:
+            self.wait_ready(timeout_s)
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def launch(self) -> "Broker":
+        """Starts the process without waiting for it to be ready (a cluster node needs its peers)."""
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError("broker already running")
         if not self.binary.is_file():
@@ -172,11 +185,6 @@ class Broker:
             start_new_session=True,
         )
         log.close()
-        try:
-            self.wait_ready(timeout_s)
-        except BaseException:
-            self.kill()
-            raise
         return self
 
     def wait_ready(self, timeout_s: float) -> None:
