@@ -2,13 +2,14 @@
 are activated from all of them, and messages find their subscriptions across partitions."""
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
 from pyzeebe import ZeebeClient, ZeebeWorker
 from pyzeebe.errors import ProcessDefinitionNotFoundError
 
-from harness import FIXTURES, Broker, leader_partitions, partition_of, pb
+from harness import FIXTURES, Broker, activate_jobs, leader_partitions, partition_of, pb
 from zeebe_async import run, running_worker, zeebe_client
 
 PARTITIONS = 3
@@ -96,3 +97,29 @@ def test_messages_correlate_across_partitions(three_partitions: Broker) -> None:
         assert len({partition_of(r.process_instance_key) for r in results}) > 1
 
     run(scenario())
+
+
+def test_a_broadcast_signal_reaches_instances_on_every_partition(three_partitions: Broker) -> None:
+    async def scenario() -> set[int]:
+        async with zeebe_client(three_partitions.address) as client:
+            await client.deploy_resource(str(FIXTURES / "signal-watch.bpmn"))
+            await wait_until_deployed_everywhere(client, "signal-watch")
+            instances = [await client.run_process("signal-watch", {"orderId": f"o-{i}"}) for i in range(9)]
+            keys = {i.process_instance_key for i in instances}
+            assert {partition_of(k) for k in keys} == {1, 2, 3}
+            await client.broadcast_signal("price-changed", {"newPrice": 12})
+            return keys
+
+    keys = run(scenario())
+    # The non-interrupting signal boundary event fired on every partition: one reprice job per instance.
+    repriced: dict[int, dict[str, Any]] = {}
+    with three_partitions.channel() as channel:
+        stub = three_partitions.stub(channel)
+        for _ in range(50):
+            for job in activate_jobs(stub, "reprice-order", max_jobs=32, request_timeout_ms=500):
+                assert job.processInstanceKey not in repriced, "one reprice job per instance"
+                repriced[job.processInstanceKey] = json.loads(job.variables)
+            if set(repriced) == keys:
+                break
+    assert set(repriced) == keys
+    assert all(v["newPrice"] == 12 for v in repriced.values())

@@ -118,3 +118,129 @@ fn a_signal_throw_event_broadcasts_its_variables() {
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].1.variables.as_str(), r#"{"result":"ok"}"#);
 }
+
+/// A signal reaches every partition: the broadcasting partition distributes it, each receiver
+/// triggers its own subscriptions once (re-sent copies are only acknowledged again), and the
+/// distribution finishes when every receiver acknowledged.
+#[test]
+fn a_signal_reaches_the_subscriptions_of_every_partition_once() {
+    use common::cluster::Cluster;
+    const SIGNAL: &str = r#"<bpmn:signal id="sig" name="go" />"#;
+    let waiting = definitions(&format!(
+        r#"{SIGNAL}
+  <bpmn:process id="wait" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="catch" />
+    <bpmn:intermediateCatchEvent id="catch"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="catch" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ));
+    let started = definitions(&format!(
+        r#"{SIGNAL}
+  <bpmn:process id="started" isExecutable="true">
+    <bpmn:startEvent id="on-go"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="on-go" targetRef="done" />
+    <bpmn:endEvent id="done" />
+  </bpmn:process>"#
+    ));
+    let thrower = definitions(&format!(
+        r#"{SIGNAL}
+  <bpmn:process id="thrower" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="throw" />
+    <bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateThrowEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#
+    ));
+    let mut c = Cluster::new(3);
+    c.deploy("wait.bpmn", &waiting);
+    c.deploy("started.bpmn", &started);
+    c.deploy("thrower.bpmn", &thrower);
+    for p in 1..=3 {
+        c.p(p).create("wait", "");
+    }
+    let count = |records: &[Record], what: &str| {
+        lifecycle(records)
+            .iter()
+            .filter(|line| line.as_str() == what)
+            .count()
+    };
+
+    // BroadcastSignal goes to partition 1 (the gateway's deployment partition).
+    let marks = c.marks();
+    let records = broadcast(c.p(1), "go", r#"{"n": 1}"#);
+    let broadcasted = records
+        .iter()
+        .find(|r| matches!(r.value, RecordValue::Signal(SignalIntent::Broadcasted, _)))
+        .expect("BROADCASTED")
+        .key;
+    let started_distributions: Vec<PartitionId> = records
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::CommandDistribution(CommandDistributionIntent::Started, v) => {
+                Some(v.partition_id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started_distributions, vec![PartitionId(2), PartitionId(3)]);
+    c.settle_duplicating();
+    for p in 1..=3 {
+        let since = c.since(&marks, p);
+        assert_eq!(count(since, "ELEMENT_COMPLETED catch"), 1, "partition {p}");
+        assert_eq!(
+            count(since, "ELEMENT_COMPLETED started"),
+            1,
+            "partition {p}"
+        );
+        let broadcasts: Vec<Key> = since
+            .iter()
+            .filter(|r| matches!(r.value, RecordValue::Signal(SignalIntent::Broadcasted, _)))
+            .map(|r| r.key)
+            .collect();
+        assert_eq!(
+            broadcasts,
+            vec![broadcasted],
+            "partition {p} broadcast once"
+        );
+    }
+    let finished = c
+        .since(&marks, 1)
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.value,
+                RecordValue::CommandDistribution(CommandDistributionIntent::Finished, _)
+            )
+        })
+        .count();
+    assert_eq!(finished, 1);
+    assert!(c.pending().is_empty(), "nothing left to re-send");
+
+    // A signal thrown by an instance on partition 2 also reaches partitions 1 and 3, even when the
+    // first copies are lost and only the re-sent ones arrive.
+    let marks = c.marks();
+    c.p(2).create("thrower", "");
+    let delivered = c.settle_losing(|outbound| {
+        matches!(
+            outbound.command.value,
+            RecordValue::Signal(SignalIntent::Broadcast, _)
+        )
+    });
+    assert_eq!(
+        delivered, 0,
+        "the only commands in flight were the copies, all lost"
+    );
+    c.resend_pending();
+    c.settle();
+    for p in 1..=3 {
+        assert_eq!(
+            count(c.since(&marks, p), "ELEMENT_COMPLETED started"),
+            1,
+            "partition {p}"
+        );
+    }
+    assert!(c.pending().is_empty());
+}

@@ -72,6 +72,17 @@ pub(crate) fn apply(
         RecordValue::ProcessEvent(intent, value) => {
             process_instance::apply_process_event(state, event.key, *intent, value)
         }
+        // A broadcast distributed from another partition keeps that partition's key: remember it, so a
+        // re-sent copy does not trigger the subscriptions again.
+        RecordValue::Signal(hornet_protocol::SignalIntent::Broadcasted, _)
+            if event
+                .key
+                .partition()
+                .is_some_and(|origin| origin != partition) =>
+        {
+            crate::state::distributions::mark_received(state, event.key);
+            Ok(())
+        }
         RecordValue::DecisionRequirements(intent, value) => match intent {
             hornet_protocol::DecisionRequirementsIntent::Created => {
                 crate::state::decisions::insert_drg(state, value)

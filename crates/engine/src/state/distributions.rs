@@ -6,6 +6,9 @@
 //!   rebuilt for re-sending.
 //! * `71 distribution-key partition(u32 BE)` → empty: the receiving partitions that have not acknowledged
 //!   yet.
+//! * `72 distribution-key` → empty: distributed commands received from another partition whose effect is
+//!   not idempotent by itself (signal broadcasts), so that a re-sent copy is acknowledged again but not
+//!   processed twice.
 
 use super::{column, get, keys_with_prefix, put, KeyBuf, PRESENT};
 use crate::error::EngineError;
@@ -81,6 +84,20 @@ pub fn all_pending(kv: &dyn KvRead) -> Result<Vec<(Key, PartitionId)>, EngineErr
         });
     }
     Ok(pending)
+}
+
+fn received_key(key: Key) -> Vec<u8> {
+    KeyBuf::new(column::DISTRIBUTION_RECEIVED).key(key).build()
+}
+
+/// Whether the distributed command `key` from another partition was processed here already.
+pub fn was_received(kv: &dyn KvRead, key: Key) -> Result<bool, EngineError> {
+    Ok(kv.get(&received_key(key))?.is_some())
+}
+
+/// Remembers that the distributed command `key` from another partition was processed here.
+pub fn mark_received(kv: &mut dyn KvWrite, key: Key) {
+    kv.put(&received_key(key), PRESENT);
 }
 
 /// COMMAND_DISTRIBUTION STARTED applier: remembers the command (once) and the pending receiver.

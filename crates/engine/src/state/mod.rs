@@ -18,7 +18,7 @@
 //! | `0x60`-`0x63`, `0x66`-`0x69` | [`messages`] | messages, message start event subscriptions and their indexes | |
 //! | `0x64`-`0x65`, `0x6C`-`0x6E` | [`subscriptions`] | catch event message subscriptions (both partitions' halves) | |
 //! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
-//! | `0x70`-`0x71` | [`distributions`] | distributed commands, receivers yet to acknowledge | |
+//! | `0x70`-`0x72` | [`distributions`] | distributed commands, receivers yet to acknowledge, signals received from other partitions | |
 //!
 //! Only event appliers write state; processors read it.
 
@@ -87,6 +87,7 @@ pub(crate) mod column {
     pub const MESSAGE_SUBSCRIPTION_CORRELATING: u8 = 0x6E;
     pub const DISTRIBUTION: u8 = 0x70;
     pub const DISTRIBUTION_PENDING: u8 = 0x71;
+    pub const DISTRIBUTION_RECEIVED: u8 = 0x72;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

@@ -1,17 +1,23 @@
 //! Signal BROADCAST, and signal throw events: SIGNAL BROADCASTED, then every subscription to the signal's
 //! name fires, in subscriber order: signal start events start an instance, intermediate catch events
-//! complete, boundary events and event sub-processes trigger (interrupting or not). Signals reach the
-//! subscriptions of this partition.
+//! complete, boundary events and event sub-processes trigger (interrupting or not).
+//!
+//! A signal reaches every partition, as in Zeebe: the partition where it is broadcast (partition 1 for
+//! BroadcastSignal requests, the instance's partition for throw events) distributes the BROADCAST
+//! command to the others with COMMAND_DISTRIBUTION, keyed by its own BROADCASTED event. A receiving
+//! partition writes BROADCASTED under that key, triggers its own subscriptions and acknowledges; a
+//! re-sent copy it has already processed is only acknowledged again.
 
 use crate::error::EngineError;
 use crate::processing::bpmn::{events, start_events};
 use crate::processing::deployment::create::DEFAULT_TENANT;
-use crate::processing::Ctx;
+use crate::processing::{distribution, Ctx};
 use crate::state::element_instances::{self, ElementState};
-use crate::state::signals;
+use crate::state::{distributions, signals};
 use hornet_protocol::value::{ProcessEventRecord, SignalRecord};
 use hornet_protocol::{
-    ProcessEventIntent, ProcessInstanceIntent, Record, RecordValue, RejectionType, SignalIntent,
+    Key, ProcessEventIntent, ProcessInstanceIntent, Record, RecordValue, RejectionType,
+    SignalIntent,
 };
 
 pub(crate) fn process(
@@ -27,18 +33,48 @@ pub(crate) fn process(
         );
         return Ok(());
     }
+    let origin = command
+        .key
+        .partition()
+        .filter(|origin| *origin != ctx.config.partition_id);
+    if origin.is_some() {
+        // A copy distributed by another partition.
+        if !distributions::was_received(&ctx.state, command.key)? {
+            broadcast_here(ctx, command.key, value)?;
+        }
+        distribution::acknowledge_received(ctx, command.key);
+        return Ok(());
+    }
     let event = broadcast(ctx, value)?;
     ctx.respond(command, &event);
     Ok(())
 }
 
-/// Writes SIGNAL BROADCASTED and triggers the subscriptions.
+/// Broadcasts a signal from this partition: SIGNAL BROADCASTED, this partition's subscriptions, and the
+/// distribution to every other partition.
 pub(crate) fn broadcast(ctx: &mut Ctx<'_>, value: &SignalRecord) -> Result<Record, EngineError> {
+    let key = ctx.next_key();
+    let event = broadcast_here(ctx, key, value)?;
+    if let RecordValue::Signal(_, signal) = &event.value {
+        distribution::distribute(
+            ctx,
+            key,
+            RecordValue::Signal(SignalIntent::Broadcast, signal.clone()),
+        )?;
+    }
+    Ok(event)
+}
+
+/// Writes SIGNAL BROADCASTED under `key` and triggers this partition's subscriptions.
+fn broadcast_here(
+    ctx: &mut Ctx<'_>,
+    key: Key,
+    value: &SignalRecord,
+) -> Result<Record, EngineError> {
     let mut signal = value.clone();
     if signal.tenant_id.is_empty() {
         signal.tenant_id = DEFAULT_TENANT.to_string();
     }
-    let key = ctx.next_key();
     let event = ctx.event(
         key,
         RecordValue::Signal(SignalIntent::Broadcasted, signal.clone()),
