@@ -17,6 +17,7 @@ use hornet_protocol::{JobsAvailable, PartitionId, Record};
 use hornet_replication::{NodeId, Role};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_stream::StreamExt;
 use tracing::debug;
 
@@ -69,8 +70,8 @@ struct Inner {
     /// This node's own partitions, when the directory runs inside a broker.
     local: Option<(NodeId, Arc<dyn PartitionRegistry>)>,
     views: RwLock<BTreeMap<NodeId, MemberView>>,
-    /// Leaders learned from redirects, newer than the last poll.
-    hints: Mutex<BTreeMap<PartitionId, NodeId>>,
+    /// Leaders learned from redirects, trusted for one poll interval (the polls know better after).
+    hints: Mutex<BTreeMap<PartitionId, (NodeId, Instant)>>,
     jobs_available: broadcast::Sender<JobsAvailable>,
 }
 
@@ -128,8 +129,15 @@ impl Directory {
             hints: Mutex::new(BTreeMap::new()),
             jobs_available,
         });
-        let mut tasks = vec![tokio::spawn(poll_members(Arc::downgrade(&inner)))];
+        let mut tasks = Vec::new();
         for (id, address) in &inner.members {
+            // One poll loop per member, so that an unreachable member (each poll waiting out its
+            // timeout) does not hold back the views of the others.
+            tasks.push(tokio::spawn(poll_member(
+                Arc::downgrade(&inner),
+                *id,
+                address.clone(),
+            )));
             if Some(*id) != local_id {
                 tasks.push(tokio::spawn(watch_jobs(
                     Arc::downgrade(&inner),
@@ -165,8 +173,10 @@ impl Directory {
                 return Some(leader);
             }
         }
-        if let Some(leader) = lock(&self.inner.hints).get(&partition) {
-            return Some(*leader);
+        if let Some((leader, noted)) = lock(&self.inner.hints).get(&partition) {
+            if noted.elapsed() < self.inner.config.poll_interval * 2 {
+                return Some(*leader);
+            }
         }
         // The member that claims leadership in the highest term; a deposed leader that has not
         // noticed yet reports an older one.
@@ -201,7 +211,7 @@ impl Directory {
 
     /// Remembers a leader named by a redirect until the next poll.
     fn note_leader(&self, partition: PartitionId, leader: NodeId) {
-        lock(&self.inner.hints).insert(partition, leader);
+        lock(&self.inner.hints).insert(partition, (leader, Instant::now()));
     }
 
     /// Executes `command` on `partition`'s leader, wherever it is, following one redirect. Errors
@@ -299,38 +309,25 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn poll_members(inner: std::sync::Weak<Inner>) {
+async fn poll_member(inner: std::sync::Weak<Inner>, id: NodeId, address: String) {
     loop {
         let Some(dir) = inner.upgrade() else { return };
-        let interval = dir.config.poll_interval;
-        let polls = dir.members.iter().map(|(id, address)| {
-            let dir = Arc::clone(&dir);
-            async move {
-                let view = match dir
-                    .peers
-                    .node_status(address, dir.config.status_timeout)
-                    .await
-                {
-                    Ok(status) if status.node_id == *id => MemberView::Up(status),
-                    Ok(status) => MemberView::Down(format!(
-                        "{address} answers as node {} but is configured as node {id}",
-                        status.node_id
-                    )),
-                    Err(err) => MemberView::Down(err.to_string()),
-                };
-                (*id, view)
-            }
-        });
-        // Concurrently, so that one dead member does not delay the others' views.
-        let views = futures::future::join_all(polls).await;
-        {
-            let mut current = dir
-                .views
-                .write()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            current.extend(views);
-        }
-        lock(&dir.hints).clear();
+        let (interval, timeout) = (dir.config.poll_interval, dir.config.status_timeout);
+        let peers = dir.peers.clone();
+        drop(dir);
+        let view = match peers.node_status(&address, timeout).await {
+            Ok(status) if status.node_id == id => MemberView::Up(status),
+            Ok(status) => MemberView::Down(format!(
+                "{address} answers as node {} but is configured as node {id}",
+                status.node_id
+            )),
+            Err(err) => MemberView::Down(err.to_string()),
+        };
+        let Some(dir) = inner.upgrade() else { return };
+        dir.views
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id, view);
         drop(dir);
         tokio::time::sleep(interval).await;
     }
