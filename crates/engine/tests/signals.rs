@@ -125,35 +125,40 @@ fn a_signal_throw_event_broadcasts_its_variables() {
 #[test]
 fn a_signal_reaches_the_subscriptions_of_every_partition_once() {
     use common::cluster::Cluster;
-    const SIGNAL: &str = r#"<bpmn:signal id="sig" name="go" />"#;
-    let waiting = definitions(&format!(
-        r#"{SIGNAL}
-  <bpmn:process id="wait" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="catch" />
-    <bpmn:intermediateCatchEvent id="catch"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="catch" targetRef="end" />
+    /// Process `id`: `start` → `middle` → end, where the first two are given with ids `start` and
+    /// `middle`.
+    fn flow(id: &str, start: &str, middle: &str) -> String {
+        definitions(&format!(
+            r#"<bpmn:signal id="sig" name="go" />
+  <bpmn:process id="{id}" isExecutable="true">
+    {start}
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="middle" />
+    {middle}
+    <bpmn:sequenceFlow id="f2" sourceRef="middle" targetRef="end" />
     <bpmn:endEvent id="end" />
   </bpmn:process>"#
-    ));
-    let started = definitions(&format!(
-        r#"{SIGNAL}
-  <bpmn:process id="started" isExecutable="true">
-    <bpmn:startEvent id="on-go"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="on-go" targetRef="done" />
-    <bpmn:endEvent id="done" />
-  </bpmn:process>"#
-    ));
-    let thrower = definitions(&format!(
-        r#"{SIGNAL}
-  <bpmn:process id="thrower" isExecutable="true">
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="throw" />
-    <bpmn:intermediateThrowEvent id="throw"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:intermediateThrowEvent>
-    <bpmn:sequenceFlow id="f2" sourceRef="throw" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>"#
-    ));
+        ))
+    }
+    const SIGNAL: &str = r#"<bpmn:signalEventDefinition signalRef="sig" />"#;
+    let waiting = flow(
+        "wait",
+        r#"<bpmn:startEvent id="start" />"#,
+        &format!(
+            r#"<bpmn:intermediateCatchEvent id="middle">{SIGNAL}</bpmn:intermediateCatchEvent>"#
+        ),
+    );
+    let started = flow(
+        "started",
+        &format!(r#"<bpmn:startEvent id="start">{SIGNAL}</bpmn:startEvent>"#),
+        r#"<bpmn:task id="middle" />"#,
+    );
+    let thrower = flow(
+        "thrower",
+        r#"<bpmn:startEvent id="start" />"#,
+        &format!(
+            r#"<bpmn:intermediateThrowEvent id="middle">{SIGNAL}</bpmn:intermediateThrowEvent>"#
+        ),
+    );
     let mut c = Cluster::new(3);
     c.deploy("wait.bpmn", &waiting);
     c.deploy("started.bpmn", &started);
@@ -171,11 +176,14 @@ fn a_signal_reaches_the_subscriptions_of_every_partition_once() {
     // BroadcastSignal goes to partition 1 (the gateway's deployment partition).
     let marks = c.marks();
     let records = broadcast(c.p(1), "go", r#"{"n": 1}"#);
-    let broadcasted = records
-        .iter()
-        .find(|r| matches!(r.value, RecordValue::Signal(SignalIntent::Broadcasted, _)))
-        .expect("BROADCASTED")
-        .key;
+    let broadcasts = |records: &[Record]| -> Vec<Key> {
+        records
+            .iter()
+            .filter(|r| matches!(r.value, RecordValue::Signal(SignalIntent::Broadcasted, _)))
+            .map(|r| r.key)
+            .collect()
+    };
+    let broadcasted = broadcasts(&records)[0];
     let started_distributions: Vec<PartitionId> = records
         .iter()
         .filter_map(|r| match &r.value {
@@ -189,7 +197,7 @@ fn a_signal_reaches_the_subscriptions_of_every_partition_once() {
     c.settle_duplicating();
     for p in 1..=3 {
         let since = c.since(&marks, p);
-        assert_eq!(count(since, "ELEMENT_COMPLETED catch"), 1, "partition {p}");
+        assert_eq!(count(since, "ELEMENT_COMPLETED wait"), 1, "partition {p}");
         assert_eq!(
             count(since, "ELEMENT_COMPLETED started"),
             1,

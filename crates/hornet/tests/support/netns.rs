@@ -96,48 +96,29 @@ impl TestNetwork {
     /// Cuts `node` off from every other node (both directions: its packets to them are dropped),
     /// while the test can still reach it.
     pub fn isolate(&self, node: usize) {
-        for other in (0..self.nodes).filter(|o| *o != node) {
-            ip(&[
-                "-n",
-                &self.namespace(node),
-                "route",
-                "add",
-                "blackhole",
-                &format!("{}/32", self.host(other)),
-            ])
-            .expect("isolate");
-            ip(&[
-                "-n",
-                &self.namespace(other),
-                "route",
-                "add",
-                "blackhole",
-                &format!("{}/32", self.host(node)),
-            ])
-            .expect("isolate");
-        }
+        self.blackhole_routes(node, "add").expect("isolate");
     }
 
     /// Undoes [`TestNetwork::isolate`].
     pub fn heal(&self, node: usize) {
+        self.blackhole_routes(node, "del").expect("heal");
+    }
+
+    /// Adds or deletes blackhole routes between `node` and each other node, on both sides.
+    fn blackhole_routes(&self, node: usize, action: &str) -> Result<(), String> {
         for other in (0..self.nodes).filter(|o| *o != node) {
-            let _ = ip(&[
-                "-n",
-                &self.namespace(node),
-                "route",
-                "del",
-                "blackhole",
-                &format!("{}/32", self.host(other)),
-            ]);
-            let _ = ip(&[
-                "-n",
-                &self.namespace(other),
-                "route",
-                "del",
-                "blackhole",
-                &format!("{}/32", self.host(node)),
-            ]);
+            for (from, to) in [(node, other), (other, node)] {
+                ip(&[
+                    "-n",
+                    &self.namespace(from),
+                    "route",
+                    action,
+                    "blackhole",
+                    &format!("{}/32", self.host(to)),
+                ])?;
+            }
         }
+        Ok(())
     }
 
     fn teardown(&self) {
