@@ -95,7 +95,7 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
         })?;
     let monitoring = tokio::spawn(hornet_broker::monitoring::serve_on(
         monitoring_listener,
-        Arc::clone(&broker),
+        Arc::clone(&broker) as Arc<dyn hornet_broker::monitoring::Monitored>,
         stopped(stop_rx.clone()),
     ));
 

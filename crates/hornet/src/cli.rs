@@ -102,6 +102,9 @@ pub struct GatewayArgs {
     /// Client API port.
     #[arg(long, default_value_t = 26500, env = "ZEEBE_GATEWAY_NETWORK_PORT")]
     pub port: u16,
+    /// Monitoring port: /ready (every partition has a leader), /health, /metrics.
+    #[arg(long, default_value_t = 9600, env = "ZEEBE_GATEWAY_MONITORING_PORT")]
+    pub monitoring_port: u16,
 }
 
 #[derive(Debug, Args)]

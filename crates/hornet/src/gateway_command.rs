@@ -3,9 +3,13 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use hornet_broker::metrics::Metrics;
+use hornet_broker::monitoring::Monitored;
 use hornet_cluster::{Directory, DirectoryConfig, Peers, PeersConfig};
-use hornet_gateway::{GatewayConfig, GatewayMetrics, GatewayService};
+use hornet_gateway::{BrokerClient, GatewayConfig, GatewayMetrics, GatewayService};
 use tracing::info;
 
 use crate::broker_command::shutdown_signal;
@@ -31,6 +35,44 @@ fn members(contact_points: &str) -> anyhow::Result<BTreeMap<u64, String>> {
     Ok(members)
 }
 
+/// What the standalone gateway's monitoring endpoint reports.
+struct GatewayMonitoring {
+    gateway: Arc<ClusterGateway>,
+    metrics: Metrics,
+}
+
+impl Monitored for GatewayMonitoring {
+    fn readiness(&self) -> Result<(), String> {
+        let topology = self.gateway.topology();
+        if topology.partitions_count == 0 {
+            return Err("no broker has answered yet".into());
+        }
+        let led = topology.partitions_with_leader();
+        let missing: Vec<u16> = topology
+            .partitions()
+            .filter(|p| !led.contains(p))
+            .map(|p| p.get())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("no known leader for partitions {missing:?}"))
+        }
+    }
+
+    fn health(&self) -> Result<(), String> {
+        if self.gateway.topology().brokers.is_empty() {
+            Err("no broker reachable".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn render_metrics(&self) -> String {
+        self.metrics.render()
+    }
+}
+
 pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     let members = members(&args.contact_points)?;
     let peers = Peers::new(PeersConfig::new(GATEWAY_NODE_ID, &args.cluster_name));
@@ -39,13 +81,41 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen for clients on {addr}"))?;
+    let monitoring_addr = SocketAddr::new(args.host, args.monitoring_port);
+    let monitoring_listener = tokio::net::TcpListener::bind(monitoring_addr)
+        .await
+        .with_context(|| format!("cannot listen for monitoring on {monitoring_addr}"))?;
+    let gateway = ClusterGateway::standalone(directory);
+    let metrics = Metrics::new();
+    let gateway_metrics = GatewayMetrics::new();
+    metrics.with_registry(|registry| gateway_metrics.register(registry));
     let service = GatewayService::new(
-        ClusterGateway::standalone(directory),
+        Arc::clone(&gateway) as Arc<dyn BrokerClient>,
         GatewayConfig::default(),
-        GatewayMetrics::new(),
+        gateway_metrics,
     );
-    info!(gateway = %addr, contact_points = %args.contact_points, "gateway listening");
-    hornet_gateway::serve_with_listener(listener, service, shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let monitoring = tokio::spawn(hornet_broker::monitoring::serve_on(
+        monitoring_listener,
+        Arc::new(GatewayMonitoring { gateway, metrics }),
+        stopped(),
+    ));
+    info!(gateway = %addr, monitoring = %monitoring_addr, contact_points = %args.contact_points, "gateway listening");
+    let serving = tokio::spawn(hornet_gateway::serve_with_listener(
+        listener,
+        service,
+        stopped(),
+    ));
+    shutdown_signal().await;
+    let _ = stop.send(true);
+    serving.await??;
+    monitoring.await??;
     info!("gateway stopped");
     Ok(())
 }

@@ -459,6 +459,13 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
         .join(",");
     let gateway = GatewayProcess::start(&root.path().join("gateway.log"), &contact_points);
     let client = Client::connect(&gateway.address()).await.expect("connect");
+    let metrics = support::http_get("127.0.0.1", gateway.monitoring_port, "/metrics")
+        .map(|(_, body)| body)
+        .unwrap_or_default();
+    assert!(
+        metrics.contains("hornet_process_resident_memory_bytes"),
+        "{metrics}"
+    );
 
     leaders(&client).await;
     let topology = client.topology().await.unwrap();

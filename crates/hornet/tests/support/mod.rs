@@ -218,16 +218,18 @@ impl Drop for BrokerProcess {
     }
 }
 
-/// A standalone `hornet gateway` process on a fresh port.
+/// A standalone `hornet gateway` process on fresh ports.
 pub struct GatewayProcess {
     child: Child,
     pub port: u16,
+    pub monitoring_port: u16,
 }
 
 impl GatewayProcess {
-    /// Starts a gateway in front of the brokers at `contact_points` and waits until it listens.
+    /// Starts a gateway in front of the brokers at `contact_points` and waits until it reports
+    /// ready (every partition has a known leader).
     pub fn start(log: &Path, contact_points: &str) -> GatewayProcess {
-        let port = free_port();
+        let (port, monitoring_port) = (free_port(), free_port());
         let log_file = std::fs::File::create(log).expect("log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_hornet"))
             .args([
@@ -237,6 +239,7 @@ impl GatewayProcess {
                 "--port",
                 &port.to_string(),
             ])
+            .args(["--monitoring-port", &monitoring_port.to_string()])
             .args(["--contact-points", contact_points])
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -245,17 +248,22 @@ impl GatewayProcess {
             .spawn()
             .expect("spawn hornet gateway");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while !http_get("127.0.0.1", monitoring_port, "/ready").is_some_and(|(code, _)| code == 200)
+        {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!(
                     "gateway exited with {status}; log: {}",
                     std::fs::read_to_string(log).unwrap_or_default()
                 );
             }
-            assert!(Instant::now() < deadline, "gateway does not listen");
+            assert!(Instant::now() < deadline, "gateway not ready");
             std::thread::sleep(Duration::from_millis(20));
         }
-        GatewayProcess { child, port }
+        GatewayProcess {
+            child,
+            port,
+            monitoring_port,
+        }
     }
 
     pub fn address(&self) -> String {
