@@ -248,8 +248,7 @@ impl GatewayProcess {
             .spawn()
             .expect("spawn hornet gateway");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !http_get("127.0.0.1", monitoring_port, "/ready").is_some_and(|(code, _)| code == 200)
-        {
+        while http_get("127.0.0.1", monitoring_port, "/ready").is_none_or(|(code, _)| code != 200) {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!(
                     "gateway exited with {status}; log: {}",
