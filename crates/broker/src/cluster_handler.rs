@@ -60,6 +60,12 @@ impl CommandHandler for LocalPartitions {
             .map_err(execute_error)
     }
 
+    fn is_healthy(&self, partition: PartitionId) -> bool {
+        self.router
+            .local(partition)
+            .is_some_and(|handle| handle.is_healthy())
+    }
+
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
     }

@@ -194,13 +194,11 @@ impl Broker {
             .map(|p| {
                 let handle = p.handle();
                 let state = handle.role();
-                let healthy = state.role != Role::Stopped
-                    && (state.role != Role::Leader || handle.is_serving());
                 PartitionStatus {
                     id: handle.id(),
                     role: state.role,
                     leader: state.leader,
-                    healthy,
+                    healthy: handle.is_healthy(),
                 }
             })
             .collect()

@@ -27,6 +27,9 @@ pub trait CommandHandler: Send + Sync + 'static {
     /// receiver acknowledges, so refusing (not leader, busy) loses nothing.
     fn deliver(&self, partition: PartitionId, command: Record) -> Result<(), ExecuteError>;
 
+    /// Whether the partition's replica here runs and, if it leads, its processor serves.
+    fn is_healthy(&self, partition: PartitionId) -> bool;
+
     /// Notices of jobs becoming activatable on the partitions this node leads.
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable>;
 }

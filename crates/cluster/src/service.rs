@@ -147,6 +147,8 @@ impl ClusterService {
                     term: metrics.current_term,
                     leader: metrics.current_leader,
                     last_applied: metrics.last_applied.map_or(0, |id| id.index),
+                    healthy: metrics.state != ServerState::Shutdown
+                        && self.inner.handler.is_healthy(partition),
                 }
             })
             .collect();

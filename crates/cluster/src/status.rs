@@ -13,6 +13,8 @@ pub struct PartitionStatus {
     pub leader: Option<NodeId>,
     /// Index of the last entry applied to the replica's state.
     pub last_applied: u64,
+    /// The replica runs and, if it leads, its processor is serving.
+    pub healthy: bool,
 }
 
 /// The cluster's static shape as a node is configured; zero fields mean "not said".

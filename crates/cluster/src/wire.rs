@@ -107,6 +107,7 @@ pub(crate) fn node_status_to_wire(status: &NodeStatus) -> pb::NodeStatusResponse
                 term: p.term,
                 leader_id: p.leader,
                 last_applied: p.last_applied,
+                healthy: p.healthy,
             })
             .collect(),
         version: status.version.clone(),
@@ -129,6 +130,7 @@ pub(crate) fn node_status_from_wire(status: pb::NodeStatusResponse) -> Result<No
                 term: p.term,
                 leader: p.leader_id,
                 last_applied: p.last_applied,
+                healthy: p.healthy,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -236,6 +238,7 @@ mod tests {
                     term: 4,
                     leader: Some(2),
                     last_applied: 10,
+                    healthy: true,
                 },
                 PartitionStatus {
                     partition: PartitionId(2),
@@ -243,6 +246,7 @@ mod tests {
                     term: 1,
                     leader: None,
                     last_applied: 0,
+                    healthy: false,
                 },
             ],
         };

@@ -63,6 +63,13 @@ async fn a_directory_finds_the_leader_executes_there_and_hears_its_job_notices()
         outside.leader_of(P1) == Some(nodes[leader].id)
     })
     .await;
+    eventually("every member's status", || {
+        outside
+            .views()
+            .values()
+            .all(|view| matches!(view, MemberView::Up(_)))
+    })
+    .await;
     let views = outside.views();
     assert_eq!(views.len(), 3);
     for view in views.values() {
@@ -124,6 +131,10 @@ async fn a_member_answering_under_another_id_is_not_trusted() {
         None,
         config(),
     );
+    eventually("the node to lead", || {
+        nodes[0].replica.role_watch().borrow().role == Role::Leader
+    })
+    .await;
     eventually("the poll", || {
         !matches!(
             directory.views().get(&configured),
@@ -138,8 +149,7 @@ async fn a_member_answering_under_another_id_is_not_trusted() {
         ),
         other => panic!("expected the member to be refused, got {other:?}"),
     }
-    assert_eq!(directory.leader_of(P1), None);
-    assert_eq!(nodes[0].replica.role_watch().borrow().role, Role::Leader);
+    assert_eq!(directory.leader_of(P1), None, "a leader it does not trust");
     for node in nodes {
         node.stop().await;
     }

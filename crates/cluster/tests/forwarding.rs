@@ -196,6 +196,10 @@ impl CommandHandler for Stalling {
         )))
     }
 
+    fn is_healthy(&self, _partition: PartitionId) -> bool {
+        false
+    }
+
     fn subscribe_jobs_available(
         &self,
     ) -> tokio::sync::broadcast::Receiver<hornet_protocol::JobsAvailable> {

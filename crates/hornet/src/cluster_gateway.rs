@@ -160,8 +160,7 @@ fn remote_broker(status: &NodeStatus) -> BrokerInfo {
         partitions: status
             .partitions
             .iter()
-            // A remote leader is healthy as far as this node can tell; followers likewise.
-            .map(|p| partition_info(p.partition, p.role, true))
+            .map(|p| partition_info(p.partition, p.role, p.healthy))
             .collect(),
     }
 }

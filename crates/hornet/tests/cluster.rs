@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hornet_api::gateway_protocol::partition::PartitionBrokerRole;
+use hornet_api::gateway_protocol::partition::{PartitionBrokerHealth, PartitionBrokerRole};
 use hornet_client::{ActivateJobs, Client, ClientError, LongPolling, ProcessRef};
 use hornet_cluster::{Peers, PeersConfig};
 use hornet_protocol::{Key, PartitionId};
@@ -280,6 +280,13 @@ async fn a_partition_leader_killed_mid_workload_loses_nothing_and_catches_up_on_
     assert_eq!(topology.brokers.len(), 3);
     for broker in &topology.brokers {
         assert_eq!(broker.partitions.len(), PARTITIONS as usize, "{broker:?}");
+        for partition in &broker.partitions {
+            assert_eq!(
+                partition.health,
+                PartitionBrokerHealth::Healthy as i32,
+                "{broker:?}"
+            );
+        }
     }
 
     // Work through a node that does not lead partition 1; its leader is the victim.

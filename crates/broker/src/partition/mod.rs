@@ -87,6 +87,15 @@ impl PartitionHandle {
         self.shared.serving.load(Ordering::Acquire)
     }
 
+    /// The replica runs and, if it leads, its processor is serving.
+    pub fn is_healthy(&self) -> bool {
+        match self.role().role {
+            Role::Stopped => false,
+            Role::Leader => self.is_serving(),
+            Role::Follower | Role::Candidate | Role::Learner => true,
+        }
+    }
+
     /// The replica's role and the leader it knows.
     pub fn role(&self) -> RoleState {
         *self.role.borrow()

@@ -153,6 +153,10 @@ impl CommandHandler for PublishHandler {
         Ok(())
     }
 
+    fn is_healthy(&self, partition: PartitionId) -> bool {
+        self.registry.raft(partition).is_some()
+    }
+
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
     }
