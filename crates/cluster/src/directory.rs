@@ -105,8 +105,7 @@ impl Directory {
     /// Starts polling `members` (node id to cluster address; may include this node) and watching
     /// their job notices. `local` names this node and its partitions when it is a broker: its own
     /// Raft metrics are then read directly, and its own notices are not watched over the network
-    /// (the broker publishes them to the directory's subscribers itself, through
-    /// [`Directory::publish_local_jobs_available`]). Must be called within a Tokio runtime.
+    /// (the broker hands them to its gateway itself). Must be called within a Tokio runtime.
     pub fn start(
         peers: Peers,
         members: BTreeMap<NodeId, String>,
@@ -291,11 +290,6 @@ impl Directory {
     /// Job notices of partitions led by other members (this node's own come from the broker).
     pub fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.inner.jobs_available.subscribe()
-    }
-
-    /// Passes a notice of this node's own partitions to the directory's subscribers.
-    pub fn publish_local_jobs_available(&self, notice: JobsAvailable) {
-        let _ = self.inner.jobs_available.send(notice);
     }
 }
 
