@@ -185,27 +185,21 @@ _DEFINITIONS = """<?xml version="1.0" encoding="UTF-8"?>
 
 # case -> (the element the rejection must name, what the process contains besides start -> Task_Work)
 UNSUPPORTED = {
-    "compensation-boundary": (
+    "compensation-multi-instance": (
         "Event_Undo",
-        """<bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Work">
+        """<bpmn:serviceTask id="Task_Book">
+      <bpmn:extensionElements><zeebe:taskDefinition type="book" /></bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=[1, 2]" /></bpmn:extensionElements>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:serviceTask>
+    <bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Book">
       <bpmn:compensateEventDefinition />
     </bpmn:boundaryEvent>
     <bpmn:serviceTask id="Task_Refund" isForCompensation="true">
       <bpmn:extensionElements><zeebe:taskDefinition type="refund" /></bpmn:extensionElements>
     </bpmn:serviceTask>
     <bpmn:association id="Association_1" sourceRef="Event_Undo" targetRef="Task_Refund" />""",
-    ),
-    "compensation-throw": (
-        "Event_Compensate",
-        """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Compensate" />
-    <bpmn:intermediateThrowEvent id="Event_Compensate">
-      <bpmn:compensateEventDefinition />
-    </bpmn:intermediateThrowEvent>""",
-    ),
-    "compensation-end": (
-        "EndEvent_Compensate",
-        """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_Compensate" />
-    <bpmn:endEvent id="EndEvent_Compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>""",
     ),
     "conditional-catch": (
         "Event_Condition",
