@@ -586,3 +586,107 @@ fn a_compensation_event_sub_process_is_rejected_at_deployment() {
     let reason = deployment_error(&xml);
     assert!(reason.contains("Element: undo-start"), "{reason}");
 }
+
+#[test]
+fn a_sub_process_can_be_the_compensation_handler() {
+    let mut h = Harness::new();
+    let xml = process(
+        r#"<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
+    <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:boundaryEvent id="a-compensation" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+    <bpmn:subProcess id="undo-a" isForCompensation="true">
+      <bpmn:startEvent id="undo-start" />
+      <bpmn:sequenceFlow id="u1" sourceRef="undo-start" targetRef="refund" />
+      <bpmn:serviceTask id="refund"><bpmn:extensionElements><zeebe:taskDefinition type="refund" /></bpmn:extensionElements></bpmn:serviceTask>
+      <bpmn:sequenceFlow id="u2" sourceRef="refund" targetRef="undo-end" />
+      <bpmn:endEvent id="undo-end" />
+    </bpmn:subProcess>
+    <bpmn:association id="as" sourceRef="a-compensation" targetRef="undo-a" />
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:compensateEventDefinition /></bpmn:endEvent>"#,
+    );
+    h.deploy("p.bpmn", &xml);
+    h.create("p", "{}");
+    complete_job(&mut h, "a");
+    let start = h.log.len();
+    complete_job(&mut h, "refund");
+    let records = &h.log[start..];
+    assert_eq!(subscription_events(records), ["COMPLETED a"]);
+    let l = lifecycle(records);
+    assert!(index_of(&l, "ELEMENT_COMPLETED undo-a") < index_of(&l, "ELEMENT_COMPLETED end"));
+    assert!(l.contains(&"ELEMENT_COMPLETED p".to_string()));
+}
+
+#[test]
+fn canceling_during_compensation_terminates_the_handlers_and_deletes_the_subscriptions() {
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &two_activities_then_throw(""));
+    let pi = h.create("p", "{}");
+    complete_job(&mut h, "a");
+    complete_job(&mut h, "b");
+    complete_job(&mut h, "undo-a");
+    let start = h.log.len();
+    h.command(
+        pi,
+        RecordValue::ProcessInstance(
+            ProcessInstanceIntent::Cancel,
+            ProcessInstanceRecord {
+                bpmn_process_id: String::new(),
+                version: -1,
+                process_definition_key: Key::NONE,
+                process_instance_key: Key::NONE,
+                element_id: String::new(),
+                flow_scope_key: Key::NONE,
+                bpmn_element_type: BpmnElementType::Unspecified,
+                bpmn_event_type: BpmnEventType::Unspecified,
+                parent_process_instance_key: Key::NONE,
+                parent_element_instance_key: Key::NONE,
+                tenant_id: String::new(),
+            },
+        ),
+    );
+    let records = &h.log[start..];
+    // b's subscription, triggered and waiting for its handler, is deleted with the instance.
+    assert_eq!(subscription_events(records), ["DELETED b"]);
+    let l = lifecycle(records);
+    assert!(l.contains(&"ELEMENT_TERMINATED undo-b".to_string()));
+    assert!(l.contains(&"ELEMENT_TERMINATED compensate".to_string()));
+    assert_eq!(events_of(records, ValueType::Job, "CANCELED").len(), 1);
+    assert!(h.activate("undo-b", 1).is_empty());
+}
+
+#[test]
+fn subscription_records_are_exported_with_zeebes_field_names() {
+    let mut h = Harness::new();
+    h.deploy("p.bpmn", &two_activities_then_throw(""));
+    h.create("p", "{}");
+    complete_job(&mut h, "a");
+    let record = h
+        .log
+        .iter()
+        .find(|r| r.value_type() == ValueType::CompensationSubscription)
+        .expect("a compensation subscription record");
+    let json = record.to_json(PartitionId::FIRST);
+    assert_eq!(json["valueType"], "COMPENSATION_SUBSCRIPTION");
+    assert_eq!(json["intent"], "CREATED");
+    let value = json["value"].as_object().unwrap();
+    let mut fields: Vec<&str> = value.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "compensableActivityId",
+            "compensableActivityInstanceKey",
+            "compensableActivityScopeKey",
+            "compensationHandlerId",
+            "compensationHandlerInstanceKey",
+            "processDefinitionKey",
+            "processInstanceKey",
+            "tenantId",
+            "throwEventId",
+            "throwEventInstanceKey",
+            "variables",
+        ]
+    );
+    assert_eq!(value["compensationHandlerInstanceKey"], -1);
+}
