@@ -185,22 +185,6 @@ _DEFINITIONS = """<?xml version="1.0" encoding="UTF-8"?>
 
 # case -> (the element the rejection must name, what the process contains besides start -> Task_Work)
 UNSUPPORTED = {
-    "compensation-multi-instance": (
-        "Event_Undo",
-        """<bpmn:serviceTask id="Task_Book">
-      <bpmn:extensionElements><zeebe:taskDefinition type="book" /></bpmn:extensionElements>
-      <bpmn:multiInstanceLoopCharacteristics>
-        <bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=[1, 2]" /></bpmn:extensionElements>
-      </bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:serviceTask>
-    <bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Book">
-      <bpmn:compensateEventDefinition />
-    </bpmn:boundaryEvent>
-    <bpmn:serviceTask id="Task_Refund" isForCompensation="true">
-      <bpmn:extensionElements><zeebe:taskDefinition type="refund" /></bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:association id="Association_1" sourceRef="Event_Undo" targetRef="Task_Refund" />""",
-    ),
     "conditional-catch": (
         "Event_Condition",
         """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Condition" />

@@ -1,6 +1,6 @@
 //! Compensation: subscriptions left by completed compensable activities, compensation intermediate
-//! throw and end events invoking the handlers (also of activities inside completed sub-processes),
-//! waiting for them, and the subscriptions' deletion.
+//! throw and end events invoking the handlers (also of activities inside completed sub-processes and
+//! multi-instance activities), waiting for them, and the subscriptions' deletion.
 
 mod common;
 
@@ -529,47 +529,127 @@ fn deployment_error(xml: &str) -> String {
         .clone()
 }
 
+const TWO_ITEMS: &str = r#"<bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=[1,2]" inputElement="item" /></bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>"#;
+
 #[test]
-fn compensation_of_multi_instance_activities_is_rejected_at_deployment() {
-    let boundary_on_multi_instance = process(
+fn a_multi_instance_activity_is_compensated_once_by_its_body() {
+    let mut h = Harness::new();
+    let xml = process(&format!(
         r#"<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
-    <bpmn:serviceTask id="a">
-      <bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements>
-      <bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=[1,2]" /></bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:serviceTask>
+    <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements>{TWO_ITEMS}</bpmn:serviceTask>
     <bpmn:boundaryEvent id="a-compensation" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
     <bpmn:serviceTask id="undo-a" isForCompensation="true"><bpmn:extensionElements><zeebe:taskDefinition type="undo-a" /></bpmn:extensionElements></bpmn:serviceTask>
-    <bpmn:association id="as" sourceRef="a-compensation" targetRef="undo-a" />"#,
-    );
-    let reason = deployment_error(&boundary_on_multi_instance);
-    assert!(
-        reason.contains("Element: a-compensation\n    - ERROR: compensation boundary event on a multi-instance activity is not supported by Hornet yet"),
-        "{reason}"
-    );
+    <bpmn:association id="as" sourceRef="a-compensation" targetRef="undo-a" />
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="compensate" />
+    <bpmn:intermediateThrowEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:intermediateThrowEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="compensate" targetRef="end" />
+    <bpmn:endEvent id="end" />"#
+    ));
+    h.deploy("p.bpmn", &xml);
+    let pi = h.create("p", "{}");
+    let start = h.log.len();
+    complete_job(&mut h, "a");
+    assert!(subscription_events(&h.log[start..]).is_empty());
+    complete_job(&mut h, "a");
+    let records = h.log[start..].to_vec();
+    // The body completed: one subscription for it, triggered by the throw event.
+    assert_eq!(subscription_events(&records), ["CREATED a", "TRIGGERED a"]);
+    let body = records
+        .iter()
+        .find(|r| matches!(&r.value, RecordValue::ProcessInstance(ProcessInstanceIntent::ElementCompleted, v) if v.bpmn_element_type == BpmnElementType::MultiInstanceBody))
+        .unwrap()
+        .key;
+    let subs = subscriptions(&records);
+    assert_eq!(subs[0].2.compensable_activity_instance_key, body);
+    assert_eq!(subs[0].2.compensable_activity_scope_key, pi);
+    complete_job(&mut h, "undo-a");
+    assert!(h.activate("undo-a", 1).is_empty());
+    assert!(lifecycle(&h.log).contains(&"ELEMENT_COMPLETED p".to_string()));
+}
 
-    let inside_multi_instance = process(&format!(
+#[test]
+fn compensating_a_multi_instance_sub_process_invokes_the_handler_of_each_instance() {
+    let mut h = Harness::new();
+    let xml = process(&format!(
         r#"<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
     <bpmn:subProcess id="sub">
-      <bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="=[1,2]" /></bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>
+      {TWO_ITEMS}
       <bpmn:startEvent id="sub-start" />
       <bpmn:sequenceFlow id="s1" sourceRef="sub-start" targetRef="a" />
       {a}
-      <bpmn:sequenceFlow id="s2" sourceRef="a" targetRef="compensate" />
-      <bpmn:endEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>
-    </bpmn:subProcess>"#,
+      <bpmn:sequenceFlow id="s2" sourceRef="a" targetRef="sub-end" />
+      <bpmn:endEvent id="sub-end" />
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="compensate" />
+    <bpmn:endEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>"#,
         a = compensable("a"),
     ));
-    let reason = deployment_error(&inside_multi_instance);
-    assert!(
-        reason.contains("Element: compensate\n    - ERROR: compensation inside a multi-instance activity is not supported by Hornet yet"),
-        "{reason}"
+    h.deploy("p.bpmn", &xml);
+    h.create("p", "{}");
+    let start = h.log.len();
+    complete_job(&mut h, "a");
+    complete_job(&mut h, "a");
+    let records = h.log[start..].to_vec();
+    // Each inner instance leaves a's subscription and its own; the body one for all of them.
+    assert_eq!(
+        subscription_events(&records),
+        [
+            "CREATED a",
+            "CREATED sub",
+            "CREATED a",
+            "CREATED sub",
+            "CREATED sub",
+            "TRIGGERED sub",
+            "TRIGGERED sub",
+            "TRIGGERED a",
+            "TRIGGERED sub",
+            "TRIGGERED a"
+        ]
     );
-    assert!(
-        reason.contains(
-            "Element: a-compensation\n    - ERROR: compensation inside a multi-instance activity"
-        ),
-        "{reason}"
+    let jobs = h.activate("undo-a", 5);
+    assert_eq!(jobs.len(), 2);
+    let start = h.log.len();
+    h.complete(jobs[0].0, "{}");
+    assert_eq!(
+        subscription_events(&h.log[start..]),
+        ["COMPLETED a", "COMPLETED sub"]
     );
+    let start = h.log.len();
+    h.complete(jobs[1].0, "{}");
+    let records = &h.log[start..];
+    assert_eq!(
+        subscription_events(records),
+        ["COMPLETED a", "COMPLETED sub", "COMPLETED sub"]
+    );
+    let l = lifecycle(records);
+    assert!(index_of(&l, "ELEMENT_COMPLETED compensate") < index_of(&l, "ELEMENT_COMPLETED p"));
+}
+
+#[test]
+fn a_multi_instance_handler_runs_for_each_item_and_completes_the_compensation_once() {
+    let mut h = Harness::new();
+    let xml = process(&format!(
+        r#"<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="a" />
+    <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="a" /></bpmn:extensionElements></bpmn:serviceTask>
+    <bpmn:boundaryEvent id="a-compensation" attachedToRef="a"><bpmn:compensateEventDefinition /></bpmn:boundaryEvent>
+    <bpmn:serviceTask id="undo-a" isForCompensation="true"><bpmn:extensionElements><zeebe:taskDefinition type="undo-a" /></bpmn:extensionElements>{TWO_ITEMS}</bpmn:serviceTask>
+    <bpmn:association id="as" sourceRef="a-compensation" targetRef="undo-a" />
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="compensate" />
+    <bpmn:endEvent id="compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>"#
+    ));
+    h.deploy("p.bpmn", &xml);
+    h.create("p", "{}");
+    complete_job(&mut h, "a");
+    let jobs = h.activate("undo-a", 5);
+    assert_eq!(jobs.len(), 2);
+    let start = h.log.len();
+    h.complete(jobs[0].0, "{}");
+    assert!(subscription_events(&h.log[start..]).is_empty());
+    let start = h.log.len();
+    h.complete(jobs[1].0, "{}");
+    let records = &h.log[start..];
+    assert_eq!(subscription_events(records), ["COMPLETED a"]);
+    assert!(lifecycle(records).contains(&"ELEMENT_COMPLETED p".to_string()));
 }
 
 #[test]

@@ -1,9 +1,11 @@
 //! Compensation (Zeebe's `BpmnCompensationSubscriptionBehaviour` and the compensation throw events).
 //!
 //! * An activity with a compensation boundary event that completes leaves a COMPENSATION_SUBSCRIPTION
-//!   (CREATED) in its flow scope. So does an embedded sub-process that completes with subscriptions
-//!   inside it (without a handler of its own unless it has a compensation boundary event too), so the
-//!   activities inside it are compensated with it.
+//!   (CREATED) in its flow scope. So does an embedded sub-process or a multi-instance body that
+//!   completes with subscriptions inside it (without a handler of its own unless it has a compensation
+//!   boundary event too), so the activities inside it are compensated with it. A multi-instance
+//!   activity's boundary event belongs to its body: the body leaves one subscription, and its handler
+//!   runs once, not once per instance.
 //! * A compensation intermediate throw or end event triggers the subscriptions of its flow scope (for a
 //!   throw event inside an event sub-process, also those of the event sub-process's flow scope), or
 //!   with `activityRef` those of that activity only, and for a sub-process the subscriptions inside it,
@@ -69,10 +71,12 @@ pub(crate) fn on_activity_completing(
     }
     let handler = handler_of(el, el.idx);
     let compensable = handler.is_some()
-        || (matches!(el.element().kind, ElementKind::SubProcess(_))
-            && compensations::of_process_instance(&ctx.state, el.record.process_instance_key)?
-                .iter()
-                .any(|s| s.record.compensable_activity_scope_key == el.key));
+        || (matches!(
+            el.element().kind,
+            ElementKind::SubProcess(_) | ElementKind::MultiInstanceBody(_)
+        ) && compensations::of_process_instance(&ctx.state, el.record.process_instance_key)?
+            .iter()
+            .any(|s| s.record.compensable_activity_scope_key == el.key));
     if !compensable {
         return Ok(());
     }

@@ -86,45 +86,7 @@ fn event_supported(
     }
 }
 
-/// Compensation works in any flow scope but a multi-instance body: Hornet does not compensate the
-/// instances of a multi-instance activity (nor run a multi-instance handler), so such a model is
-/// rejected rather than accepted and left without its compensation.
-fn compensation_supported(process: &Process, element: &Element) -> Result<(), String> {
-    let is_compensation = element.is_for_compensation
-        || matches!(
-            element.event_definition(),
-            Some(EventDefinition::Compensation { .. })
-        );
-    if !is_compensation {
-        return Ok(());
-    }
-    if let ElementKind::BoundaryEvent { attached_to, .. } = &element.kind {
-        if matches!(
-            process.element(*attached_to).kind,
-            ElementKind::MultiInstanceBody(_)
-        ) {
-            return Err("compensation boundary event on a multi-instance activity".into());
-        }
-    }
-    let mut scope = element.flow_scope;
-    while let Some(idx) = scope {
-        let enclosing = process.element(idx);
-        if matches!(enclosing.kind, ElementKind::MultiInstanceBody(_)) {
-            return Err(
-                if element.is_for_compensation && enclosing.id == element.id {
-                    "multi-instance compensation handler".into()
-                } else {
-                    "compensation inside a multi-instance activity".into()
-                },
-            );
-        }
-        scope = enclosing.flow_scope;
-    }
-    Ok(())
-}
-
 fn element_supported(process: &Process, element: &Element) -> Result<(), String> {
-    compensation_supported(process, element)?;
     if let Some(EventDefinition::Timer(definition)) = element.event_definition() {
         if let Some(problem) = invalid_static_timer(definition) {
             return Err(problem);
