@@ -185,28 +185,6 @@ _DEFINITIONS = """<?xml version="1.0" encoding="UTF-8"?>
 
 # case -> (the element the rejection must name, what the process contains besides start -> Task_Work)
 UNSUPPORTED = {
-    "compensation-boundary": (
-        "Event_Undo",
-        """<bpmn:boundaryEvent id="Event_Undo" attachedToRef="Task_Work">
-      <bpmn:compensateEventDefinition />
-    </bpmn:boundaryEvent>
-    <bpmn:serviceTask id="Task_Refund" isForCompensation="true">
-      <bpmn:extensionElements><zeebe:taskDefinition type="refund" /></bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:association id="Association_1" sourceRef="Event_Undo" targetRef="Task_Refund" />""",
-    ),
-    "compensation-throw": (
-        "Event_Compensate",
-        """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Compensate" />
-    <bpmn:intermediateThrowEvent id="Event_Compensate">
-      <bpmn:compensateEventDefinition />
-    </bpmn:intermediateThrowEvent>""",
-    ),
-    "compensation-end": (
-        "EndEvent_Compensate",
-        """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="EndEvent_Compensate" />
-    <bpmn:endEvent id="EndEvent_Compensate"><bpmn:compensateEventDefinition /></bpmn:endEvent>""",
-    ),
     "conditional-catch": (
         "Event_Condition",
         """<bpmn:sequenceFlow id="Flow_2" sourceRef="Task_Work" targetRef="Event_Condition" />

@@ -72,6 +72,8 @@ pub struct Process {
     pub version_tag: Option<String>,
     pub(crate) elements: Vec<Element>,
     pub(crate) by_id: HashMap<String, ElementIdx>,
+    /// Whether any activity has a compensation boundary event.
+    pub(crate) has_compensation: bool,
 }
 
 impl Process {
@@ -119,6 +121,12 @@ impl Process {
             .iter()
             .enumerate()
             .map(|(i, element)| (ElementIdx(i as u32), element))
+    }
+
+    /// Whether any activity has a compensation boundary event: only then can completing an
+    /// activity leave something to compensate, so an engine can skip that bookkeeping otherwise.
+    pub fn has_compensation(&self) -> bool {
+        self.has_compensation
     }
 
     /// The number of elements (including the process and sequence flows).

@@ -78,6 +78,7 @@ fn compensation_boundary_handler_and_throw() {
            <endEvent id="end"><compensateEventDefinition /></endEvent>"#,
         "",
     );
+    assert!(p.has_compensation());
     let book = p.find("book").unwrap();
     let handler = p.find("cancel_booking").unwrap();
     assert!(p.element(handler).is_for_compensation);
@@ -294,4 +295,15 @@ fn other_namespaces_and_unknown_attributes_are_ignored() {
         "",
     );
     assert!(element(&p, "s").properties.is_empty());
+}
+
+#[test]
+fn a_compensation_throw_without_boundary_events_leaves_nothing_to_compensate() {
+    let p = process(
+        r#"<startEvent id="start" />
+           <sequenceFlow id="f1" sourceRef="start" targetRef="compensate" />
+           <intermediateThrowEvent id="compensate"><compensateEventDefinition /></intermediateThrowEvent>"#,
+        "",
+    );
+    assert!(!p.has_compensation());
 }

@@ -233,3 +233,12 @@ named_enum! {
         Triggered => "TRIGGERED",
     }
 }
+
+named_enum! {
+    CompensationSubscriptionIntent {
+        Created => "CREATED",
+        Triggered => "TRIGGERED",
+        Completed => "COMPLETED",
+        Deleted => "DELETED",
+    }
+}

@@ -54,6 +54,7 @@ named_enum! {
         DecisionRequirements => "DECISION_REQUIREMENTS",
         DecisionEvaluation => "DECISION_EVALUATION",
         ProcessEvent => "PROCESS_EVENT",
+        CompensationSubscription => "COMPENSATION_SUBSCRIPTION",
     }
 }
 

@@ -105,7 +105,12 @@ pub(crate) fn build_process(
     let scope = builder.walk_scope(node, root, ScopeKind::Process);
     builder.elements[root.index()].kind = ElementKind::Process(scope);
     builder.resolve();
+    let has_compensation = builder.elements.iter().any(|element| {
+        element.element_type == BpmnElementType::BoundaryEvent
+            && element.event_type == BpmnEventType::Compensation
+    });
     Some(Process {
+        has_compensation,
         id: id.to_string(),
         name: node.attr("name").map(str::to_string),
         version_tag,

@@ -83,6 +83,21 @@ pub(crate) fn apply(
             crate::state::distributions::mark_received(state, event.key);
             Ok(())
         }
+        RecordValue::CompensationSubscription(intent, value) => {
+            use crate::state::compensations;
+            use hornet_protocol::CompensationSubscriptionIntent as Intent;
+            match intent {
+                Intent::Created | Intent::Triggered => {
+                    compensations::put_subscription(state, event.key, value)
+                }
+                // A completed compensation is done with: what remains for the throw event (and for
+                // the sub-process around the activity) is what has not completed yet.
+                Intent::Completed | Intent::Deleted => {
+                    compensations::remove(state, event.key, value);
+                    Ok(())
+                }
+            }
+        }
         RecordValue::DecisionRequirements(intent, value) => match intent {
             hornet_protocol::DecisionRequirementsIntent::Created => {
                 crate::state::decisions::insert_drg(state, value)

@@ -19,9 +19,11 @@
 //! | `0x64`-`0x65`, `0x6C`-`0x6E` | [`subscriptions`] | catch event message subscriptions (both partitions' halves) | |
 //! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
 //! | `0x70`-`0x72` | [`distributions`] | distributed commands, receivers yet to acknowledge, signals received from other partitions | |
+//! | `0x80` | [`compensations`] | `80 process-instance-key subscription-key` | compensation subscription |
 //!
 //! Only event appliers write state; processors read it.
 
+pub mod compensations;
 pub mod decisions;
 pub mod distributions;
 pub mod element_instances;
@@ -88,6 +90,7 @@ pub(crate) mod column {
     pub const DISTRIBUTION: u8 = 0x70;
     pub const DISTRIBUTION_PENDING: u8 = 0x71;
     pub const DISTRIBUTION_RECEIVED: u8 = 0x72;
+    pub const COMPENSATION_SUBSCRIPTION: u8 = 0x80;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

@@ -76,3 +76,28 @@ pub struct ProcessEventRecord {
     pub process_instance_key: Key,
     pub tenant_id: String,
 }
+
+/// A completed compensable activity that compensation can still undo (Zeebe's
+/// `CompensationSubscriptionRecord`). Created when the activity completes; triggered by a compensation
+/// throw event (which fills in the throw event and the handler instance); completed when its handler
+/// completes; deleted when the process instance ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompensationSubscriptionRecord {
+    pub tenant_id: String,
+    pub process_instance_key: Key,
+    pub process_definition_key: Key,
+    pub compensable_activity_id: String,
+    /// Empty until a throw event triggers the subscription.
+    pub throw_event_id: String,
+    /// `-1` until a throw event triggers the subscription.
+    pub throw_event_instance_key: Key,
+    /// Empty for an embedded sub-process that is compensable only through its inner activities.
+    pub compensation_handler_id: String,
+    /// `-1` until the handler is activated (and for a subscription without a handler).
+    pub compensation_handler_instance_key: Key,
+    /// The flow scope instance the activity completed in.
+    pub compensable_activity_scope_key: Key,
+    pub compensable_activity_instance_key: Key,
+    pub variables: Document,
+}

@@ -78,4 +78,5 @@ record_values! {
     Decision(DecisionIntent, DecisionRecord),
     DecisionRequirements(DecisionRequirementsIntent, DecisionRequirementsRecord),
     DecisionEvaluation(DecisionEvaluationIntent, DecisionEvaluationRecord),
+    CompensationSubscription(CompensationSubscriptionIntent, CompensationSubscriptionRecord),
 }

@@ -2,7 +2,7 @@
 //! terminated element (Zeebe's container processors and `onChildTerminated`).
 
 use super::transitions::{activate_child, activated, completed, take_outgoing};
-use super::{call_activity, events, multi_instance, ElementCtx};
+use super::{call_activity, compensation, events, multi_instance, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
@@ -78,7 +78,9 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     events::unsubscribe(ctx, el)?;
+    compensation::on_activity_completing(ctx, el)?;
     completed(ctx, el)?;
+    compensation::on_handler_completed(ctx, el)?;
     if multi_instance::is_inner(el) {
         return multi_instance::inner_completed(ctx, el);
     }
@@ -99,6 +101,7 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
         None => None,
     };
     events::unsubscribe(ctx, el)?;
+    compensation::on_process_ending(ctx, el)?;
     let parent = if el.record.parent_element_instance_key.is_none() {
         None
     } else {
@@ -136,6 +139,11 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
 pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     events::unsubscribe(ctx, el)?;
     incidents::resolve_all(ctx, el.key)?;
+    match el.element().kind {
+        ElementKind::Process(_) => compensation::on_process_ending(ctx, el)?,
+        ElementKind::SubProcess(_) => compensation::on_sub_process_terminating(ctx, el)?,
+        _ => {}
+    }
     let children = element_instances::children(&ctx.state, el.key)?;
     if children.is_empty() {
         return terminated(ctx, el);

@@ -9,6 +9,7 @@
 //! ([`continue_after_incident`]).
 
 pub(crate) mod call_activity;
+pub(crate) mod compensation;
 pub(crate) mod container;
 pub(crate) mod errors;
 pub(crate) mod events;
@@ -343,6 +344,14 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             definition,
             job: None,
         } if errors::is_error(definition) => errors::error_end_event_on_activate(ctx, el),
+        ElementKind::IntermediateThrowEvent {
+            definition: EventDefinition::Compensation { .. },
+            job: None,
+        }
+        | ElementKind::EndEvent {
+            definition: EventDefinition::Compensation { .. },
+            job: None,
+        } => compensation::throw_on_activate(ctx, el),
         _ if el.element().job().is_some() => task::job_on_activate(ctx, el),
         _ => task::pass_through_on_activate(ctx, el),
     }

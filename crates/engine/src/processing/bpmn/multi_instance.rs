@@ -306,6 +306,8 @@ pub(crate) fn body_on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(),
         }
     }
     events::unsubscribe(ctx, el)?;
+    super::compensation::on_activity_completing(ctx, el)?;
     completed(ctx, el)?;
+    super::compensation::on_handler_completed(ctx, el)?;
     take_outgoing(ctx, el)
 }

@@ -55,6 +55,12 @@ fn event_supported(
             process_level || in_event_sub_process
         }
         (ElementKind::IntermediateCatchEvent { .. }, EventDefinition::Link { .. }) => true,
+        (
+            ElementKind::IntermediateThrowEvent { job: None, .. }
+            | ElementKind::EndEvent { job: None, .. }
+            | ElementKind::BoundaryEvent { .. },
+            EventDefinition::Compensation { .. },
+        ) => true,
         (ElementKind::IntermediateThrowEvent { .. }, EventDefinition::Link { target, .. }) => {
             target.is_some()
         }

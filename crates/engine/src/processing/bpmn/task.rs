@@ -6,7 +6,7 @@
 use super::transitions::{
     activate_child, activated, complete_element, completed, completing, end_of_path, take_outgoing,
 };
-use super::{container, events, multi_instance, ElementCtx};
+use super::{compensation, container, events, multi_instance, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
 use crate::processing::behaviour::incidents;
@@ -286,7 +286,9 @@ fn complete_with(
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
     events::unsubscribe(ctx, el)?;
+    compensation::on_activity_completing(ctx, el)?;
     completed(ctx, el)?;
+    compensation::on_handler_completed(ctx, el)?;
     if multi_instance::is_inner(el) {
         return multi_instance::inner_completed(ctx, el);
     }
