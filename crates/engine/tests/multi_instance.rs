@@ -177,3 +177,153 @@ fn completion_condition_terminates_the_remaining_instances() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// `(intent, name, value, scope)` of the VARIABLE events among `records`.
+fn variable_events(records: &[Record]) -> Vec<(String, String, String, Key)> {
+    records
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::Variable(_, v) if matches!(r.kind, RecordKind::Event) => Some((
+                r.intent_name().to_string(),
+                v.name.clone(),
+                v.value.clone(),
+                v.scope_key,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn mi_output(output_element: &str) -> String {
+    mi(false, "").replace(
+        r#"outputElement="=result""#,
+        &format!(r#"outputElement="{output_element}""#),
+    )
+}
+
+#[test]
+fn output_element_variable_is_local_to_each_inner_instance() {
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(false, ""));
+    let start = h.log.len();
+    let pi = h.create("mi", r#"{"items": ["a", "b"]}"#);
+    let inner: Vec<Key> = h.log[start..]
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ElementActivating, v)
+                if v.bpmn_element_type == BpmnElementType::ServiceTask =>
+            {
+                Some(r.key)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(inner.len(), 2);
+    let body = h.log[start..]
+        .iter()
+        .find_map(|r| match &r.value {
+            RecordValue::ProcessInstance(ProcessInstanceIntent::ElementActivating, v)
+                if v.bpmn_element_type == BpmnElementType::MultiInstanceBody =>
+            {
+                Some(r.key)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let created = |name: &str, value: &str, scope: Key| {
+        (
+            "CREATED".to_string(),
+            name.to_string(),
+            value.to_string(),
+            scope,
+        )
+    };
+    // As Zeebe's setLoopVariables: inputElement, the outputElement's variable (null), loopCounter.
+    assert_eq!(
+        variable_events(&h.log[start..]),
+        [
+            created("items", r#"["a","b"]"#, pi),
+            created("results", "[null,null]", body),
+            created("item", r#""a""#, inner[0]),
+            created("result", "null", inner[0]),
+            created("loopCounter", "1", inner[0]),
+            created("item", r#""b""#, inner[1]),
+            created("result", "null", inner[1]),
+            created("loopCounter", "2", inner[1]),
+        ]
+    );
+    let jobs = h.activate("item", 10);
+    let start = h.log.len();
+    h.complete(jobs[1].0, r#"{"result": "B"}"#);
+    // The job's result updates the inner instance's local variable, then its slot in the collection.
+    assert_eq!(
+        variable_events(&h.log[start..]),
+        [
+            (
+                "UPDATED".to_string(),
+                "result".to_string(),
+                r#""B""#.to_string(),
+                inner[1]
+            ),
+            (
+                "UPDATED".to_string(),
+                "results".to_string(),
+                r#"[null,"B"]"#.to_string(),
+                body
+            ),
+        ]
+    );
+    let start = h.log.len();
+    h.complete(jobs[0].0, r#"{"result": "A"}"#);
+    assert_eq!(
+        variable_events(&h.log[start..]),
+        [
+            (
+                "UPDATED".to_string(),
+                "result".to_string(),
+                r#""A""#.to_string(),
+                inner[0]
+            ),
+            (
+                "UPDATED".to_string(),
+                "results".to_string(),
+                r#"["A","B"]"#.to_string(),
+                body
+            ),
+            created("results", r#"["A","B"]"#, pi),
+        ]
+    );
+    // Only the collection reached the process scope.
+    assert!(
+        !variable_events(&h.log)
+            .iter()
+            .any(|(_, name, _, scope)| name == "result" && *scope == pi),
+        "{:?}",
+        variable_events(&h.log)
+    );
+}
+
+#[test]
+fn only_an_output_element_naming_a_variable_creates_it_locally() {
+    for (output_element, local) in [
+        ("=result.total", Some("result")),
+        ("= result ", Some("result")),
+        ("=item", None),        // the input element is already local
+        ("=loopCounter", None), // and so is the loop counter
+        ("=item + &quot;!&quot;", None),
+        ("=null", None),
+    ] {
+        let mut h = Harness::new();
+        h.deploy("mi.bpmn", &mi_output(output_element));
+        let start = h.log.len();
+        h.create("mi", r#"{"items": ["a"]}"#);
+        let names: Vec<String> = variable_events(&h.log[start..])
+            .into_iter()
+            .map(|(_, name, _, _)| name)
+            .collect();
+        let mut expected = vec!["items", "results", "item"];
+        expected.extend(local);
+        expected.push("loopCounter");
+        assert_eq!(names, expected, "{output_element}");
+    }
+}

@@ -3,7 +3,9 @@
 //! the inner activity once per item of `inputCollection`, all at once (parallel) or one after another
 //! (sequential).
 //!
-//! * Each inner instance gets local variables `inputElement` (its item) and `loopCounter` (1-based).
+//! * Each inner instance gets local variables `inputElement` (its item) and `loopCounter` (1-based),
+//!   and, when `outputElement` just reads a variable (`=result`, `=result.total`), that variable set
+//!   to `null`, so a result of that name stays in the inner instance instead of reaching the process.
 //! * `outputCollection` is a local variable of the body, initialised with one `null` per item; after each
 //!   inner instance `outputElement` (evaluated in the inner instance's scope) fills its slot; when the
 //!   body completes the collection is propagated to its flow scope.
@@ -24,10 +26,31 @@ use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementInstance, ElementState};
 use crate::state::variables::{self, ScopeVariables};
 use hornet_bpmn::{ElementKind, LoopCharacteristics};
-use hornet_feel::{EvalContext, Value, Variables};
+use hornet_feel::{EvalContext, Expression, Value, Variables};
 use hornet_protocol::value::ErrorType;
 use hornet_protocol::Key;
 use std::collections::BTreeMap;
+
+/// The inner instances' 1-based position variable.
+const LOOP_COUNTER: &str = "loopCounter";
+
+/// The variable an `outputElement` expression reads when it is just that variable or a path into it
+/// (`=result`, `=result.total` → `result`), as Zeebe's `Expression.getVariableName`; `None` for any
+/// other expression.
+fn output_element_variable(expression: &Expression) -> Option<&str> {
+    let source = expression.source().trim();
+    let mut segments = source.split('.');
+    let root = segments.next()?;
+    let is_name = |segment: &str| {
+        let mut chars = segment.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+            && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    };
+    let literal = matches!(root, "null" | "true" | "false");
+    (is_name(root) && !literal && segments.all(is_name)).then_some(root)
+}
 
 fn loop_characteristics(el: &ElementCtx) -> Option<&LoopCharacteristics> {
     el.element()
@@ -136,11 +159,22 @@ pub(crate) fn inner_activating(
             .unwrap_or(serde_json::Value::Null);
         set_local(ctx, &el.owner(), el.key, input_element, &item)?;
     }
+    // As Zeebe: the variable a plain `outputElement` reads exists locally (null) on every inner
+    // instance, so a job or message result of that name lands here and not in the process scope.
+    if let Some(output) = characteristics
+        .output_element
+        .as_ref()
+        .and_then(output_element_variable)
+        .filter(|name| characteristics.input_element.as_deref() != Some(*name))
+        .filter(|name| *name != LOOP_COUNTER)
+    {
+        set_local(ctx, &el.owner(), el.key, output, &serde_json::Value::Null)?;
+    }
     set_local(
         ctx,
         &el.owner(),
         el.key,
-        "loopCounter",
+        LOOP_COUNTER,
         &serde_json::Value::from(loop_counter),
     )?;
     Ok(Ok(()))
