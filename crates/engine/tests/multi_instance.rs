@@ -327,3 +327,78 @@ fn only_an_output_element_naming_a_variable_creates_it_locally() {
         assert_eq!(names, expected, "{output_element}");
     }
 }
+
+fn mi_collection(input_collection: &str) -> String {
+    mi(true, "").replace(
+        r#"inputCollection="=items""#,
+        &format!(r#"inputCollection="{input_collection}""#),
+    )
+}
+
+/// Runs the sequential `mi` process over `variables`, completing each job with its item times ten;
+/// the items seen, and the final `results`.
+fn run_sequential(h: &mut Harness, variables: &str) -> (Vec<String>, Option<String>) {
+    let pi = h.create("mi", variables);
+    let mut seen = Vec::new();
+    while let Some((key, job)) = h.activate("item", 1).into_iter().next() {
+        let vars: serde_json::Value = serde_json::from_str(job.variables.as_str()).unwrap();
+        seen.push(vars["item"].to_string());
+        let result = vars["item"]
+            .as_f64()
+            .map_or(serde_json::Value::Null, |n| (n * 10.0).into());
+        h.complete(key, &serde_json::json!({ "result": result }).to_string());
+    }
+    (seen, result_of(h, pi))
+}
+
+#[test]
+fn input_collection_paths_and_expressions_give_the_same_items() {
+    for (collection, variables) in [
+        ("=items", r#"{"items": [1, 2.5, 3]}"#),
+        (
+            "=order.items",
+            r#"{"order": {"id": "o-1", "items": [1, 2.5, 3]}}"#,
+        ),
+        (
+            "= order.lines.items",
+            r#"{"order": {"lines": {"items": [1, 2.5, 3]}}}"#,
+        ),
+        ("=for x in [1, 2.5, 3] return x", "{}"),
+        ("=items[item &gt; 0]", r#"{"items": [1, 2.5, 3]}"#),
+    ] {
+        let mut h = Harness::new();
+        h.deploy("mi.bpmn", &mi_collection(collection));
+        let (seen, results) = run_sequential(&mut h, variables);
+        assert_eq!(seen, ["1", "2.5", "3"], "{collection}");
+        assert_eq!(results.as_deref(), Some("[10,25,30]"), "{collection}");
+    }
+    // A path that does not lead to a list is the same incident either way.
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi_collection("=order.items"));
+    let start = h.log.len();
+    h.create("mi", r#"{"order": {"items": "none"}}"#);
+    let incidents = events_of(&h.log[start..], ValueType::Incident, "CREATED");
+    let RecordValue::Incident(_, incident) = &incidents[0].value else {
+        panic!()
+    };
+    assert_eq!(
+        incident.error_message,
+        "Expected result of the expression 'order.items' to be 'ARRAY', but was 'STRING'."
+    );
+}
+
+#[test]
+fn the_input_collection_is_read_again_for_every_inner_instance() {
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(true, ""));
+    h.create("mi", r#"{"items": ["a", "b", "c"]}"#);
+    let first = h.activate("item", 1);
+    // The first job replaces the collection (it propagates to the process scope, where `items` lives).
+    h.complete(first[0].0, r#"{"result": 1, "items": ["a", "B", "c"]}"#);
+    let second = h.activate("item", 1);
+    assert!(second[0].1.variables.as_str().contains(r#""item":"B""#));
+    // Shrunk below the next loop counter: nothing left to iterate, the body completes (as Zeebe).
+    h.complete(second[0].0, r#"{"result": 2, "items": ["a", "B"]}"#);
+    assert!(h.activate("item", 1).is_empty());
+    assert!(lifecycle(&h.log).contains(&"ELEMENT_COMPLETED mi".to_string()));
+}

@@ -20,7 +20,10 @@ use super::transitions::{activate_child, activated, complete_element, completed,
 use super::{container, events, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, result_type};
-use crate::processing::behaviour::variables::{merge_propagate, set_local};
+use crate::processing::behaviour::json_text;
+use crate::processing::behaviour::variables::{
+    merge_propagate, set_local, set_local_text, to_text,
+};
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementInstance, ElementState};
@@ -34,22 +37,26 @@ use std::collections::BTreeMap;
 /// The inner instances' 1-based position variable.
 const LOOP_COUNTER: &str = "loopCounter";
 
-/// The variable an `outputElement` expression reads when it is just that variable or a path into it
-/// (`=result`, `=result.total` → `result`), as Zeebe's `Expression.getVariableName`; `None` for any
-/// other expression.
-fn output_element_variable(expression: &Expression) -> Option<&str> {
+/// The names of an expression that is just a variable or a path into one (`=result`, `=order.items`),
+/// root first; `None` for any other expression.
+fn variable_path(expression: &Expression) -> Option<Vec<&str>> {
     let source = expression.source().trim();
-    let mut segments = source.split('.');
-    let root = segments.next()?;
-    let is_name = |segment: &str| {
+    let segments: Vec<&str> = source.split('.').collect();
+    let is_name = |segment: &&str| {
         let mut chars = segment.chars();
         chars
             .next()
             .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
             && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
     };
-    let literal = matches!(root, "null" | "true" | "false");
-    (is_name(root) && !literal && segments.all(is_name)).then_some(root)
+    let literal = matches!(segments[0], "null" | "true" | "false");
+    (!literal && segments.iter().all(is_name)).then_some(segments)
+}
+
+/// The variable an `outputElement` expression reads when it is just that variable or a path into it
+/// (`=result`, `=result.total` → `result`), as Zeebe's `Expression.getVariableName`.
+fn output_element_variable(expression: &Expression) -> Option<&str> {
+    variable_path(expression).map(|path| path[0])
 }
 
 fn loop_characteristics(el: &ElementCtx) -> Option<&LoopCharacteristics> {
@@ -58,17 +65,34 @@ fn loop_characteristics(el: &ElementCtx) -> Option<&LoopCharacteristics> {
         .map(|body| &body.loop_characteristics)
 }
 
-/// The items of the input collection, evaluated in `scope`.
-fn input_collection(
+/// What one read of the input collection needs: its length and perhaps one item.
+struct CollectionRead {
+    len: usize,
+    item: Option<serde_json::Value>,
+}
+
+/// Evaluates the input collection in `scope`: its length, and the item at `index` if asked for and
+/// present. Zeebe re-evaluates the collection whenever it needs it; so does this, but for the usual
+/// `=items` / `=order.items` it only scans the stored text and parses the one item.
+fn read_input_collection(
     ctx: &Ctx<'_>,
     scope: Key,
     characteristics: &LoopCharacteristics,
-) -> Result<Result<Vec<serde_json::Value>, Failure>, EngineError> {
+    index: Option<usize>,
+) -> Result<Result<CollectionRead, Failure>, EngineError> {
+    if let Some(read) =
+        read_stored_collection(ctx, scope, &characteristics.input_collection, index)?
+    {
+        return Ok(Ok(read));
+    }
     let expression = &characteristics.input_collection;
     Ok(
         match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
             Err(failure) => Err(failure),
-            Ok(Value::List(items)) => Ok(items.iter().map(Value::to_json).collect()),
+            Ok(Value::List(items)) => Ok(CollectionRead {
+                len: items.len(),
+                item: index.and_then(|i| items.get(i)).map(Value::to_json),
+            }),
             Ok(other) => Err(Failure::new(
                 ErrorType::ExtractValueError,
                 format!(
@@ -79,6 +103,43 @@ fn input_collection(
             )),
         },
     )
+}
+
+/// The fast path of [`read_input_collection`]: the collection is a stored list reached by a variable
+/// path. `None` (evaluate the expression instead) for anything else.
+fn read_stored_collection(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    expression: &Expression,
+    index: Option<usize>,
+) -> Result<Option<CollectionRead>, EngineError> {
+    let Some(path) = variable_path(expression) else {
+        return Ok(None);
+    };
+    let Some((_, variable)) = variables::resolve(&ctx.state, scope, path[0])? else {
+        return Ok(None);
+    };
+    let mut text = variable.value.as_str();
+    for name in &path[1..] {
+        match json_text::object_member(text, name) {
+            Some(member) => text = member,
+            None => return Ok(None),
+        }
+    }
+    let read = match index {
+        None => json_text::array_len(text).map(|len| CollectionRead { len, item: None }),
+        Some(index) => json_text::array_element(text, index).and_then(|(len, item)| match item {
+            None => Some(CollectionRead { len, item: None }),
+            // The item as FEEL would hand it over (numbers normalised as for the whole list).
+            Some(item) => serde_json::from_str::<serde_json::Value>(item)
+                .ok()
+                .map(|item| CollectionRead {
+                    len,
+                    item: Some(Value::from_json(&item).to_json()),
+                }),
+        }),
+    };
+    Ok(read)
 }
 
 /// If `el` is the inner activity of a multi-instance body: the body's instance and context.
@@ -107,8 +168,8 @@ pub(crate) fn body_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(),
         return Ok(());
     };
     let characteristics = &body.loop_characteristics;
-    let items = match input_collection(ctx, el.key, characteristics)? {
-        Ok(items) => items,
+    let len = match read_input_collection(ctx, el.key, characteristics, None)? {
+        Ok(read) => read.len,
         Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
     };
     if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
@@ -116,18 +177,14 @@ pub(crate) fn body_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(),
     }
     activated(ctx, el)?;
     if let Some(collection) = &characteristics.output_collection {
-        let nulls = serde_json::Value::Array(vec![serde_json::Value::Null; items.len()]);
+        let nulls = serde_json::Value::Array(vec![serde_json::Value::Null; len]);
         set_local(ctx, &el.owner(), el.key, collection, &nulls)?;
     }
-    if items.is_empty() {
+    if len == 0 {
         complete_element(ctx, el);
         return Ok(());
     }
-    let count = if characteristics.sequential {
-        1
-    } else {
-        items.len()
-    };
+    let count = if characteristics.sequential { 1 } else { len };
     for _ in 0..count {
         activate_child(ctx, el, body.inner, el.key);
     }
@@ -148,15 +205,23 @@ pub(crate) fn inner_activating(
     let loop_counter = element_instances::get_instance(&ctx.state, el.key)?
         .map(|instance| instance.loop_counter)
         .unwrap_or(1);
+    let index = loop_counter.saturating_sub(1) as usize;
+    let item = match read_input_collection(ctx, body.key, characteristics, Some(index))? {
+        Ok(CollectionRead {
+            item: Some(item), ..
+        }) => item,
+        Ok(CollectionRead { len, item: None }) => {
+            return Ok(Err(Failure::new(
+                ErrorType::ExtractValueError,
+                format!(
+                    "Expected to read item at index {index} of the multiInstanceBody input collection but it \
+                     contains only {len} elements. The input collection might be modified while iterating over it."
+                ),
+            )))
+        }
+        Err(failure) => return Ok(Err(failure)),
+    };
     if let Some(input_element) = &characteristics.input_element {
-        let items = match input_collection(ctx, body.key, characteristics)? {
-            Ok(items) => items,
-            Err(failure) => return Ok(Err(failure)),
-        };
-        let item = items
-            .get(loop_counter.saturating_sub(1) as usize)
-            .cloned()
-            .unwrap_or(serde_json::Value::Null);
         set_local(ctx, &el.owner(), el.key, input_element, &item)?;
     }
     // As Zeebe: the variable a plain `outputElement` reads exists locally (null) on every inner
@@ -212,25 +277,15 @@ pub(crate) fn inner_completing(
     let loop_counter = element_instances::get_instance(&ctx.state, el.key)?
         .map(|instance| instance.loop_counter)
         .unwrap_or(1);
-    let mut items = match variables::get_local(&ctx.state, body.key, collection)? {
-        Some(stored) => match variables::parse_json(&stored.value) {
-            serde_json::Value::Array(items) => items,
-            _ => Vec::new(),
-        },
-        None => Vec::new(),
-    };
     let index = loop_counter.saturating_sub(1) as usize;
-    if items.len() <= index {
-        items.resize(index + 1, serde_json::Value::Null);
-    }
-    items[index] = value;
-    set_local(
-        ctx,
-        &body_el.owner(),
-        body.key,
-        collection,
-        &serde_json::Value::Array(items),
-    )?;
+    let value = to_text(&value);
+    // Only the slot changes: the other items' text is kept as stored (it is canonical already).
+    let stored = variables::get_local(&ctx.state, body.key, collection)?;
+    let updated = match stored.and_then(|s| json_text::array_with(&s.value, index, &value)) {
+        Some(updated) => updated,
+        None => json_text::array_with("[]", index, &value).unwrap_or(value),
+    };
+    set_local_text(ctx, &body_el.owner(), body.key, collection, updated)?;
     Ok(Ok(()))
 }
 
@@ -260,15 +315,15 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     let Some(characteristics) = loop_characteristics(&body_el) else {
         return Ok(());
     };
-    let items = match input_collection(ctx, body.key, characteristics)? {
-        Ok(items) => items,
+    let len = match read_input_collection(ctx, body.key, characteristics, None)? {
+        Ok(read) => read.len,
         Err(failure) => return incidents::raise(ctx, body.key, &body.record, Key::NONE, failure),
     };
     if let Some(condition) = &characteristics.completion_condition {
         let scope = ScopeVariables::new(&ctx.state, body.key);
         let vars = WithCounters {
             counters: BTreeMap::from([
-                ("numberOfInstances", items.len() as i64),
+                ("numberOfInstances", len as i64),
                 ("numberOfActiveInstances", i64::from(body.active_children)),
                 (
                     "numberOfCompletedInstances",
@@ -315,7 +370,7 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
             }
         }
     }
-    if characteristics.sequential && (body.inner_activated as usize) < items.len() {
+    if characteristics.sequential && (body.inner_activated as usize) < len {
         activate_child(ctx, &body_el, el.idx, body.key);
         return Ok(());
     }
