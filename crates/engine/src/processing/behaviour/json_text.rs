@@ -11,8 +11,15 @@
 
 use std::ops::Range;
 
+// The loops below index bytes directly (no iterator adaptors): they run over whole collections for
+// every inner instance, and this keeps them fast in debug builds too.
+
+fn is_whitespace(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
-    while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    while i < bytes.len() && is_whitespace(bytes[i]) {
         i += 1;
     }
     i
@@ -20,13 +27,14 @@ fn skip_whitespace(bytes: &[u8], mut i: usize) -> usize {
 
 /// `i` is just after an opening quote: the index after the closing quote.
 fn skip_string(bytes: &[u8], mut i: usize) -> Option<usize> {
-    loop {
-        match *bytes.get(i)? {
+    while i < bytes.len() {
+        match bytes[i] {
             b'\\' => i += 2,
             b'"' => return Some(i + 1),
             _ => i += 1,
         }
     }
+    None
 }
 
 /// The index just after the value starting at `i`.
@@ -36,8 +44,8 @@ fn skip_value(bytes: &[u8], i: usize) -> Option<usize> {
         b'[' | b'{' => {
             let mut depth = 0usize;
             let mut j = i;
-            loop {
-                match *bytes.get(j)? {
+            while j < bytes.len() {
+                match bytes[j] {
                     b'"' => {
                         j = skip_string(bytes, j + 1)?;
                         continue;
@@ -53,12 +61,13 @@ fn skip_value(bytes: &[u8], i: usize) -> Option<usize> {
                 }
                 j += 1;
             }
+            None
         }
         _ => {
             let mut j = i;
-            while bytes
-                .get(j)
-                .is_some_and(|b| !matches!(b, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+            while j < bytes.len()
+                && !matches!(bytes[j], b',' | b']' | b'}')
+                && !is_whitespace(bytes[j])
             {
                 j += 1;
             }
@@ -67,9 +76,17 @@ fn skip_value(bytes: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// Calls `visit` with the byte range of every element of the array `text`, in order; the number of
-/// elements, or `None` if `text` is not an array.
-fn scan_array(text: &str, visit: &mut dyn FnMut(usize, Range<usize>)) -> Option<usize> {
+/// How a scan of an array ended.
+enum Scan {
+    /// The element at the index asked for: its byte range.
+    Found(Range<usize>),
+    /// The array ended first: its length.
+    Ended(usize),
+}
+
+/// Scans the array `text` up to the element at `index` (to its end if `None`); `None` if `text` is
+/// not an array.
+fn scan_array(text: &str, index: Option<usize>) -> Option<Scan> {
     let bytes = text.as_bytes();
     let mut i = skip_whitespace(bytes, 0);
     if bytes.get(i) != Some(&b'[') {
@@ -78,57 +95,58 @@ fn scan_array(text: &str, visit: &mut dyn FnMut(usize, Range<usize>)) -> Option<
     i = skip_whitespace(bytes, i + 1);
     let mut count = 0;
     if bytes.get(i) == Some(&b']') {
-        return (skip_whitespace(bytes, i + 1) == bytes.len()).then_some(count);
+        return (skip_whitespace(bytes, i + 1) == bytes.len()).then_some(Scan::Ended(count));
     }
     loop {
         let end = skip_value(bytes, i)?;
-        visit(count, i..end);
+        if index == Some(count) {
+            return Some(Scan::Found(i..end));
+        }
         count += 1;
         i = skip_whitespace(bytes, end);
         match *bytes.get(i)? {
             b',' => i = skip_whitespace(bytes, i + 1),
-            b']' => return (skip_whitespace(bytes, i + 1) == bytes.len()).then_some(count),
+            b']' => {
+                return (skip_whitespace(bytes, i + 1) == bytes.len()).then_some(Scan::Ended(count))
+            }
             _ => return None,
         }
     }
 }
 
-/// The number of elements of the array `text`.
-pub(crate) fn array_len(text: &str) -> Option<usize> {
-    scan_array(text, &mut |_, _| {})
+/// Whether `text` is an array, judged by its first character only (for texts the engine wrote).
+pub(crate) fn is_array(text: &str) -> bool {
+    text.trim_start().starts_with('[')
 }
 
-/// The number of elements of the array `text` and the text of the element at `index` (if it has one).
-pub(crate) fn array_element(text: &str, index: usize) -> Option<(usize, Option<&str>)> {
-    let mut found = None;
-    let len = scan_array(text, &mut |i, range| {
-        if i == index {
-            found = Some(range);
-        }
-    })?;
-    match found {
-        Some(range) => Some((len, Some(text.get(range)?))),
-        None => Some((len, None)),
+/// The number of elements of the array `text`.
+pub(crate) fn array_len(text: &str) -> Option<usize> {
+    match scan_array(text, None)? {
+        Scan::Ended(len) => Some(len),
+        Scan::Found(_) => None,
+    }
+}
+
+/// The text of the element at `index` of the array `text` (scanning no further), or, if the array is
+/// shorter, its length.
+pub(crate) fn array_element(text: &str, index: usize) -> Option<Result<&str, usize>> {
+    match scan_array(text, Some(index))? {
+        Scan::Found(range) => text.get(range).map(Ok),
+        Scan::Ended(len) => Some(Err(len)),
     }
 }
 
 /// The array `text` with the element at `index` replaced by `element` (itself JSON text); an array
 /// shorter than that is first padded with `null`s.
 pub(crate) fn array_with(text: &str, index: usize, element: &str) -> Option<String> {
-    let mut found = None;
-    let len = scan_array(text, &mut |i, range| {
-        if i == index {
-            found = Some(range);
-        }
-    })?;
-    let mut out = String::with_capacity(text.len() + element.len() + 5 * index.saturating_sub(len));
-    match found {
-        Some(range) => {
+    let mut out = String::with_capacity(text.len() + element.len() + 5 * index);
+    match scan_array(text, Some(index))? {
+        Scan::Found(range) => {
             out.push_str(text.get(..range.start)?);
             out.push_str(element);
             out.push_str(text.get(range.end..)?);
         }
-        None => {
+        Scan::Ended(len) => {
             let close = text.rfind(']')?;
             out.push_str(text.get(..close)?.trim_end());
             for i in len..index {
@@ -186,15 +204,18 @@ mod tests {
     fn finds_elements_and_counts_them() {
         let text = r#"[1,"a,]\"[",{"k":[2,3]},[[]],null,-1.5e3,true]"#;
         assert_eq!(array_len(text), Some(7));
-        assert_eq!(array_element(text, 0), Some((7, Some("1"))));
-        assert_eq!(array_element(text, 1), Some((7, Some(r#""a,]\"[""#))));
-        assert_eq!(array_element(text, 2), Some((7, Some(r#"{"k":[2,3]}"#))));
-        assert_eq!(array_element(text, 3), Some((7, Some("[[]]"))));
-        assert_eq!(array_element(text, 5), Some((7, Some("-1.5e3"))));
-        assert_eq!(array_element(text, 7), Some((7, None)));
-        assert_eq!(array_element(" [ 1 , 2 ] ", 1), Some((2, Some("2"))));
+        assert_eq!(array_element(text, 0), Some(Ok("1")));
+        assert_eq!(array_element(text, 1), Some(Ok(r#""a,]\"[""#)));
+        assert_eq!(array_element(text, 2), Some(Ok(r#"{"k":[2,3]}"#)));
+        assert_eq!(array_element(text, 3), Some(Ok("[[]]")));
+        assert_eq!(array_element(text, 5), Some(Ok("-1.5e3")));
+        assert_eq!(array_element(text, 6), Some(Ok("true")));
+        assert_eq!(array_element(text, 7), Some(Err(7)));
+        assert_eq!(array_element(" [ 1 , 2 ] ", 1), Some(Ok("2")));
+        assert_eq!(array_element("[]", 0), Some(Err(0)));
         assert_eq!(array_len("[]"), Some(0));
         assert_eq!(array_len(" [ ] "), Some(0));
+        assert!(is_array(" [1]") && !is_array("{}"));
     }
 
     #[test]

@@ -65,23 +65,35 @@ fn loop_characteristics(el: &ElementCtx) -> Option<&LoopCharacteristics> {
         .map(|body| &body.loop_characteristics)
 }
 
-/// What one read of the input collection needs: its length and perhaps one item.
+/// What a read of the input collection is for.
+#[derive(Copy, Clone)]
+enum Need {
+    /// Only that it still is a list.
+    List,
+    /// Its length.
+    Len,
+    /// The item at this index.
+    Item(usize),
+}
+
+/// The result of a read of the input collection: what was needed, perhaps more.
+#[derive(Default)]
 struct CollectionRead {
-    len: usize,
+    /// Known for [`Need::Len`], and for [`Need::Item`] when the list is too short.
+    len: Option<usize>,
     item: Option<serde_json::Value>,
 }
 
-/// Evaluates the input collection in `scope`: its length, and the item at `index` if asked for and
-/// present. Zeebe re-evaluates the collection whenever it needs it; so does this, but for the usual
-/// `=items` / `=order.items` it only scans the stored text and parses the one item.
+/// Evaluates the input collection in `scope` for `need`. Zeebe re-evaluates the collection whenever it
+/// needs it, so a collection changed while iterating is noticed; so does this, but for the usual
+/// `=items` / `=order.items` it only scans the stored text as far as needed and parses at most one item.
 fn read_input_collection(
     ctx: &Ctx<'_>,
     scope: Key,
     characteristics: &LoopCharacteristics,
-    index: Option<usize>,
+    need: Need,
 ) -> Result<Result<CollectionRead, Failure>, EngineError> {
-    if let Some(read) =
-        read_stored_collection(ctx, scope, &characteristics.input_collection, index)?
+    if let Some(read) = read_stored_collection(ctx, scope, &characteristics.input_collection, need)?
     {
         return Ok(Ok(read));
     }
@@ -90,8 +102,11 @@ fn read_input_collection(
         match evaluate(ctx, scope, expression, ErrorType::ExtractValueError)? {
             Err(failure) => Err(failure),
             Ok(Value::List(items)) => Ok(CollectionRead {
-                len: items.len(),
-                item: index.and_then(|i| items.get(i)).map(Value::to_json),
+                len: Some(items.len()),
+                item: match need {
+                    Need::Item(index) => items.get(index).map(Value::to_json),
+                    Need::List | Need::Len => None,
+                },
             }),
             Ok(other) => Err(Failure::new(
                 ErrorType::ExtractValueError,
@@ -111,7 +126,7 @@ fn read_stored_collection(
     ctx: &Ctx<'_>,
     scope: Key,
     expression: &Expression,
-    index: Option<usize>,
+    need: Need,
 ) -> Result<Option<CollectionRead>, EngineError> {
     let Some(path) = variable_path(expression) else {
         return Ok(None);
@@ -126,18 +141,26 @@ fn read_stored_collection(
             None => return Ok(None),
         }
     }
-    let read = match index {
-        None => json_text::array_len(text).map(|len| CollectionRead { len, item: None }),
-        Some(index) => json_text::array_element(text, index).and_then(|(len, item)| match item {
-            None => Some(CollectionRead { len, item: None }),
-            // The item as FEEL would hand it over (numbers normalised as for the whole list).
-            Some(item) => serde_json::from_str::<serde_json::Value>(item)
+    let read = match need {
+        Need::List => json_text::is_array(text).then(CollectionRead::default),
+        Need::Len => json_text::array_len(text).map(|len| CollectionRead {
+            len: Some(len),
+            item: None,
+        }),
+        Need::Item(index) => match json_text::array_element(text, index) {
+            None => None,
+            Some(Err(len)) => Some(CollectionRead {
+                len: Some(len),
+                item: None,
+            }),
+            // The item as FEEL hands it over (numbers normalised as in the whole list).
+            Some(Ok(item)) => serde_json::from_str::<serde_json::Value>(item)
                 .ok()
                 .map(|item| CollectionRead {
-                    len,
+                    len: None,
                     item: Some(Value::from_json(&item).to_json()),
                 }),
-        }),
+        },
     };
     Ok(read)
 }
@@ -168,8 +191,8 @@ pub(crate) fn body_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(),
         return Ok(());
     };
     let characteristics = &body.loop_characteristics;
-    let len = match read_input_collection(ctx, el.key, characteristics, None)? {
-        Ok(read) => read.len,
+    let len = match read_input_collection(ctx, el.key, characteristics, Need::Len)? {
+        Ok(read) => read.len.unwrap_or(0),
         Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
     };
     if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
@@ -206,18 +229,19 @@ pub(crate) fn inner_activating(
         .map(|instance| instance.loop_counter)
         .unwrap_or(1);
     let index = loop_counter.saturating_sub(1) as usize;
-    let item = match read_input_collection(ctx, body.key, characteristics, Some(index))? {
+    let item = match read_input_collection(ctx, body.key, characteristics, Need::Item(index))? {
         Ok(CollectionRead {
             item: Some(item), ..
         }) => item,
         Ok(CollectionRead { len, item: None }) => {
+            let len = len.unwrap_or(0);
             return Ok(Err(Failure::new(
                 ErrorType::ExtractValueError,
                 format!(
                     "Expected to read item at index {index} of the multiInstanceBody input collection but it \
                      contains only {len} elements. The input collection might be modified while iterating over it."
                 ),
-            )))
+            )));
         }
         Err(failure) => return Ok(Err(failure)),
     };
@@ -315,15 +339,28 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     let Some(characteristics) = loop_characteristics(&body_el) else {
         return Ok(());
     };
-    let len = match read_input_collection(ctx, body.key, characteristics, None)? {
-        Ok(read) => read.len,
+    // Only what the next step needs: the length for the condition's `numberOfInstances`, whether
+    // there is a next item for a sequential body, and otherwise that the collection is still a list.
+    let need = if characteristics.completion_condition.is_some() {
+        Need::Len
+    } else if characteristics.sequential {
+        Need::Item(body.inner_activated as usize)
+    } else {
+        Need::List
+    };
+    let read = match read_input_collection(ctx, body.key, characteristics, need)? {
+        Ok(read) => read,
         Err(failure) => return incidents::raise(ctx, body.key, &body.record, Key::NONE, failure),
+    };
+    let has_next = match read.len {
+        Some(len) => (body.inner_activated as usize) < len,
+        None => read.item.is_some(),
     };
     if let Some(condition) = &characteristics.completion_condition {
         let scope = ScopeVariables::new(&ctx.state, body.key);
         let vars = WithCounters {
             counters: BTreeMap::from([
-                ("numberOfInstances", len as i64),
+                ("numberOfInstances", read.len.unwrap_or(0) as i64),
                 ("numberOfActiveInstances", i64::from(body.active_children)),
                 (
                     "numberOfCompletedInstances",
@@ -370,7 +407,7 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
             }
         }
     }
-    if characteristics.sequential && (body.inner_activated as usize) < len {
+    if characteristics.sequential && has_next {
         activate_child(ctx, &body_el, el.idx, body.key);
         return Ok(());
     }
