@@ -65,13 +65,6 @@ def test_every_task_kind_and_throw_event_runs_in_order(broker: Broker, stub) -> 
     complete_job(stub, courier.key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: the job of a job worker user task carries none of the user task's assignment as custom "
-    "headers; Zeebe 8.8 adds io.camunda.zeebe:assignee and io.camunda.zeebe:candidateGroups (a JSON list) "
-    "from zeebe:assignmentDefinition, which is how task lists and workers learn the assignee",
-)
 def test_user_task_job_carries_its_assignment_as_headers(broker: Broker, stub) -> None:
     deploy(stub, FIXTURES / "user-task-assignment.bpmn")
     instance = InstanceWithResult(stub, "user-task-assignment", {"claimId": "c-1", "reviewer": "ada"})

@@ -2,8 +2,8 @@
 //! message naming the element, so nothing is accepted that would later get stuck.
 
 use hornet_bpmn::{
-    Binding, BusinessRuleTask, Element, ElementKind, EventDefinition, Process, ScriptTask,
-    TimerDefinition, UserTaskImplementation,
+    Binding, BusinessRuleTask, Element, ElementKind, EventDefinition, FormDefinition, Process,
+    ScriptTask, TimerDefinition, UserTaskImplementation,
 };
 
 fn event_supported(
@@ -104,6 +104,12 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         | ElementKind::BusinessRuleTask(BusinessRuleTask::Job(_)) => Ok(()),
         ElementKind::EventSubProcess(_) => Ok(()),
         ElementKind::UserTask(task) => match task.implementation {
+            // Zeebe resolves a form id to a deployed form's key; Hornet deploys no forms.
+            UserTaskImplementation::Job(_)
+                if matches!(task.form, Some(FormDefinition::FormId { .. })) =>
+            {
+                Err("a user task form referenced by formId (zeebe:formDefinition formId)".into())
+            }
             UserTaskImplementation::Job(_) => Ok(()),
             UserTaskImplementation::Native => Err("Camunda user task (zeebe:userTask)".into()),
         },
