@@ -145,7 +145,7 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
 
 /// A static timer value that cannot work (an expression is checked when it is evaluated).
 fn invalid_static_timer(definition: &TimerDefinition) -> Option<String> {
-    use super::events::{parse_cycle, parse_date_time_millis, parse_duration_millis};
+    use super::events::{parse_date_time_millis, parse_duration_millis, Cycle};
     match definition {
         TimerDefinition::Duration(value) => value
             .as_static()
@@ -161,12 +161,13 @@ fn invalid_static_timer(definition: &TimerDefinition) -> Option<String> {
                     "timer date '{text}' (an ISO 8601 date-time with offset or zone is expected)"
                 )
             }),
-        TimerDefinition::Cycle(value) => value
-            .as_static()
-            .filter(|text| parse_cycle(text).is_none())
-            .map(|text| {
-                format!("timer cycle '{text}' (only R[n]/<duration> cycles, not cron expressions)")
-            }),
+        TimerDefinition::Cycle(value) => value.as_static().and_then(|text| {
+            Cycle::parse(text).err().map(|reason| {
+                format!(
+                    "timer cycle '{text}' (an R[n]/<duration> cycle or a cron expression is expected: {reason})"
+                )
+            })
+        }),
     }
 }
 
