@@ -88,7 +88,7 @@ struct CollectionRead {
 /// needs it, so a collection changed while iterating is noticed; so does this, but for the usual
 /// `=items` / `=order.items` it only scans the stored text as far as needed and parses at most one item.
 fn read_input_collection(
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     scope: Key,
     characteristics: &LoopCharacteristics,
     need: Need,
@@ -123,7 +123,7 @@ fn read_input_collection(
 /// The fast path of [`read_input_collection`]: the collection is a stored list reached by a variable
 /// path. `None` (evaluate the expression instead) for anything else.
 fn read_stored_collection(
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     scope: Key,
     expression: &Expression,
     need: Need,
@@ -131,7 +131,7 @@ fn read_stored_collection(
     let Some(path) = variable_path(expression) else {
         return Ok(None);
     };
-    let Some((_, variable)) = variables::resolve(&ctx.state, scope, path[0])? else {
+    let Some((holder, variable)) = variables::resolve(&ctx.state, scope, path[0])? else {
         return Ok(None);
     };
     let mut text = variable.value.as_str();
@@ -141,20 +141,26 @@ fn read_stored_collection(
             None => return Ok(None),
         }
     }
+    if let Need::List = need {
+        return Ok(json_text::is_array(text).then(CollectionRead::default));
+    }
+    // Indexed once per round: a parallel body reads one item per inner instance, all in one round.
+    let source = (holder, expression.source().trim().to_string());
+    let Some(index) = ctx.collections.of(source, text) else {
+        return Ok(None);
+    };
     let read = match need {
-        Need::List => json_text::is_array(text).then(CollectionRead::default),
-        Need::Len => json_text::array_len(text).map(|len| CollectionRead {
-            len: Some(len),
+        Need::List | Need::Len => Some(CollectionRead {
+            len: Some(index.len()),
             item: None,
         }),
-        Need::Item(index) => match json_text::array_element(text, index) {
-            None => None,
-            Some(Err(len)) => Some(CollectionRead {
-                len: Some(len),
+        Need::Item(i) => match index.element(i) {
+            None => Some(CollectionRead {
+                len: Some(index.len()),
                 item: None,
             }),
             // The item as FEEL hands it over (numbers normalised as in the whole list).
-            Some(Ok(item)) => serde_json::from_str::<serde_json::Value>(item)
+            Some(item) => serde_json::from_str::<serde_json::Value>(item)
                 .ok()
                 .map(|item| CollectionRead {
                     len: None,
@@ -303,13 +309,23 @@ pub(crate) fn inner_completing(
         .unwrap_or(1);
     let index = loop_counter.saturating_sub(1) as usize;
     let value = to_text(&value);
-    // Only the slot changes: the other items' text is kept as stored (it is canonical already).
+    // Only the slot changes: the other items' text is kept as stored (it is canonical already), and
+    // the collection's index is updated rather than built again at the next completion.
+    let source = (body.key, collection.clone());
     let stored = variables::get_local(&ctx.state, body.key, collection)?;
-    let updated = match stored.and_then(|s| json_text::array_with(&s.value, index, &value)) {
-        Some(updated) => updated,
-        None => json_text::array_with("[]", index, &value).unwrap_or(value),
+    let updated = stored
+        .and_then(|stored| {
+            ctx.collections
+                .of(source.clone(), &stored.value)?
+                .with(index, &value)
+        })
+        .or_else(|| json_text::ArrayIndex::build(&json_text::array_with("[]", index, &value)?));
+    let Some(updated) = updated else {
+        return Ok(Ok(()));
     };
-    set_local_text(ctx, &body_el.owner(), body.key, collection, updated)?;
+    let text = updated.text().to_string();
+    ctx.collections.put(source, updated);
+    set_local_text(ctx, &body_el.owner(), body.key, collection, text)?;
     Ok(Ok(()))
 }
 
