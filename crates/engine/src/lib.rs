@@ -94,8 +94,9 @@ pub struct Response {
     pub record: Record,
 }
 
-/// The engine of one partition. Holds only caches derived from state (parsed process models), so it can
-/// be rebuilt at any time.
+/// The engine of one partition. Holds only caches derived from state (parsed process models, element
+/// indexes of multi-instance collections, checked against the stored text on every use), so it can be
+/// rebuilt at any time.
 pub struct Engine {
     config: EngineConfig,
     processes: ProcessCache,
