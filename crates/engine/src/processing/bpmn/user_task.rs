@@ -189,3 +189,27 @@ fn zoned_text(text: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_as_java_parses_and_prints_them() {
+        for (text, expected) in [
+            ("2025-03-02T15:35:00+02:00", Some("2025-03-02T15:35+02:00")),
+            ("2025-03-02T15:35+02:00", Some("2025-03-02T15:35+02:00")),
+            ("2025-03-02T15:35:07.120Z", Some("2025-03-02T15:35:07.120Z")),
+            ("2025-03-02T15:35:00-05:30", Some("2025-03-02T15:35-05:30")),
+            (
+                "2025-07-02T15:35:00+02:00[Europe/Berlin]",
+                Some("2025-07-02T15:35+02:00[Europe/Berlin]"),
+            ),
+            ("2025-03-02T15:35:00", None),
+            ("2025-03-02", None),
+            ("tomorrow", None),
+        ] {
+            assert_eq!(parse_zoned_date_time(text).as_deref(), expected, "{text}");
+        }
+    }
+}
