@@ -177,6 +177,11 @@ impl ArrayIndex {
         &self.text
     }
 
+    /// The memory the index holds, roughly.
+    fn weight(&self) -> usize {
+        self.text.len() + self.ranges.len() * std::mem::size_of::<Range<usize>>()
+    }
+
     /// The array with the element at `index` replaced by `element` (JSON text), the other elements'
     /// text kept as it is; a shorter array is first padded with `null`s.
     pub(crate) fn with(&self, index: usize, element: &str) -> Option<ArrayIndex> {
@@ -230,13 +235,13 @@ impl ArrayIndexes {
     /// Keeps `index` as the index of what `source` now holds.
     pub(crate) fn put(&mut self, source: (Key, String), index: ArrayIndex) {
         if let Some((_, old)) = self.by_source.remove(&source) {
-            self.bytes -= old.text.len();
+            self.bytes -= old.weight();
         }
-        if index.text.len() > Self::MAX_BYTES {
+        if index.weight() > Self::MAX_BYTES {
             return;
         }
         while self.by_source.len() >= Self::MAX_ENTRIES
-            || self.bytes + index.text.len() > Self::MAX_BYTES
+            || self.bytes + index.weight() > Self::MAX_BYTES
         {
             let Some(oldest) = self
                 .by_source
@@ -247,10 +252,10 @@ impl ArrayIndexes {
                 break;
             };
             if let Some((_, old)) = self.by_source.remove(&oldest) {
-                self.bytes -= old.text.len();
+                self.bytes -= old.weight();
             }
         }
-        self.bytes += index.text.len();
+        self.bytes += index.weight();
         self.next_stamp += 1;
         self.by_source.insert(source, (self.next_stamp, index));
     }
@@ -360,7 +365,8 @@ mod tests {
         assert!(!indexes
             .by_source
             .contains_key(&(Key::NONE, "0".to_string())));
-        assert_eq!(indexes.bytes, 3 * ArrayIndexes::MAX_ENTRIES);
+        let weight = 3 + std::mem::size_of::<Range<usize>>();
+        assert_eq!(indexes.bytes, weight * ArrayIndexes::MAX_ENTRIES);
         indexes.clear();
         assert_eq!((indexes.by_source.len(), indexes.bytes), (0, 0));
     }
