@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use hornet_engine::MAX_FOLLOW_UPS_PER_ROUND;
 use hornet_protocol::value::*;
 use hornet_protocol::*;
 
@@ -401,4 +402,40 @@ fn the_input_collection_is_read_again_for_every_inner_instance() {
     h.complete(second[0].0, r#"{"result": 2, "items": ["a", "B"]}"#);
     assert!(h.activate("item", 1).is_empty());
     assert!(lifecycle(&h.log).contains(&"ELEMENT_COMPLETED mi".to_string()));
+}
+
+#[test]
+fn a_collection_larger_than_a_round_gives_every_inner_instance_its_own_item() {
+    // More inner instances than one round activates: the rest are activated by later rounds, which
+    // read the same (indexed) collection.
+    let n = MAX_FOLLOW_UPS_PER_ROUND + 100;
+    let mut h = Harness::new();
+    h.deploy("mi.bpmn", &mi(false, ""));
+    let items: Vec<String> = (0..n).map(|i| format!("item-{i}")).collect();
+    let pi = h.create("mi", &serde_json::json!({ "items": items }).to_string());
+    let mut jobs = Vec::new();
+    loop {
+        let batch = h.activate("item", 500);
+        if batch.is_empty() {
+            break;
+        }
+        jobs.extend(batch);
+    }
+    assert_eq!(jobs.len(), n);
+    // Completed in reverse, each with a result derived from its own item.
+    for (key, job) in jobs.iter().rev() {
+        let vars: serde_json::Value = serde_json::from_str(job.variables.as_str()).unwrap();
+        let item = vars["item"].as_str().unwrap();
+        let counter = vars["loopCounter"].as_u64().unwrap() as usize;
+        assert_eq!(item, items[counter - 1]);
+        h.complete(
+            *key,
+            &serde_json::json!({ "result": item.to_uppercase() }).to_string(),
+        );
+    }
+    let expected: Vec<String> = items.iter().map(|i| i.to_uppercase()).collect();
+    assert_eq!(
+        result_of(&h, pi),
+        Some(serde_json::to_string(&expected).unwrap())
+    );
 }
