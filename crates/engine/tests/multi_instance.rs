@@ -439,3 +439,36 @@ fn a_collection_larger_than_a_round_gives_every_inner_instance_its_own_item() {
         Some(serde_json::to_string(&expected).unwrap())
     );
 }
+
+#[test]
+fn number_of_instances_counts_the_inner_instances_created_so_far() {
+    // As Zeebe (the body's count of activated children): a sequential body has created one inner
+    // instance when the first completes, so this condition holds at once.
+    let mut h = Harness::new();
+    h.deploy(
+        "mi.bpmn",
+        &mi(true, "= numberOfCompletedInstances = numberOfInstances"),
+    );
+    h.create("mi", r#"{"items": [1, 2, 3]}"#);
+    let first = h.activate("item", 10);
+    assert_eq!(first.len(), 1);
+    let start = h.log.len();
+    h.complete(first[0].0, r#"{"result": 1}"#);
+    assert_eq!(
+        lifecycle(&h.log[start..]).last().unwrap(),
+        "ELEMENT_COMPLETED mi"
+    );
+    // A parallel body creates all of them first: the same condition waits for every item.
+    let mut h = Harness::new();
+    h.deploy(
+        "mi.bpmn",
+        &mi(false, "= numberOfCompletedInstances = numberOfInstances"),
+    );
+    h.create("mi", r#"{"items": [1, 2, 3]}"#);
+    let jobs = h.activate("item", 10);
+    h.complete(jobs[0].0, r#"{"result": 1}"#);
+    h.complete(jobs[1].0, r#"{"result": 2}"#);
+    assert!(!lifecycle(&h.log).contains(&"ELEMENT_COMPLETED mi".to_string()));
+    h.complete(jobs[2].0, r#"{"result": 3}"#);
+    assert!(lifecycle(&h.log).contains(&"ELEMENT_COMPLETED mi".to_string()));
+}

@@ -10,8 +10,8 @@
 //!   inner instance `outputElement` (evaluated in the inner instance's scope) fills its slot; when the
 //!   body completes the collection is propagated to its flow scope.
 //! * `completionCondition` is evaluated in the body's scope after each inner completion, with
-//!   `numberOfInstances`, `numberOfActiveInstances`, `numberOfCompletedInstances` and
-//!   `numberOfTerminatedInstances` available; when it holds, the remaining inner instances are
+//!   `numberOfInstances` (inner instances created so far), `numberOfActiveInstances`,
+//!   `numberOfCompletedInstances` and `numberOfTerminatedInstances` available; when it holds, the remaining inner instances are
 //!   terminated and the body completes.
 //! * An empty collection completes the body at once. A collection that is not a list is an
 //!   EXTRACT_VALUE_ERROR incident.
@@ -355,11 +355,9 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     let Some(characteristics) = loop_characteristics(&body_el) else {
         return Ok(());
     };
-    // Only what the next step needs: the length for the condition's `numberOfInstances`, whether
-    // there is a next item for a sequential body, and otherwise that the collection is still a list.
-    let need = if characteristics.completion_condition.is_some() {
-        Need::Len
-    } else if characteristics.sequential {
+    // Only what the next step needs: whether there is a next item for a sequential body, otherwise
+    // that the collection is still a list.
+    let need = if characteristics.sequential {
         Need::Item(body.inner_activated as usize)
     } else {
         Need::List
@@ -376,7 +374,9 @@ pub(crate) fn inner_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         let scope = ScopeVariables::new(&ctx.state, body.key);
         let vars = WithCounters {
             counters: BTreeMap::from([
-                ("numberOfInstances", read.len.unwrap_or(0) as i64),
+                // As Zeebe: the inner instances created so far (a sequential body creates them one
+                // at a time), not the size of the collection.
+                ("numberOfInstances", i64::from(body.inner_activated)),
                 ("numberOfActiveInstances", i64::from(body.active_children)),
                 (
                     "numberOfCompletedInstances",
