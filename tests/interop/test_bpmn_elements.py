@@ -65,13 +65,6 @@ def test_every_task_kind_and_throw_event_runs_in_order(broker: Broker, stub) -> 
     complete_job(stub, courier.key)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: the job of a job worker user task carries none of the user task's assignment as custom "
-    "headers; Zeebe 8.8 adds io.camunda.zeebe:assignee and io.camunda.zeebe:candidateGroups (a JSON list) "
-    "from zeebe:assignmentDefinition, which is how task lists and workers learn the assignee",
-)
 def test_user_task_job_carries_its_assignment_as_headers(broker: Broker, stub) -> None:
     deploy(stub, FIXTURES / "user-task-assignment.bpmn")
     instance = InstanceWithResult(stub, "user-task-assignment", {"claimId": "c-1", "reviewer": "ada"})
@@ -211,12 +204,6 @@ UNSUPPORTED = {
       <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
     </bpmn:userTask>""",
     ),
-    "cron-timer-cycle": (
-        "Event_Cron",
-        """<bpmn:boundaryEvent id="Event_Cron" attachedToRef="Task_Work" cancelActivity="false">
-      <bpmn:timerEventDefinition><bpmn:timeCycle>0 0 9 * * MON</bpmn:timeCycle></bpmn:timerEventDefinition>
-    </bpmn:boundaryEvent>""",
-    ),
 }
 
 
@@ -236,3 +223,30 @@ def test_unsupported_elements_are_rejected_at_deployment_by_element_id(broker: B
     create = pb.CreateProcessInstanceRequest(bpmnProcessId=process_id, version=-1)
     missing = rpc_error(lambda: stub.CreateProcessInstance(create, timeout=10))
     assert missing.code() == grpc.StatusCode.NOT_FOUND, missing.details()
+
+
+def test_cron_timer_cycle_fires_every_second_until_the_task_completes(broker: Broker, stub) -> None:
+    deploy(stub, FIXTURES / "cron-reminder.bpmn")
+    instance = InstanceWithResult(stub, "cron-reminder", {"requestId": "cron-1"})
+    try:
+        approve = activate_until(stub, "cron-approve", with_variable("requestId", "cron-1"))
+        pik = approve.processInstanceKey
+        # "* * * * * *" (Spring cron, with seconds): a reminder at every full second.
+        reminders: list[pb.ActivatedJob] = []
+        deadline = time.monotonic() + 15
+        while len(reminders) < 3:
+            assert time.monotonic() < deadline, f"only {len(reminders)} reminders"
+            reminders += jobs_of_instance(stub, "cron-remind", pik, request_timeout_ms=1_000)
+        complete_job(stub, approve.key)
+        # The timer went with the task: whatever reminder was already due is the last one.
+        time.sleep(1.5)
+        reminders += jobs_of_instance(stub, "cron-remind", pik, request_timeout_ms=500)
+        settled = len(reminders)
+        assert jobs_of_instance(stub, "cron-remind", pik, request_timeout_ms=1_500) == []
+        for reminder in reminders:
+            complete_job(stub, reminder.key)
+        key, variables = instance.result()
+    finally:
+        instance.cancel()
+    assert key == pik and settled >= 3
+    assert variables == {"requestId": "cron-1"}

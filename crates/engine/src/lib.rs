@@ -94,11 +94,14 @@ pub struct Response {
     pub record: Record,
 }
 
-/// The engine of one partition. Holds only caches derived from state (parsed process models), so it can
-/// be rebuilt at any time.
+/// The engine of one partition. Holds only caches derived from state (parsed process models, element
+/// indexes of multi-instance collections, checked against the stored text on every use), so it can be
+/// rebuilt at any time.
 pub struct Engine {
     config: EngineConfig,
     processes: ProcessCache,
+    /// Element ranges of collections that multi-instance bodies read item by item.
+    collections: processing::behaviour::json_text::ArrayIndexes,
 }
 
 impl Engine {
@@ -106,6 +109,7 @@ impl Engine {
         Engine {
             config,
             processes: ProcessCache::default(),
+            collections: Default::default(),
         }
     }
 
@@ -128,7 +132,13 @@ impl Engine {
                 intent: command.intent_name(),
             });
         }
-        processing::process_round(self.config, &mut self.processes, state, command)
+        processing::process_round(
+            self.config,
+            &mut self.processes,
+            &mut self.collections,
+            state,
+            command,
+        )
     }
 
     /// Applies one committed event (every replica, in log order). Commands and rejections change no
@@ -176,5 +186,6 @@ impl Engine {
     /// Forgets caches derived from state (after a snapshot install).
     pub fn clear_caches(&mut self) {
         self.processes.clear();
+        self.collections.clear();
     }
 }

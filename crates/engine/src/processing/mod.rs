@@ -52,6 +52,8 @@ pub(crate) struct Ctx<'a> {
     jobs_available: BTreeSet<String>,
     queue: VecDeque<Record>,
     outbound: Vec<Outbound>,
+    /// Indexes of collections read item by item (multi-instance), kept across rounds.
+    pub collections: &'a mut behaviour::json_text::ArrayIndexes,
 }
 
 impl<'a> Ctx<'a> {
@@ -182,6 +184,7 @@ impl<'a> Ctx<'a> {
 pub(crate) fn process_round(
     config: EngineConfig,
     processes: &mut ProcessCache,
+    collections: &mut behaviour::json_text::ArrayIndexes,
     state: &dyn KvRead,
     command: &Record,
 ) -> Result<Processed, EngineError> {
@@ -198,6 +201,7 @@ pub(crate) fn process_round(
         jobs_available: BTreeSet::new(),
         queue: VecDeque::new(),
         outbound: Vec::new(),
+        collections,
     };
     dispatch(&mut ctx, command)?;
     let mut processed = 0;

@@ -52,7 +52,17 @@ pub(crate) fn set_local(
     name: &str,
     value: &serde_json::Value,
 ) -> Result<(), EngineError> {
-    let text = to_text(value);
+    set_local_text(ctx, owner, scope, name, to_text(value))
+}
+
+/// [`set_local`] with the value's canonical JSON text (as [`to_text`] writes it).
+pub(crate) fn set_local_text(
+    ctx: &mut Ctx<'_>,
+    owner: &VariableOwner,
+    scope: Key,
+    name: &str,
+    text: String,
+) -> Result<(), EngineError> {
     let existing = variables::get_local(&ctx.state, scope, name)?;
     let (key, intent) = match existing {
         Some(existing) if existing.value == text => return Ok(()),

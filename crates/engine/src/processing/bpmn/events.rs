@@ -12,6 +12,7 @@ use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_string};
 use crate::processing::behaviour::mappings::apply_inputs;
 use crate::processing::behaviour::{incidents, Failure};
+use crate::processing::timer::cron::CronExpression;
 use crate::processing::Ctx;
 use crate::state::element_instances::{ElementInstance, EventTrigger};
 use crate::state::{signals, timers};
@@ -107,6 +108,59 @@ pub(crate) fn parse_cycle(text: &str) -> Option<(i32, i64)> {
     (interval > 0).then_some((repetitions, interval))
 }
 
+/// A timer cycle as Zeebe reads one: `R[n]/<duration>` when it starts with `R`, otherwise a cron
+/// expression (see `processing::timer::cron`).
+pub(crate) enum Cycle {
+    Repeating { repetitions: i32, interval: i64 },
+    Cron(CronExpression),
+}
+
+impl Cycle {
+    pub(crate) fn parse(text: &str) -> Result<Cycle, String> {
+        let text = text.trim();
+        if text.starts_with(['R', 'r']) {
+            return parse_cycle(text)
+                .map(|(repetitions, interval)| Cycle::Repeating {
+                    repetitions,
+                    interval,
+                })
+                .ok_or_else(|| "not a repeating interval R[n]/<duration>".to_string());
+        }
+        CronExpression::parse(text)
+            .map(Cycle::Cron)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The timer of this cycle created at `now`: the first one (`previous` is `None`), or the one after
+    /// a timer with `previous` repetitions left fired. A cron cycle repeats without end (`-1`); one
+    /// that never occurs again is due at once with no repetitions left, as Zeebe's `CronTimer`.
+    pub(crate) fn schedule(&self, now: i64, previous: Option<i32>) -> TimerSchedule {
+        match self {
+            Cycle::Repeating {
+                repetitions,
+                interval,
+            } => TimerSchedule {
+                due_date: now.saturating_add(*interval),
+                repetitions: match previous {
+                    None => *repetitions,
+                    Some(left) if left < 0 => -1,
+                    Some(left) => left - 1,
+                },
+            },
+            Cycle::Cron(cron) => match cron.next_after(now) {
+                Some(due_date) => TimerSchedule {
+                    due_date,
+                    repetitions: -1,
+                },
+                None => TimerSchedule {
+                    due_date: now,
+                    repetitions: 0,
+                },
+            },
+        }
+    }
+}
+
 /// What a timer definition evaluated to.
 pub(crate) struct TimerSchedule {
     pub due_date: i64,
@@ -191,14 +245,14 @@ pub(crate) fn timer_schedule(
         },
         TimerDefinition::Cycle(value) => match timer_text(ctx, scope, value)? {
             Err(failure) => Err(failure),
-            Ok(Err(other)) => Err(invalid("cycle (R[n]/<duration>)", format!("{other:?}"))),
-            Ok(Ok(text)) => match parse_cycle(&text) {
-                Some((repetitions, interval)) => Ok(TimerSchedule {
-                    due_date: ctx.now.saturating_add(interval),
-                    repetitions,
-                }),
-                None => Err(invalid(
-                    "cycle (R[n]/<duration>; cron expressions are not supported)",
+            Ok(Err(other)) => Err(invalid(
+                "cycle (R[n]/<duration> or a cron expression)",
+                format!("{other:?}"),
+            )),
+            Ok(Ok(text)) => match Cycle::parse(&text) {
+                Ok(cycle) => Ok(cycle.schedule(ctx.now, None)),
+                Err(_) => Err(invalid(
+                    "cycle (R[n]/<duration> or a cron expression)",
                     text,
                 )),
             },
@@ -378,16 +432,13 @@ pub(crate) fn reschedule_cycle(
     let Ok(Ok(text)) = timer_text(ctx, el.key, value)? else {
         return Ok(());
     };
-    let Some((_, interval)) = parse_cycle(&text) else {
+    let Ok(cycle) = Cycle::parse(&text) else {
         return Ok(());
     };
+    let schedule = cycle.schedule(ctx.now, Some(timer.repetitions));
     let next = TimerRecord {
-        due_date: ctx.now.saturating_add(interval),
-        repetitions: if timer.repetitions < 0 {
-            -1
-        } else {
-            timer.repetitions - 1
-        },
+        due_date: schedule.due_date,
+        repetitions: schedule.repetitions,
         ..timer.clone()
     };
     let key = ctx.next_key();

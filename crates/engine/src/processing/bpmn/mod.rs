@@ -19,6 +19,7 @@ pub(crate) mod start_events;
 pub(crate) mod support;
 pub(crate) mod task;
 pub(crate) mod transitions;
+pub(crate) mod user_task;
 
 use super::behaviour;
 use super::behaviour::variables::VariableOwner;

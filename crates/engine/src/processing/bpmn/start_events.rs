@@ -9,7 +9,7 @@
 //! As in Zeebe, a message starts at most one instance per process, and while an instance started by a
 //! message with a correlation key runs, further messages with that key do not start another one.
 
-use super::events::{parse_cycle, timer_schedule};
+use super::events::{timer_schedule, Cycle};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::evaluate_string;
 use crate::processing::Ctx;
@@ -318,16 +318,13 @@ pub(crate) fn trigger_timer(
     let Some(text) = value.as_static() else {
         return Ok(());
     };
-    let Some((_, interval)) = parse_cycle(text) else {
+    let Ok(cycle) = Cycle::parse(text) else {
         return Ok(());
     };
+    let schedule = cycle.schedule(ctx.now, Some(timer.repetitions));
     let next = TimerRecord {
-        due_date: ctx.now.saturating_add(interval),
-        repetitions: if timer.repetitions < 0 {
-            -1
-        } else {
-            timer.repetitions - 1
-        },
+        due_date: schedule.due_date,
+        repetitions: schedule.repetitions,
         ..timer.clone()
     };
     let next_key = ctx.next_key();

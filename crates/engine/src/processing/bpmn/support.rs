@@ -2,8 +2,8 @@
 //! message naming the element, so nothing is accepted that would later get stuck.
 
 use hornet_bpmn::{
-    Binding, BusinessRuleTask, Element, ElementKind, EventDefinition, Process, ScriptTask,
-    TimerDefinition, UserTaskImplementation,
+    Binding, BusinessRuleTask, Element, ElementKind, EventDefinition, FormDefinition, Process,
+    ScriptTask, TimerDefinition, UserTaskImplementation,
 };
 
 fn event_supported(
@@ -110,6 +110,12 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         | ElementKind::BusinessRuleTask(BusinessRuleTask::Job(_)) => Ok(()),
         ElementKind::EventSubProcess(_) => Ok(()),
         ElementKind::UserTask(task) => match task.implementation {
+            // Zeebe resolves a form id to a deployed form's key; Hornet deploys no forms.
+            UserTaskImplementation::Job(_)
+                if matches!(task.form, Some(FormDefinition::FormId { .. })) =>
+            {
+                Err("a user task form referenced by formId (zeebe:formDefinition formId)".into())
+            }
             UserTaskImplementation::Job(_) => Ok(()),
             UserTaskImplementation::Native => Err("Camunda user task (zeebe:userTask)".into()),
         },
@@ -145,7 +151,7 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
 
 /// A static timer value that cannot work (an expression is checked when it is evaluated).
 fn invalid_static_timer(definition: &TimerDefinition) -> Option<String> {
-    use super::events::{parse_cycle, parse_date_time_millis, parse_duration_millis};
+    use super::events::{parse_date_time_millis, parse_duration_millis, Cycle};
     match definition {
         TimerDefinition::Duration(value) => value
             .as_static()
@@ -161,12 +167,13 @@ fn invalid_static_timer(definition: &TimerDefinition) -> Option<String> {
                     "timer date '{text}' (an ISO 8601 date-time with offset or zone is expected)"
                 )
             }),
-        TimerDefinition::Cycle(value) => value
-            .as_static()
-            .filter(|text| parse_cycle(text).is_none())
-            .map(|text| {
-                format!("timer cycle '{text}' (only R[n]/<duration> cycles, not cron expressions)")
-            }),
+        TimerDefinition::Cycle(value) => value.as_static().and_then(|text| {
+            Cycle::parse(text).err().map(|reason| {
+                format!(
+                    "timer cycle '{text}' (an R[n]/<duration> cycle or a cron expression is expected: {reason})"
+                )
+            })
+        }),
     }
 }
 

@@ -6,7 +6,7 @@
 use super::transitions::{
     activate_child, activated, complete_element, completed, completing, end_of_path, take_outgoing,
 };
-use super::{compensation, container, events, multi_instance, ElementCtx};
+use super::{compensation, container, events, multi_instance, user_task, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
 use crate::processing::behaviour::incidents;
@@ -48,6 +48,17 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         Ok(retries) => retries,
         Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
     };
+    let custom_headers = match &element.kind {
+        ElementKind::UserTask(task) => {
+            match user_task::job_headers(ctx, el.key, task, &definition.headers)? {
+                Ok(headers) => headers,
+                Err(failure) => {
+                    return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure)
+                }
+            }
+        }
+        _ => definition.headers.clone(),
+    };
     if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
         return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
     }
@@ -62,7 +73,7 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         timeout: -1,
         error_message: String::new(),
         error_code: String::new(),
-        custom_headers: definition.headers.clone(),
+        custom_headers,
         variables: Document::empty(),
         element_id: el.record.element_id.clone(),
         element_instance_key: el.key,

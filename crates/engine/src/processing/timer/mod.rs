@@ -1,3 +1,4 @@
 //! TIMER commands.
 
+pub(crate) mod cron;
 pub(crate) mod trigger;

@@ -1,6 +1,6 @@
 //! Timer TRIGGER (written by the broker when a timer is due): TIMER TRIGGERED, then the waiting
 //! intermediate catch event completes, or the boundary event fires (a non-interrupting boundary timer
-//! with a cycle `R[n]/<duration>` is scheduled again while repetitions are left).
+//! with a cycle, `R[n]/<duration>` or cron, is scheduled again while repetitions are left).
 
 use crate::error::EngineError;
 use crate::processing::bpmn::{events, start_events};
