@@ -56,6 +56,8 @@ pub struct BrokerConfig {
     pub command_api_port: u16,
     pub internal_api_port: u16,
     pub monitoring_port: u16,
+    /// Port of the embedded gateway's REST API (Zeebe's `server.port`).
+    pub rest_port: u16,
     pub data_dir: PathBuf,
     pub processing: ProcessingConfig,
 }
@@ -103,6 +105,7 @@ impl Default for BrokerConfig {
             command_api_port: 26501,
             internal_api_port: 26502,
             monitoring_port: 9600,
+            rest_port: 8080,
             data_dir: PathBuf::from("data"),
             processing: ProcessingConfig::default(),
         }
@@ -320,11 +323,13 @@ impl BrokerConfig {
             &[
                 "zeebe.broker.network.monitoringApi.port",
                 "management.server.port",
-                "server.port",
             ],
             "a port number",
         )? {
             c.monitoring_port = v;
+        }
+        if let Some(v) = s.parse("REST API port", &["server.port"], "a port number")? {
+            c.rest_port = v;
         }
         if let Some((v, _)) = s.get(&["zeebe.broker.data.directory"]) {
             c.data_dir = PathBuf::from(v);
@@ -388,6 +393,10 @@ impl BrokerConfig {
 
     pub fn gateway_addr(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.gateway_port)
+    }
+
+    pub fn rest_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.rest_port)
     }
 
     pub fn monitoring_addr(&self) -> SocketAddr {

@@ -45,6 +45,9 @@ pub fn resolve_config(
     if let Some(port) = args.monitoring_port {
         settings.set("management.server.port", port.to_string(), flag);
     }
+    if let Some(port) = args.rest_port {
+        settings.set("server.port", port.to_string(), flag);
+    }
     if let Some(port) = args.internal_port {
         settings.set(
             "zeebe.broker.network.internalApi.port",

@@ -62,6 +62,9 @@ pub struct BrokerArgs {
     /// Monitoring port: /ready, /health, /metrics (management.server.port).
     #[arg(long, value_name = "PORT")]
     pub monitoring_port: Option<u16>,
+    /// REST API port of the embedded gateway: Camunda user tasks (server.port).
+    #[arg(long, value_name = "PORT")]
+    pub rest_port: Option<u16>,
     /// Run without the embedded gateway (zeebe.broker.gateway.enable=false).
     #[arg(long)]
     pub no_gateway: bool,
