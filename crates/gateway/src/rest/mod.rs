@@ -1,7 +1,7 @@
 //! Zeebe 8.8's REST API (`/v2/...`), the part that needs no secondary index: commands on Camunda user
-//! tasks ([`user_tasks`]). Requests become command records routed through the same [`Dispatcher`] as
+//! tasks (module `user_tasks`). Requests become command records routed through the same dispatcher as
 //! gRPC (partition of the key, retries while a partition has no leader, the request timeout of
-//! [`GatewayConfig`]); failures are RFC 9457 problem details ([`problem`]).
+//! [`GatewayConfig`]); failures are RFC 9457 problem details ([`Problem`]).
 //!
 //! Queries (`POST /v2/user-tasks/search`, `GET /v2/user-tasks/{key}`, its form and variable search)
 //! read Zeebe's secondary storage, which Hornet does not have: they answer 501 as a problem saying so.
