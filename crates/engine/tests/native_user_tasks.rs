@@ -499,3 +499,112 @@ fn a_custom_form_key_is_rejected_for_camunda_user_tasks() {
         "{reason}"
     );
 }
+
+#[test]
+fn resolving_the_incident_creates_the_task() {
+    let mut h = Harness::new();
+    h.deploy(
+        "review.bpmn",
+        &process(
+            r#"<zeebe:assignmentDefinition candidateUsers="=reviewers" />"#,
+            "",
+        ),
+    );
+    let from = h.log.len();
+    let instance = h.create("review", r#"{"reviewers":"ann"}"#);
+    let incidents = events_of(&h.log[from..], ValueType::Incident, "CREATED");
+    let incident = incidents[0].clone();
+    let RecordValue::Incident(_, value) = &incident.value else {
+        unreachable!()
+    };
+    assert_eq!(value.error_type, ErrorType::ExtractValueError);
+    assert!(
+        events_of(&h.log[from..], ValueType::UserTask, "CREATING").is_empty(),
+        "no task while the properties cannot be evaluated"
+    );
+
+    h.command(
+        Key::NONE,
+        RecordValue::VariableDocument(
+            VariableDocumentIntent::Update,
+            VariableDocumentRecord {
+                scope_key: instance,
+                update_semantics: VariableDocumentUpdateSemantic::Propagate,
+                variables: Document::parse(r#"{"reviewers":["ann","bob"]}"#).unwrap(),
+                process_instance_key: Key::NONE,
+                tenant_id: String::new(),
+            },
+        ),
+    );
+    let records = h.command(
+        incident.key,
+        RecordValue::Incident(IncidentIntent::Resolve, value.clone()),
+    );
+    let created = events_of(&records, ValueType::UserTask, "CREATED");
+    assert_eq!(created.len(), 1, "{:#?}", describe(&records));
+    assert_eq!(task_of(created[0]).candidate_users_list, ["ann", "bob"]);
+    assert!(lifecycle(&records).contains(&"ELEMENT_ACTIVATED task".to_string()));
+}
+
+#[test]
+fn each_inner_instance_of_a_multi_instance_task_gets_its_own_task() {
+    let mut h = Harness::new();
+    let xml = definitions(
+        r#"<bpmn:process id="review" isExecutable="true">
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task" />
+    <bpmn:userTask id="task">
+      <bpmn:extensionElements>
+        <zeebe:userTask />
+        <zeebe:assignmentDefinition assignee="=reviewer" />
+      </bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:extensionElements>
+          <zeebe:loopCharacteristics inputCollection="=reviewers" inputElement="reviewer" outputCollection="verdicts" outputElement="=verdict" />
+        </bpmn:extensionElements>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>"#,
+    );
+    h.deploy("review.bpmn", &xml);
+    let from = h.log.len();
+    h.create("review", r#"{"reviewers":["ann","bob"]}"#);
+    let assigned = events_of(&h.log[from..], ValueType::UserTask, "ASSIGNED");
+    let tasks: Vec<(Key, String)> = assigned
+        .iter()
+        .map(|r| (r.key, task_of(r).assignee.clone()))
+        .collect();
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(tasks[0].1, "ann");
+    assert_eq!(tasks[1].1, "bob");
+
+    let mut last = Vec::new();
+    for ((key, _), verdict) in tasks.iter().zip(["yes", "no"]) {
+        let (response, records) = user_task_command(
+            &mut h,
+            UserTaskIntent::Complete,
+            *key,
+            UserTaskRecord {
+                variables: Document::parse(&format!(r#"{{"verdict":"{verdict}"}}"#)).unwrap(),
+                ..UserTaskRecord::default()
+            },
+        );
+        assert_eq!(response.intent_name(), "COMPLETED");
+        last = records;
+    }
+    assert_eq!(
+        lifecycle(&last).last().map(String::as_str),
+        Some("ELEMENT_COMPLETED review")
+    );
+    let verdicts = h
+        .log
+        .iter()
+        .filter_map(|r| match &r.value {
+            RecordValue::Variable(_, v) if v.name == "verdicts" => Some(v.value.clone()),
+            _ => None,
+        })
+        .next_back();
+    assert_eq!(verdicts.as_deref(), Some(r#"["yes","no"]"#));
+}
