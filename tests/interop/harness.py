@@ -74,13 +74,15 @@ class Ports:
     monitoring: int
     command: int
     internal: int
+    # The REST API (Zeebe 8.8's /v2/...), given to the broker as ZEEBE_BROKER_GATEWAY_RESTAPI_PORT.
+    rest: int
 
     @staticmethod
     def allocate() -> "Ports":
-        # Allocate all four before binding any so they are distinct.
+        # Allocate all five before binding any so they are distinct.
         taken: set[int] = set()
         picked = []
-        while len(picked) < 4:
+        while len(picked) < 5:
             port = free_port()
             if port not in taken:
                 taken.add(port)
@@ -112,6 +114,11 @@ class Broker:
     def monitoring_url(self) -> str:
         return f"http://{self.host}:{self.ports.monitoring}"
 
+    @property
+    def rest_url(self) -> str:
+        """Base URL of the REST API (append /v2/...)."""
+        return f"http://{self.host}:{self.ports.rest}"
+
     def command_line(self) -> list[str]:
         return [
             str(self.binary),
@@ -141,6 +148,7 @@ class Broker:
                 "ZEEBE_BROKER_NETWORK_MONITORINGAPI_PORT": str(self.ports.monitoring),
                 "ZEEBE_BROKER_NETWORK_COMMANDAPI_PORT": str(self.ports.command),
                 "ZEEBE_BROKER_NETWORK_INTERNALAPI_PORT": str(self.ports.internal),
+                "ZEEBE_BROKER_GATEWAY_RESTAPI_PORT": str(self.ports.rest),
                 "ZEEBE_BROKER_NETWORK_HOST": self.host,
             }
         )

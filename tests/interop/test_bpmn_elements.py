@@ -198,10 +198,10 @@ UNSUPPORTED = {
       <bpmn:standardLoopCharacteristics />
     </bpmn:serviceTask>""",
     ),
-    "camunda-user-task": (
+    "camunda-user-task-form-id": (
         "Task_Native",
         """<bpmn:userTask id="Task_Native">
-      <bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements>
+      <bpmn:extensionElements><zeebe:userTask /><zeebe:formDefinition formId="invoice" /></bpmn:extensionElements>
     </bpmn:userTask>""",
     ),
 }

@@ -204,7 +204,7 @@ impl Element {
             | ElementKind::BusinessRuleTask(BusinessRuleTask::Job(job)) => Some(job),
             ElementKind::UserTask(task) => match &task.implementation {
                 UserTaskImplementation::Job(job) => Some(job),
-                UserTaskImplementation::Native => None,
+                UserTaskImplementation::Native { .. } => None,
             },
             ElementKind::IntermediateThrowEvent { job, .. } | ElementKind::EndEvent { job, .. } => {
                 job.as_ref()
@@ -452,8 +452,9 @@ pub struct UserTask {
 /// How a user task is implemented.
 #[derive(Debug)]
 pub enum UserTaskImplementation {
-    /// `zeebe:userTask` present: a Camunda (native) user task.
-    Native,
+    /// `zeebe:userTask` present: a Camunda (native) user task; `headers` are its `zeebe:taskHeaders`,
+    /// carried by the task's record as custom headers.
+    Native { headers: BTreeMap<String, String> },
     /// A job of type `io.camunda.zeebe:userTask` (the job worker based user task); the job's
     /// headers carry the assignment and form as Zeebe does.
     Job(JobDefinition),

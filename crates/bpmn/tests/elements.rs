@@ -307,3 +307,30 @@ fn a_compensation_throw_without_boundary_events_leaves_nothing_to_compensate() {
     );
     assert!(!p.has_compensation());
 }
+
+#[test]
+fn camunda_user_task_keeps_its_headers_and_external_form() {
+    let p = process(
+        r#"<startEvent id="s" />
+           <userTask id="u"><extensionElements>
+             <zeebe:userTask />
+             <zeebe:formDefinition externalReference="https://forms.example/review" />
+             <zeebe:taskHeaders><zeebe:header key="team" value="blue" /></zeebe:taskHeaders>
+           </extensionElements></userTask>"#,
+        "",
+    );
+    let u = element(&p, "u");
+    assert!(u.job().is_none(), "a Camunda user task has no job");
+    let ElementKind::UserTask(task) = &u.kind else {
+        panic!("user task expected");
+    };
+    let UserTaskImplementation::Native { headers } = &task.implementation else {
+        panic!("Camunda user task expected");
+    };
+    assert_eq!(headers.get("team").map(String::as_str), Some("blue"));
+    assert!(matches!(
+        &task.form,
+        Some(hornet_bpmn::FormDefinition::ExternalReference(ExprOrStatic::Static(url)))
+            if url == "https://forms.example/review"
+    ));
+}

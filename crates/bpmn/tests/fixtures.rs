@@ -139,7 +139,7 @@ fn order_process() {
     };
     assert!(matches!(
         task.implementation,
-        UserTaskImplementation::Native
+        UserTaskImplementation::Native { .. }
     ));
     assert!(review.job().is_none());
     assert_eq!(

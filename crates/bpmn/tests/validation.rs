@@ -635,3 +635,26 @@ fn non_interrupting_error_start_event() {
     );
     assert_error(&resource(&body, ""), "es", "must be interrupting");
 }
+
+#[test]
+fn camunda_user_task_form_is_a_form_id_or_an_external_reference() {
+    let task = |form: &str| {
+        resource(
+            &format!(
+                r#"<bpmn:startEvent id="start" />
+<bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="review" />
+<bpmn:userTask id="review"><bpmn:extensionElements><zeebe:userTask />{form}</bpmn:extensionElements></bpmn:userTask>"#
+            ),
+            "",
+        )
+    };
+    assert_error(
+        &task(r#"<zeebe:formDefinition formKey="camunda-forms:bpmn:form1" />"#),
+        "review",
+        "Exactly one of the attributes 'formId, externalReference' must be present and not blank for native user tasks",
+    );
+    assert_valid(&task(
+        r#"<zeebe:formDefinition externalReference="=url" />"#,
+    ));
+    assert_valid(&task(""));
+}

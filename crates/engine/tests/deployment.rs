@@ -158,13 +158,13 @@ fn rejects_empty_invalid_and_unsupported_deployments() {
         r#"<bpmn:process id="c" isExecutable="true">
     <bpmn:startEvent id="start" />
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
-    <bpmn:userTask id="call"><bpmn:extensionElements><zeebe:userTask /></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="call"><bpmn:extensionElements><zeebe:userTask /><zeebe:formDefinition formId="invoice" /></bpmn:extensionElements></bpmn:userTask>
   </bpmn:process>"#,
     );
     let r = deploy_resources(&mut h, &[("c.bpmn", &call)]);
     assert!(
         r.rejection().unwrap().reason.contains(
-            "Element: call\n    - ERROR: Camunda user task (zeebe:userTask) is not supported by Hornet yet"
+            "Element: call\n    - ERROR: a user task form referenced by formId (zeebe:formDefinition formId) is not supported by Hornet yet"
         ),
         "{}",
         r.rejection().unwrap().reason

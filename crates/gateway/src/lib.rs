@@ -25,6 +25,12 @@
 //! | Topology | — | — | [`BrokerClient::topology`] |
 //! | EvaluateDecision, ModifyProcessInstance, MigrateProcessInstance, DeleteResource, EvaluateConditional, DeployProcess | — | — | `UNIMPLEMENTED` |
 //!
+//! # REST API
+//!
+//! [`rest_router`] serves the user task commands of Zeebe 8.8's REST API (`/v2/user-tasks/...`:
+//! completion, assignment, unassignment, update) through the same dispatcher; see [`rest`]. Serve it
+//! with [`serve_rest`] on its own port (Zeebe's default is 8080).
+//!
 //! # Errors
 //!
 //! | cause | status |
@@ -46,6 +52,7 @@ mod job_stream;
 mod jobs;
 mod metrics;
 mod responses;
+pub mod rest;
 pub mod routing;
 mod server;
 mod service;
@@ -56,6 +63,7 @@ mod validate;
 pub use broker_client::{BrokerClient, BrokerError, JobsAvailable};
 pub use config::GatewayConfig;
 pub use metrics::GatewayMetrics;
+pub use rest::{rest_router, serve_rest};
 pub use server::{serve, serve_with_listener, ServeError};
 pub use service::GatewayService;
 pub use topology::{BrokerInfo, ClusterTopology, PartitionHealth, PartitionInfo, PartitionRole};

@@ -242,3 +242,33 @@ named_enum! {
         Deleted => "DELETED",
     }
 }
+
+named_enum! {
+    /// Zeebe's `UserTaskIntent` (Camunda user tasks), in Zeebe's order.
+    UserTaskIntent {
+        Creating => "CREATING",
+        Created => "CREATED",
+        Complete => "COMPLETE",
+        Completing => "COMPLETING",
+        Completed => "COMPLETED",
+        Canceling => "CANCELING",
+        Canceled => "CANCELED",
+        Assign => "ASSIGN",
+        Assigning => "ASSIGNING",
+        Assigned => "ASSIGNED",
+        Claim => "CLAIM",
+        Update => "UPDATE",
+        Updating => "UPDATING",
+        Updated => "UPDATED",
+        Migrated => "MIGRATED",
+        CompleteTaskListener => "COMPLETE_TASK_LISTENER",
+        DenyTaskListener => "DENY_TASK_LISTENER",
+        CompletionDenied => "COMPLETION_DENIED",
+        Corrected => "CORRECTED",
+        AssignmentDenied => "ASSIGNMENT_DENIED",
+        Claiming => "CLAIMING",
+        UpdateDenied => "UPDATE_DENIED",
+        Create => "CREATE",
+        Cancel => "CANCEL",
+    }
+}

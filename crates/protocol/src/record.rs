@@ -55,6 +55,7 @@ named_enum! {
         DecisionEvaluation => "DECISION_EVALUATION",
         ProcessEvent => "PROCESS_EVENT",
         CompensationSubscription => "COMPENSATION_SUBSCRIPTION",
+        UserTask => "USER_TASK",
     }
 }
 

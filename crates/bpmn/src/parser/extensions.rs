@@ -353,7 +353,9 @@ fn binding(owner: &Node, extension: &Node, diag: &mut Diagnostics<'_>) -> Bindin
 /// `io.camunda.zeebe:userTask`.
 pub(crate) fn user_task(node: &Node, diag: &mut Diagnostics<'_>) -> UserTask {
     let implementation = if single(node, "userTask", diag).is_some() {
-        UserTaskImplementation::Native
+        UserTaskImplementation::Native {
+            headers: headers(node, diag),
+        }
     } else {
         UserTaskImplementation::Job(JobDefinition {
             job_type: ExprOrStatic::Static(USER_TASK_JOB_TYPE.to_string()),
@@ -416,6 +418,16 @@ pub(crate) fn user_task(node: &Node, diag: &mut Diagnostics<'_>) -> UserTask {
     }
     task.form =
         single(node, "formDefinition", diag).and_then(|form| form_definition(node, form, diag));
+    if matches!(task.implementation, UserTaskImplementation::Native { .. })
+        && matches!(task.form, Some(FormDefinition::FormKey(_)))
+    {
+        // Zeebe's ZeebeFormDefinitionValidator: a Camunda user task links a deployed form or an
+        // external one, never a custom form key.
+        diag.error(
+            node,
+            "Exactly one of the attributes 'formId, externalReference' must be present and not blank for native user tasks",
+        );
+    }
     task
 }
 

@@ -11,6 +11,7 @@ mod message;
 mod process;
 pub(crate) mod process_instance;
 mod timer;
+mod user_task;
 mod variable;
 
 use crate::error::EngineError;
@@ -98,6 +99,7 @@ pub(crate) fn apply(
                 }
             }
         }
+        RecordValue::UserTask(intent, value) => user_task::apply(state, event.key, *intent, value),
         RecordValue::DecisionRequirements(intent, value) => match intent {
             hornet_protocol::DecisionRequirementsIntent::Created => {
                 crate::state::decisions::insert_drg(state, value)

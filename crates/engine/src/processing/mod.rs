@@ -23,6 +23,7 @@ pub(crate) mod process_instance;
 pub(crate) mod process_instance_creation;
 pub(crate) mod signal;
 pub(crate) mod timer;
+pub(crate) mod user_task;
 pub(crate) mod variable_document;
 
 use crate::appliers;
@@ -326,6 +327,13 @@ fn dispatch(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineError> {
         RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, value) => {
             decision_evaluation::evaluate::process(ctx, command, value)
         }
+        RecordValue::UserTask(intent, value) => match intent {
+            UserTaskIntent::Complete => user_task::complete(ctx, command, value),
+            UserTaskIntent::Assign => user_task::assign(ctx, command, value),
+            UserTaskIntent::Claim => user_task::claim(ctx, command, value),
+            UserTaskIntent::Update => user_task::update(ctx, command, value),
+            _ => unsupported(ctx, command),
+        },
         _ => unsupported(ctx, command),
     }
 }

@@ -20,6 +20,7 @@
 //! | `0x6A`-`0x6B` | [`signals`] | signal subscriptions | |
 //! | `0x70`-`0x72` | [`distributions`] | distributed commands, receivers yet to acknowledge, signals received from other partitions | |
 //! | `0x80` | [`compensations`] | `80 process-instance-key subscription-key` | compensation subscription |
+//! | `0x90`-`0x91` | [`user_tasks`] | Camunda user tasks and the task of each element instance | |
 //!
 //! Only event appliers write state; processors read it.
 
@@ -35,6 +36,7 @@ pub mod processes;
 pub mod signals;
 pub mod subscriptions;
 pub mod timers;
+pub mod user_tasks;
 pub mod variables;
 
 use crate::error::EngineError;
@@ -91,6 +93,8 @@ pub(crate) mod column {
     pub const DISTRIBUTION_PENDING: u8 = 0x71;
     pub const DISTRIBUTION_RECEIVED: u8 = 0x72;
     pub const COMPENSATION_SUBSCRIPTION: u8 = 0x80;
+    pub const USER_TASK: u8 = 0x90;
+    pub const USER_TASK_BY_ELEMENT: u8 = 0x91;
 }
 
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.

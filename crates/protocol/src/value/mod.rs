@@ -9,6 +9,7 @@ mod job;
 mod message;
 mod misc;
 mod process_instance;
+mod user_task;
 mod variable;
 
 pub use decision::*;
@@ -18,6 +19,7 @@ pub use job::*;
 pub use message::*;
 pub use misc::*;
 pub use process_instance::*;
+pub use user_task::*;
 pub use variable::*;
 
 use crate::intent::*;
@@ -79,4 +81,5 @@ record_values! {
     DecisionRequirements(DecisionRequirementsIntent, DecisionRequirementsRecord),
     DecisionEvaluation(DecisionEvaluationIntent, DecisionEvaluationRecord),
     CompensationSubscription(CompensationSubscriptionIntent, CompensationSubscriptionRecord),
+    UserTask(UserTaskIntent, UserTaskRecord),
 }

@@ -353,6 +353,14 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             definition: EventDefinition::Compensation { .. },
             job: None,
         } => compensation::throw_on_activate(ctx, el),
+        ElementKind::UserTask(task)
+            if matches!(
+                task.implementation,
+                hornet_bpmn::UserTaskImplementation::Native { .. }
+            ) =>
+        {
+            user_task::native_on_activate(ctx, el)
+        }
         _ if el.element().job().is_some() => task::job_on_activate(ctx, el),
         _ => task::pass_through_on_activate(ctx, el),
     }

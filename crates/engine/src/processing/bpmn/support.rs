@@ -109,15 +109,12 @@ fn element_supported(process: &Process, element: &Element) -> Result<(), String>
         | ElementKind::ScriptTask(ScriptTask::Job(_))
         | ElementKind::BusinessRuleTask(BusinessRuleTask::Job(_)) => Ok(()),
         ElementKind::EventSubProcess(_) => Ok(()),
+        // Zeebe resolves a form id to a deployed form's key; Hornet deploys no forms.
+        ElementKind::UserTask(task) if matches!(task.form, Some(FormDefinition::FormId { .. })) => {
+            Err("a user task form referenced by formId (zeebe:formDefinition formId)".into())
+        }
         ElementKind::UserTask(task) => match task.implementation {
-            // Zeebe resolves a form id to a deployed form's key; Hornet deploys no forms.
-            UserTaskImplementation::Job(_)
-                if matches!(task.form, Some(FormDefinition::FormId { .. })) =>
-            {
-                Err("a user task form referenced by formId (zeebe:formDefinition formId)".into())
-            }
-            UserTaskImplementation::Job(_) => Ok(()),
-            UserTaskImplementation::Native => Err("Camunda user task (zeebe:userTask)".into()),
+            UserTaskImplementation::Job(_) | UserTaskImplementation::Native { .. } => Ok(()),
         },
         ElementKind::StartEvent { definition, .. }
         | ElementKind::IntermediateCatchEvent { definition }

@@ -333,8 +333,8 @@ fn complete_with(
     take_outgoing(ctx, el)
 }
 
-/// Termination of any non-container element: its job is canceled, its subscriptions closed and its
-/// incidents resolved.
+/// Termination of any non-container element: its job (or Camunda user task) is canceled, its
+/// subscriptions closed and its incidents resolved.
 pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     if let Some(instance) = element_instances::get_instance(&ctx.state, el.key)? {
         if !instance.job_key.is_none() {
@@ -350,5 +350,8 @@ pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Eng
     }
     events::unsubscribe(ctx, el)?;
     incidents::resolve_all(ctx, el.key)?;
+    if matches!(el.element().kind, ElementKind::UserTask(_)) {
+        user_task::cancel(ctx, el.key)?;
+    }
     container::terminated(ctx, el)
 }

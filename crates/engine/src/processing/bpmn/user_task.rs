@@ -1,4 +1,22 @@
-//! Job worker user tasks (`bpmn:userTask` without `zeebe:userTask`): the job of type
+//! User tasks, both kinds.
+//!
+//! **Camunda user tasks** (`bpmn:userTask` with `zeebe:userTask`), as Zeebe 8.8's `UserTaskProcessor`
+//! and `BpmnUserTaskBehavior` without task listeners: activating the element applies its input
+//! mappings, evaluates the task's properties, subscribes its boundary events and writes USER_TASK
+//! CREATING (with the assignee) and CREATED (without it), then ELEMENT_ACTIVATED; a modelled assignee
+//! is then assigned with ASSIGNING and ASSIGNED (`changedAttributes` `["assignee"]`). The task waits for
+//! the commands of `processing::user_task`; terminating the element cancels it (CANCELING, CANCELED).
+//! Properties, evaluated in the task's scope after its input mappings (a failure is an
+//! EXTRACT_VALUE_ERROR incident on the task):
+//!
+//! * `zeebe:assignmentDefinition` `assignee` (a string), `candidateGroups` / `candidateUsers` (a static
+//!   comma-separated list or a FEEL list of strings);
+//! * `zeebe:taskSchedule` `dueDate` / `followUpDate` (as below);
+//! * `zeebe:formDefinition externalReference` → `externalFormReference`;
+//! * `zeebe:priorityDefinition priority` (0..=100, default 50);
+//! * `zeebe:taskHeaders` → `customHeaders`.
+//!
+//! **Job worker user tasks** (`bpmn:userTask` without `zeebe:userTask`): the job of type
 //! `io.camunda.zeebe:userTask` carries the task's form, assignment and schedule as custom headers, which
 //! is how task lists and workers learn them. As Zeebe's `UserTaskTransformer` and
 //! `BpmnJobBehavior.encodeHeaders`:
@@ -17,14 +35,21 @@
 //! EXTRACT_VALUE_ERROR incident on the task. A `formId` (a deployed form) is not supported: Hornet does
 //! not deploy forms.
 
+use super::transitions::activated;
+use super::{events, ElementCtx};
 use crate::error::EngineError;
-use crate::processing::behaviour::expressions::{evaluate, evaluate_string, result_type};
+use crate::processing::behaviour::expressions::{
+    evaluate, evaluate_i32, evaluate_string, result_type,
+};
+use crate::processing::behaviour::incidents;
+use crate::processing::behaviour::mappings::apply_inputs;
 use crate::processing::behaviour::Failure;
 use crate::processing::Ctx;
-use hornet_bpmn::{ExprOrStatic, FormDefinition, UserTask};
+use crate::state::user_tasks::{self, LifecycleState};
+use hornet_bpmn::{ElementKind, ExprOrStatic, FormDefinition, UserTask, UserTaskImplementation};
 use hornet_feel::{EvalContext, Value};
-use hornet_protocol::value::ErrorType;
-use hornet_protocol::Key;
+use hornet_protocol::value::{attribute, ErrorType, UserTaskRecord};
+use hornet_protocol::{Document, Key, RecordValue, UserTaskIntent};
 use std::collections::BTreeMap;
 
 const ASSIGNEE: &str = "io.camunda.zeebe:assignee";
@@ -33,6 +58,179 @@ const CANDIDATE_USERS: &str = "io.camunda.zeebe:candidateUsers";
 const DUE_DATE: &str = "io.camunda.zeebe:dueDate";
 const FOLLOW_UP_DATE: &str = "io.camunda.zeebe:followUpDate";
 const FORM_KEY: &str = "io.camunda.zeebe:formKey";
+
+/// The evaluated properties of a Camunda user task (Zeebe's `UserTaskProperties`).
+struct TaskProperties {
+    assignee: String,
+    candidate_groups: Vec<String>,
+    candidate_users: Vec<String>,
+    due_date: String,
+    follow_up_date: String,
+    external_form_reference: String,
+    priority: i32,
+}
+
+/// Zeebe's default priority of a user task without `zeebe:priorityDefinition`.
+const DEFAULT_PRIORITY: i32 = 50;
+
+fn task_properties(
+    ctx: &Ctx<'_>,
+    scope: Key,
+    task: &UserTask,
+) -> Result<Result<TaskProperties, Failure>, EngineError> {
+    let assignee = match &task.assignee {
+        None => String::new(),
+        Some(assignee) => {
+            match evaluate_string(ctx, scope, assignee, ErrorType::ExtractValueError)? {
+                Ok(assignee) => assignee,
+                Err(failure) => return Ok(Err(failure)),
+            }
+        }
+    };
+    let mut lists = [Vec::new(), Vec::new()];
+    for (slot, list) in lists
+        .iter_mut()
+        .zip([&task.candidate_groups, &task.candidate_users])
+    {
+        if let Some(list) = list {
+            match string_list(ctx, scope, list)? {
+                Ok(items) => *slot = items,
+                Err(failure) => return Ok(Err(failure)),
+            }
+        }
+    }
+    let [candidate_groups, candidate_users] = lists;
+    let mut dates = [String::new(), String::new()];
+    for (slot, date) in dates.iter_mut().zip([&task.due_date, &task.follow_up_date]) {
+        if let Some(date) = date {
+            match date_time(ctx, scope, date)? {
+                Ok(text) => *slot = text.unwrap_or_default(),
+                Err(failure) => return Ok(Err(failure)),
+            }
+        }
+    }
+    let [due_date, follow_up_date] = dates;
+    let external_form_reference = match &task.form {
+        Some(FormDefinition::ExternalReference(reference)) => {
+            match evaluate_string(ctx, scope, reference, ErrorType::ExtractValueError)? {
+                Ok(reference) => reference,
+                Err(failure) => return Ok(Err(failure)),
+            }
+        }
+        _ => String::new(),
+    };
+    let priority = match &task.priority {
+        None => DEFAULT_PRIORITY,
+        Some(priority) => match evaluate_i32(ctx, scope, priority, ErrorType::ExtractValueError)? {
+            Ok(priority) if (0..=100).contains(&priority) => priority,
+            Ok(priority) => {
+                return Ok(Err(Failure::new(
+                    ErrorType::ExtractValueError,
+                    format!("Expected priority to be in the range [0,100] but was '{priority}'."),
+                )))
+            }
+            Err(failure) => return Ok(Err(failure)),
+        },
+    };
+    Ok(Ok(TaskProperties {
+        assignee,
+        candidate_groups,
+        candidate_users,
+        due_date,
+        follow_up_date,
+        external_form_reference,
+        priority,
+    }))
+}
+
+/// Activation of a Camunda user task: creates the task and waits for it (see the module doc).
+pub(crate) fn native_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    let element = el.element();
+    let ElementKind::UserTask(task) = &element.kind else {
+        return super::task::pass_through_on_activate(ctx, el);
+    };
+    let UserTaskImplementation::Native { headers } = &task.implementation else {
+        return super::task::job_on_activate(ctx, el);
+    };
+    if let Err(failure) = apply_inputs(ctx, &el.owner(), el.key, &element.inputs)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let properties = match task_properties(ctx, el.key, task)? {
+        Ok(properties) => properties,
+        Err(failure) => return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure),
+    };
+    if let Err(failure) = events::subscribe_boundary_events(ctx, el)? {
+        return incidents::raise(ctx, el.key, &el.record, Key::NONE, failure);
+    }
+    let key = ctx.next_key();
+    let mut record = UserTaskRecord {
+        user_task_key: key,
+        assignee: properties.assignee.clone(),
+        candidate_groups_list: properties.candidate_groups,
+        candidate_users_list: properties.candidate_users,
+        due_date: properties.due_date,
+        follow_up_date: properties.follow_up_date,
+        form_key: -1,
+        external_form_reference: properties.external_form_reference,
+        variables: Document::empty(),
+        custom_headers: headers.clone(),
+        bpmn_process_id: el.record.bpmn_process_id.clone(),
+        process_definition_version: el.record.version,
+        process_definition_key: el.record.process_definition_key,
+        process_instance_key: el.record.process_instance_key,
+        element_id: el.record.element_id.clone(),
+        element_instance_key: el.key,
+        tenant_id: el.record.tenant_id.clone(),
+        changed_attributes: Vec::new(),
+        action: String::new(),
+        creation_timestamp: ctx.now,
+        priority: properties.priority,
+    };
+    ctx.event(
+        key,
+        RecordValue::UserTask(UserTaskIntent::Creating, record.clone()),
+    )?;
+    // Zeebe creates the task unassigned and assigns the modelled assignee once the element is active.
+    record.assignee = String::new();
+    ctx.event(
+        key,
+        RecordValue::UserTask(UserTaskIntent::Created, record.clone()),
+    )?;
+    activated(ctx, el)?;
+    if !properties.assignee.is_empty() {
+        record.assignee = properties.assignee;
+        record.changed_attributes = vec![attribute::ASSIGNEE.to_string()];
+        ctx.event(
+            key,
+            RecordValue::UserTask(UserTaskIntent::Assigning, record.clone()),
+        )?;
+        ctx.event(key, RecordValue::UserTask(UserTaskIntent::Assigned, record))?;
+    }
+    Ok(())
+}
+
+/// Cancels the Camunda user task of a terminating element instance, if it has one that is not
+/// already being canceled: USER_TASK CANCELING, CANCELED.
+pub(crate) fn cancel(ctx: &mut Ctx<'_>, element_instance: Key) -> Result<(), EngineError> {
+    let Some(key) = user_tasks::of_element_instance(&ctx.state, element_instance)? else {
+        return Ok(());
+    };
+    let Some(task) = user_tasks::get_user_task(&ctx.state, key)? else {
+        return Ok(());
+    };
+    if task.state == LifecycleState::Canceling {
+        return Ok(());
+    }
+    ctx.event(
+        key,
+        RecordValue::UserTask(UserTaskIntent::Canceling, task.record.clone()),
+    )?;
+    ctx.event(
+        key,
+        RecordValue::UserTask(UserTaskIntent::Canceled, task.record),
+    )?;
+    Ok(())
+}
 
 /// The custom headers of the job of `task`: the modelled `headers` plus the task's own.
 pub(crate) fn job_headers(
