@@ -4,9 +4,10 @@
 #
 #   ./deploy/run-cluster.sh [nodes (3)] [partitions (3)] [replication factor (3)]
 #
-# Node i serves clients on port 26500+10*i (26500, 26510, 26520), its internal API (Raft, command
-# forwarding) on 26502+10*i and monitoring on 9600+10*i; its data lives in ./cluster-data/node-i and
-# its log in ./cluster-data/node-i.log. Any node's gateway reaches every partition.
+# Node i serves clients on port 26500+10*i (26500, 26510, 26520), its REST API on 8080+10*i, its
+# internal API (Raft, command forwarding) on 26502+10*i and monitoring on 9600+10*i; its data lives
+# in ./cluster-data/node-i and its log in ./cluster-data/node-i.log. Any node's gateway reaches
+# every partition.
 # Environment: HORNET_BIN (skip the build and run this binary), CARGO_TARGET_DIR, and the ZEEBE_*
 # variables listed in README.md (applied to every node).
 set -euo pipefail
@@ -43,7 +44,7 @@ for ((i = 0; i < nodes; i++)); do
         --partitions "$partitions" --replication-factor "$replication" \
         --contact-points "$contact_points" --data-dir "$data/node-$i" \
         --gateway-port $((26500 + 10 * i)) --internal-port $((26502 + 10 * i)) \
-        --monitoring-port $((9600 + 10 * i)) 2>"$data/node-$i.log" &
+        --monitoring-port $((9600 + 10 * i)) --rest-port $((8080 + 10 * i)) 2>"$data/node-$i.log" &
     pids+=("$!")
 done
 

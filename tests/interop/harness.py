@@ -74,7 +74,7 @@ class Ports:
     monitoring: int
     command: int
     internal: int
-    # The REST API (Zeebe 8.8's /v2/...), given to the broker as ZEEBE_BROKER_GATEWAY_RESTAPI_PORT.
+    # The REST API (Zeebe 8.8's /v2/...), given to the broker as SERVER_PORT (Zeebe's `server.port`).
     rest: int
 
     @staticmethod
@@ -148,7 +148,7 @@ class Broker:
                 "ZEEBE_BROKER_NETWORK_MONITORINGAPI_PORT": str(self.ports.monitoring),
                 "ZEEBE_BROKER_NETWORK_COMMANDAPI_PORT": str(self.ports.command),
                 "ZEEBE_BROKER_NETWORK_INTERNALAPI_PORT": str(self.ports.internal),
-                "ZEEBE_BROKER_GATEWAY_RESTAPI_PORT": str(self.ports.rest),
+                "SERVER_PORT": str(self.ports.rest),
                 "ZEEBE_BROKER_NETWORK_HOST": self.host,
             }
         )

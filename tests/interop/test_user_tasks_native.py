@@ -3,7 +3,7 @@ task is driven over Zeebe 8.8's REST API (`/v2/user-tasks/...`, plain urllib), a
 completes with the variables the completion carried.
 
 The REST API listens on the harness's `rest` port, which the broker gets as
-ZEEBE_BROKER_GATEWAY_RESTAPI_PORT.
+SERVER_PORT (Zeebe's `server.port`).
 
 The gateway cannot search user tasks (that needs Zeebe's secondary storage), so the test finds the
 task's key as `harness.find_job_incident` finds an incident's: keys of a partition come from one

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use hornet_broker::{Broker, BrokerConfig, Settings};
-use hornet_gateway::{GatewayConfig, GatewayMetrics, GatewayService};
+use hornet_gateway::{BrokerClient, GatewayConfig, GatewayMetrics, GatewayService};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -106,25 +106,36 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.gateway_addr())
             .await
             .with_context(|| format!("cannot listen for clients on {}", config.gateway_addr()))?;
+        let rest_listener = tokio::net::TcpListener::bind(config.rest_addr())
+            .await
+            .with_context(|| format!("cannot listen for REST clients on {}", config.rest_addr()))?;
         let gateway_metrics = GatewayMetrics::new();
         broker
             .metrics()
             .with_registry(|registry| gateway_metrics.register(registry));
+        let client: Arc<dyn BrokerClient> = ClusterGateway::embedded(Arc::clone(&broker));
         let service = GatewayService::new(
-            ClusterGateway::embedded(Arc::clone(&broker)),
+            Arc::clone(&client),
             GatewayConfig::default(),
             gateway_metrics,
         );
-        Some(tokio::spawn(hornet_gateway::serve_with_listener(
+        let grpc = tokio::spawn(hornet_gateway::serve_with_listener(
             listener,
             service,
             stopped(stop_rx.clone()),
-        )))
+        ));
+        let rest = tokio::spawn(hornet_gateway::serve_rest(
+            rest_listener,
+            hornet_gateway::rest_router(client, GatewayConfig::default()),
+            stopped(stop_rx.clone()),
+        ));
+        Some((grpc, rest))
     } else {
         None
     };
     info!(
         gateway = %config.gateway_addr(),
+        rest = %config.rest_addr(),
         monitoring = %config.monitoring_addr(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "broker listening"
@@ -144,9 +155,12 @@ pub async fn run(args: BrokerArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     info!("shutting down");
     let _ = stop_tx.send(true);
-    if let Some(gateway) = gateway {
-        if let Ok(Err(err)) = gateway.await {
+    if let Some((grpc, rest)) = gateway {
+        if let Ok(Err(err)) = grpc.await {
             warn!(error = %err, "gateway stopped with an error");
+        }
+        if let Ok(Err(err)) = rest.await {
+            warn!(error = %err, "REST API stopped with an error");
         }
     }
     if let Ok(Err(err)) = monitoring.await {

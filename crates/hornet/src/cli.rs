@@ -108,6 +108,9 @@ pub struct GatewayArgs {
     /// Monitoring port: /ready (every partition has a leader), /health, /metrics.
     #[arg(long, default_value_t = 9600, env = "ZEEBE_GATEWAY_MONITORING_PORT")]
     pub monitoring_port: u16,
+    /// REST API port: Camunda user tasks (`/v2/user-tasks/...`).
+    #[arg(long, default_value_t = 8080, env = "SERVER_PORT")]
+    pub rest_port: u16,
 }
 
 #[derive(Debug, Args)]

@@ -85,6 +85,10 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     let monitoring_listener = tokio::net::TcpListener::bind(monitoring_addr)
         .await
         .with_context(|| format!("cannot listen for monitoring on {monitoring_addr}"))?;
+    let rest_addr = SocketAddr::new(args.host, args.rest_port);
+    let rest_listener = tokio::net::TcpListener::bind(rest_addr)
+        .await
+        .with_context(|| format!("cannot listen for REST clients on {rest_addr}"))?;
     let gateway = ClusterGateway::standalone(directory);
     let metrics = Metrics::new();
     let gateway_metrics = GatewayMetrics::new();
@@ -103,10 +107,21 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     };
     let monitoring = tokio::spawn(hornet_broker::monitoring::serve_on(
         monitoring_listener,
-        Arc::new(GatewayMonitoring { gateway, metrics }),
+        Arc::new(GatewayMonitoring {
+            gateway: Arc::clone(&gateway),
+            metrics,
+        }),
         stopped(),
     ));
-    info!(gateway = %addr, monitoring = %monitoring_addr, contact_points = %args.contact_points, "gateway listening");
+    let rest = tokio::spawn(hornet_gateway::serve_rest(
+        rest_listener,
+        hornet_gateway::rest_router(
+            Arc::clone(&gateway) as Arc<dyn BrokerClient>,
+            GatewayConfig::default(),
+        ),
+        stopped(),
+    ));
+    info!(gateway = %addr, rest = %rest_addr, monitoring = %monitoring_addr, contact_points = %args.contact_points, "gateway listening");
     let serving = tokio::spawn(hornet_gateway::serve_with_listener(
         listener,
         service,
@@ -115,6 +130,7 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     shutdown_signal().await;
     let _ = stop.send(true);
     serving.await??;
+    rest.await??;
     monitoring.await??;
     info!("gateway stopped");
     Ok(())

@@ -22,6 +22,7 @@ pub struct BrokerSpec {
     pub gateway_port: u16,
     pub monitoring_port: u16,
     pub internal_port: u16,
+    pub rest_port: u16,
     /// Membership in a multi-node cluster; `None` for a single node.
     pub cluster: Option<ClusterMembership>,
     /// Further settings, as ZEEBE_* environment variables.
@@ -66,6 +67,7 @@ impl BrokerSpec {
             gateway_port: free_port(),
             monitoring_port: free_port(),
             internal_port: free_port(),
+            rest_port: free_port(),
             cluster: None,
             env: Vec::new(),
         }
@@ -100,7 +102,8 @@ impl BrokerSpec {
             .args(["--partitions", &self.partitions.to_string()])
             .args(["--gateway-port", &self.gateway_port.to_string()])
             .args(["--monitoring-port", &self.monitoring_port.to_string()])
-            .args(["--internal-port", &self.internal_port.to_string()]);
+            .args(["--internal-port", &self.internal_port.to_string()])
+            .args(["--rest-port", &self.rest_port.to_string()]);
         if let Some(cluster) = &self.cluster {
             command
                 .args(["--node-id", &cluster.node_id.to_string()])
@@ -240,6 +243,7 @@ impl GatewayProcess {
                 &port.to_string(),
             ])
             .args(["--monitoring-port", &monitoring_port.to_string()])
+            .args(["--rest-port", &free_port().to_string()])
             .args(["--contact-points", contact_points])
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
@@ -337,6 +341,7 @@ pub fn cluster_specs(
             gateway_port: free_port(),
             monitoring_port: free_port(),
             internal_port: *internal_port,
+            rest_port: free_port(),
             env: vec![(
                 "ZEEBE_BROKER_NETWORK_COMMANDAPI_PORT".into(),
                 free_port().to_string(),
