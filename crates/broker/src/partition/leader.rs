@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
-use hornet_engine::kv::{Layered, WriteSet};
+use hornet_engine::kv::{Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
     LogEntry, PartitionId, Position, ProcessedBatch, Record, RecordKind, Rejection, RejectionType,
@@ -422,8 +422,11 @@ impl<'a> Leader<'a> {
     }
 
     fn on_outcome_committed(&mut self, outcome: Outcome) -> Result<(), LeaderError> {
-        // The batch is applied to RocksDB now, so its layer is no longer needed.
-        self.layers.pop_front();
+        // The batch is applied to RocksDB now, so its layer is no longer needed; what it scheduled may
+        // be due before anything known so far.
+        if let Some(layer) = self.layers.pop_front() {
+            self.note_due_in(&layer)?;
+        }
         let node = self.replica.node_id();
         for Response { request, record } in outcome.responses {
             if request.node != node {
@@ -439,14 +442,35 @@ impl<'a> Leader<'a> {
         for Outbound { partition, command } in outcome.outbound {
             self.shared.router.send(partition, command);
         }
-        if outcome.due_done {
-            self.due_in_flight = false;
-        }
         if self.waiting.len() > 1024 && self.waiting.len().is_power_of_two() {
             // Requests whose clients gave up (e.g. an instance awaited with a timeout that never completes).
             self.waiting.retain(|_, reply| !reply.is_closed());
         }
-        self.refresh_next_due()
+        if outcome.due_done {
+            // Due work was done, so the earliest due date may have moved later: look it up again.
+            self.due_in_flight = false;
+            return self.refresh_next_due();
+        }
+        Ok(())
+    }
+
+    /// Moves the next due date earlier if `writes` schedule something before it. Only added due dates
+    /// matter here: one that was removed (a job completed before its deadline) leaves `next_due` early,
+    /// and waking up early finds nothing due and looks the date up again (`append_due_commands`). That
+    /// keeps the full look-up, which scans every due-date index of the committed state, off the path of
+    /// every committed batch.
+    fn note_due_in(&mut self, writes: &WriteSet) -> Result<(), LeaderError> {
+        let nothing = MemKv::new();
+        let layers = [writes];
+        let view = Layered::new(&layers, &nothing);
+        let due = self
+            .engine
+            .next_due(&view)
+            .map_err(|err| LeaderError::Engine(err.to_string()))?;
+        if let Some(due) = due {
+            self.next_due = Some(self.next_due.map_or(due, |next| next.min(due)));
+        }
+        Ok(())
     }
 
     /// Sends again what other partitions have not acknowledged yet. Only committed state counts: a
