@@ -21,7 +21,7 @@ use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
-use super::state::{last_processed, Committed};
+use super::state::{last_processed, to_state_batch, Committed};
 use super::submission::{PartitionError, Responder, Submission};
 use super::PartitionShared;
 
@@ -206,6 +206,7 @@ impl<'a> Leader<'a> {
             }
         };
         self.shared.set_serving(false);
+        self.replica.discard_prepared();
         self.fail_waiting();
         result
     }
@@ -343,7 +344,13 @@ impl<'a> Leader<'a> {
             last_processed: self.last_processed,
             records,
         });
-        let receipt = self.replica.append(entry.encode()?.into()).await?;
+        // Applying the batch here would run the same event appliers over the same state again: hand
+        // the replica the writes this round already made.
+        let prepared = to_state_batch(&writes, self.last_processed);
+        let receipt = self
+            .replica
+            .append_prepared(entry.encode()?.into(), self.term, prepared)
+            .await?;
         self.layers.push_back(writes);
         jobs_available.sort();
         jobs_available.dedup();
