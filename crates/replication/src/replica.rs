@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use crate::codec::{decode_entry_ref, decode_value, StoredEntry};
 use crate::error::ReplicationError;
 use crate::log_storage::RaftLog;
-use crate::state_machine::{Applier, StateMachine};
+use crate::state_machine::{Applier, PreparedWrites, StateMachine};
 use crate::types::{EntryPosition, LogId, NodeId, Payload, Raft, TypeConfig};
 
 /// Configuration of one replica of a partition group.
@@ -233,6 +233,7 @@ pub struct PartitionReplica {
     raft: Raft,
     log: Arc<LogStore>,
     state: Arc<StateStore>,
+    prepared: Arc<PreparedWrites>,
     state_machine_alive: Weak<()>,
     server_metrics: watch::Receiver<openraft::metrics::RaftServerMetrics<NodeId, BasicNode>>,
     role: watch::Receiver<RoleState>,
@@ -299,8 +300,10 @@ impl PartitionReplica {
         let (applied_tx, applied) = watch::channel(0);
         let alive = Arc::new(());
         let state_machine_alive = Arc::downgrade(&alive);
+        let prepared = Arc::new(PreparedWrites::default());
         let state_machine =
-            StateMachine::open(dir, Arc::clone(&state), applier, applied_tx, alive)?;
+            StateMachine::open(dir, Arc::clone(&state), applier, applied_tx, alive)?
+                .with_prepared(Arc::clone(&prepared));
         let pristine =
             log.first_index()?.is_none() && log.last_purged()?.is_none() && log.vote()?.is_none();
 
@@ -376,6 +379,7 @@ impl PartitionReplica {
             raft,
             log,
             state,
+            prepared,
             state_machine_alive,
             server_metrics,
             role,
@@ -399,6 +403,26 @@ impl PartitionReplica {
             rx,
             node: self.node_id,
         })
+    }
+
+    /// Like [`PartitionReplica::append`], for a leader that already knows the state writes applying
+    /// `payload` makes: `writes` are applied here instead of running the [`Applier`] over the entry,
+    /// if the entry commits in `term` (the caller's term as leader) with exactly these bytes. Other
+    /// replicas apply it the usual way.
+    pub async fn append_prepared(
+        &self,
+        payload: Bytes,
+        term: u64,
+        writes: hornet_storage::StateBatch,
+    ) -> Result<AppendReceipt, ReplicationError> {
+        self.prepared.push(term, payload.clone(), writes);
+        self.append(payload).await
+    }
+
+    /// Drops the writes prepared by [`PartitionReplica::append_prepared`] and not applied yet; the
+    /// entries, if they commit, are applied through the [`Applier`].
+    pub fn discard_prepared(&self) {
+        self.prepared.clear();
     }
 
     /// Application payloads of committed (and applied) entries from `from_index` on, at most

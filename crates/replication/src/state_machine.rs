@@ -5,11 +5,11 @@
 //! records the entry as applied, so the state never holds half an entry and the applied position
 //! always matches the state.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use hornet_storage::{StateBatch, StateStore, StateView};
 use openraft::storage::RaftStateMachine;
@@ -79,6 +79,42 @@ fn snapshot_write_error(err: impl std::error::Error + 'static) -> RaftStorageErr
     StorageIOError::write_snapshot(None, AnyError::new(&err)).into()
 }
 
+/// State writes computed ahead by the leader that appended an entry, so that applying the entry on
+/// that node does not run the [`Applier`] over it again (the leader already ran the same event
+/// appliers while processing). Matched by term and payload: only the leader of a term appends
+/// entries of that term, so an entry of the same term with the same bytes is the one it prepared.
+#[derive(Default)]
+pub(crate) struct PreparedWrites {
+    /// `(term, payload, writes)` in append order.
+    queue: Mutex<VecDeque<(u64, bytes::Bytes, StateBatch)>>,
+}
+
+impl PreparedWrites {
+    pub(crate) fn push(&self, term: u64, payload: bytes::Bytes, writes: StateBatch) {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.push_back((term, payload, writes));
+        }
+    }
+
+    /// The writes prepared for the entry of `term` holding `payload`, if any. Entries prepared
+    /// before it were never applied (their appends failed or were truncated) and are dropped.
+    fn take(&self, term: u64, payload: &[u8]) -> Option<StateBatch> {
+        let mut queue = self.queue.lock().ok()?;
+        let found = queue
+            .iter()
+            .position(|(t, p, _)| *t == term && p.as_ref() == payload)?;
+        queue.drain(..found);
+        queue.pop_front().map(|(_, _, writes)| writes)
+    }
+
+    /// Forgets everything prepared (the leader's term ended; its entries are applied the usual way).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.clear();
+        }
+    }
+}
+
 /// openraft's `RaftStateMachine` for one partition.
 pub struct StateMachine<A: Applier> {
     state: Arc<StateStore>,
@@ -90,6 +126,8 @@ pub struct StateMachine<A: Applier> {
     checkpoint_seq: u64,
     /// Scratch files handed out by `begin_receiving_snapshot`, by inode.
     receiving: BTreeMap<u64, PathBuf>,
+    /// Writes the leader on this node computed for entries it appended.
+    prepared: Arc<PreparedWrites>,
     /// Dropped with the state machine; lets the replica wait until it is closed.
     _alive: Arc<()>,
 }
@@ -122,8 +160,15 @@ impl<A: Applier> StateMachine<A> {
             applied_index,
             checkpoint_seq: 0,
             receiving: BTreeMap::new(),
+            prepared: Arc::default(),
             _alive: alive,
         })
+    }
+
+    /// Applies entries found in `prepared` with the writes prepared for them instead of the applier.
+    pub(crate) fn with_prepared(mut self, prepared: Arc<PreparedWrites>) -> Self {
+        self.prepared = prepared;
+        self
     }
 
     /// Applies one entry; the error says why (openraft adds which entry).
@@ -131,14 +176,19 @@ impl<A: Applier> StateMachine<A> {
         let log_id = entry.log_id;
         let mut batch = match &entry.payload {
             EntryPayload::Normal(payload) => {
-                let committed = CommittedEntry {
-                    index: log_id.index,
-                    term: log_id.leader_id.term,
-                    payload: &payload.0,
-                };
-                self.applier
-                    .apply(&self.state, &committed)
-                    .map_err(|e| e.to_string())?
+                match self.prepared.take(log_id.leader_id.term, &payload.0) {
+                    Some(prepared) => prepared,
+                    None => {
+                        let committed = CommittedEntry {
+                            index: log_id.index,
+                            term: log_id.leader_id.term,
+                            payload: &payload.0,
+                        };
+                        self.applier
+                            .apply(&self.state, &committed)
+                            .map_err(|e| e.to_string())?
+                    }
+                }
             }
             EntryPayload::Blank => StateBatch::new(),
             EntryPayload::Membership(membership) => {
@@ -541,5 +591,57 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("no '='"), "{err}");
         assert_eq!(sm.applied_state().await.unwrap().0, None);
+    }
+
+    fn normal(index: u64, term: u64, text: &'static str) -> Entry {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(term, 1), index),
+            payload: EntryPayload::Normal(Payload(Bytes::from_static(text.as_bytes()))),
+        }
+    }
+
+    fn prepared_put(key: &str, value: &str) -> StateBatch {
+        let mut writes = StateBatch::new();
+        writes.put(key, value);
+        writes
+    }
+
+    #[tokio::test]
+    async fn prepared_writes_replace_the_applier_only_for_the_same_term_and_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let prepared = Arc::new(PreparedWrites::default());
+        let mut sm =
+            open(dir.path(), Arc::new(KvApplier::default())).with_prepared(Arc::clone(&prepared));
+        // Prepared for term 2; the KvApplier would write a=1, the prepared writes say a=prepared.
+        prepared.push(2, Bytes::from_static(b"a=1"), prepared_put("a", "prepared"));
+        // Another term with the same bytes is another entry: the applier runs.
+        sm.apply([normal(1, 3, "a=1")]).await.unwrap();
+        assert_eq!(sm.state.get(b"a").unwrap(), Some(b"1".to_vec()));
+        // Same term, other bytes: the applier runs.
+        sm.apply([normal(2, 2, "b=2")]).await.unwrap();
+        assert_eq!(sm.state.get(b"b").unwrap(), Some(b"2".to_vec()));
+        // Same term and bytes: the prepared writes are applied instead, with the applied position.
+        sm.apply([normal(3, 2, "a=1")]).await.unwrap();
+        assert_eq!(sm.state.get(b"a").unwrap(), Some(b"prepared".to_vec()));
+        assert_eq!(
+            sm.applied_state().await.unwrap().0.map(|id| id.index),
+            Some(3)
+        );
+        // Used once: the same entry again goes through the applier.
+        sm.apply([normal(4, 2, "a=1")]).await.unwrap();
+        assert_eq!(sm.state.get(b"a").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn prepared_writes_before_a_match_are_dropped_and_clear_forgets_all() {
+        let prepared = PreparedWrites::default();
+        prepared.push(5, Bytes::from_static(b"x"), prepared_put("x", "1"));
+        prepared.push(5, Bytes::from_static(b"y"), prepared_put("y", "1"));
+        prepared.push(5, Bytes::from_static(b"z"), prepared_put("z", "1"));
+        assert!(prepared.take(5, b"y").is_some());
+        // "x" was never applied (its append was lost), so it went with the match on "y".
+        assert!(prepared.take(5, b"x").is_none());
+        prepared.clear();
+        assert!(prepared.take(5, b"z").is_none());
     }
 }

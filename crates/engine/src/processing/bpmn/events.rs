@@ -17,7 +17,8 @@ use crate::processing::Ctx;
 use crate::state::element_instances::{ElementInstance, EventTrigger};
 use crate::state::{signals, timers};
 use hornet_bpmn::{
-    ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition, TimerDefinition,
+    Element, ElementIdx, ElementKind, EventDefinition, ExprOrStatic, MessageDefinition,
+    TimerDefinition,
 };
 use hornet_feel::Value;
 use hornet_protocol::value::{
@@ -545,6 +546,10 @@ pub(crate) fn trigger_catch(
 
 /// Closes every timer and message subscription of an element instance.
 pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
+    if !may_hold_subscriptions(el.element()) {
+        // Nothing to close, and looking costs three prefix scans of the state.
+        return Ok(());
+    }
     for key in timers::of_element_instance(&ctx.state, el.key)? {
         if let Some(timer) = timers::get_timer(&ctx.state, key)? {
             ctx.event(key, RecordValue::Timer(TimerIntent::Canceled, timer))?;
@@ -557,6 +562,31 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         )?;
     }
     crate::processing::message::process_subscription::close_all(ctx, el.key)
+}
+
+/// Whether an instance of `element` can own subscriptions (timers, signal and message subscriptions
+/// keyed by the instance): only through its boundary events, or if it is a catching element itself
+/// (intermediate catch event, receive task, event-based gateway) or a scope (process, sub-processes,
+/// multi-instance body, call activity: boundary events and event sub-process start events). Elements
+/// listed here never call `subscribe` for themselves.
+fn may_hold_subscriptions(element: &Element) -> bool {
+    !element.boundary_events.is_empty()
+        || !matches!(
+            element.kind,
+            ElementKind::ServiceTask(_)
+                | ElementKind::SendTask(_)
+                | ElementKind::UserTask(_)
+                | ElementKind::ManualTask
+                | ElementKind::Task
+                | ElementKind::ScriptTask(_)
+                | ElementKind::BusinessRuleTask(_)
+                | ElementKind::ExclusiveGateway { .. }
+                | ElementKind::InclusiveGateway { .. }
+                | ElementKind::ParallelGateway
+                | ElementKind::StartEvent { .. }
+                | ElementKind::IntermediateThrowEvent { .. }
+                | ElementKind::EndEvent { .. }
+        )
 }
 
 /// Event-based gateway: subscribes to the events after it and waits for the first to fire.
