@@ -5,7 +5,8 @@
 #   ./deploy/bench-node.sh [partitions (2)] -- [hornet bench arguments ...]
 #
 # Environment: HORNET_BIN (default: $CARGO_TARGET_DIR/release/hornet, else target/release/hornet),
-# HORNET_BENCH_PORT (gateway port, default 36500; monitoring is that + 1), HORNET_BENCH_DATA (data
+# HORNET_BENCH_PORT (gateway port, default 36500; monitoring, internal and REST ports are the next
+# three), HORNET_BENCH_DATA (data
 # directory, default a fresh temporary one, removed afterwards), HORNET_BENCH_LOG (broker log file).
 # The broker is stopped when the run ends.
 set -euo pipefail
@@ -40,7 +41,8 @@ trap cleanup EXIT INT TERM
 
 start_ns=$(date +%s%N)
 "$bin" broker --host 127.0.0.1 --partitions "$partitions" --data-dir "$data/data" \
-    --gateway-port "$port" --monitoring-port "$monitoring" 2>"$log" &
+    --gateway-port "$port" --monitoring-port "$monitoring" \
+    --internal-port $((port + 2)) --rest-port $((port + 3)) 2>"$log" &
 pid=$!
 until curl -sf "http://127.0.0.1:$monitoring/ready" >/dev/null 2>&1; do
     if ! kill -0 "$pid" 2>/dev/null; then
