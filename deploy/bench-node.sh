@@ -6,8 +6,8 @@
 #
 # Environment: HORNET_BIN (default: $CARGO_TARGET_DIR/release/hornet, else target/release/hornet),
 # HORNET_BENCH_PORT (gateway port, default 36500; monitoring, internal and REST ports are the next
-# three), HORNET_BENCH_DATA (data
-# directory, default a fresh temporary one, removed afterwards), HORNET_BENCH_LOG (broker log file).
+# three), HORNET_BENCH_DATA (data directory, default a fresh temporary one, removed afterwards),
+# HORNET_BENCH_LOG (broker log file).
 # The broker is stopped when the run ends.
 set -euo pipefail
 
