@@ -18,22 +18,6 @@ fn parent(extra: &str) -> String {
     ))
 }
 
-fn pi_value() -> ProcessInstanceRecord {
-    ProcessInstanceRecord {
-        bpmn_process_id: String::new(),
-        version: -1,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        flow_scope_key: Key::NONE,
-        bpmn_element_type: BpmnElementType::Unspecified,
-        bpmn_event_type: BpmnEventType::Unspecified,
-        parent_process_instance_key: Key::NONE,
-        parent_element_instance_key: Key::NONE,
-        tenant_id: String::new(),
-    }
-}
-
 #[test]
 fn call_activity_runs_the_child_and_takes_over_its_variables() {
     let mut h = Harness::new();
@@ -64,7 +48,7 @@ fn call_activity_runs_the_child_and_takes_over_its_variables() {
     // The child cannot be canceled on its own.
     let r = h.command(
         child_key,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     assert_eq!(rejection(&r).unwrap().0, RejectionType::InvalidState);
 
@@ -121,7 +105,7 @@ fn canceling_the_parent_terminates_the_child_first() {
     let start = h.log.len();
     h.command(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     assert_eq!(
         lifecycle(&h.log[start..]),

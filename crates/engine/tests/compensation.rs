@@ -267,25 +267,7 @@ fn a_terminated_activity_leaves_nothing_and_canceling_deletes_the_subscriptions(
     let pi = h.create("p", "{}");
     complete_job(&mut h, "a");
     let start = h.log.len();
-    h.command(
-        pi,
-        RecordValue::ProcessInstance(
-            ProcessInstanceIntent::Cancel,
-            ProcessInstanceRecord {
-                bpmn_process_id: String::new(),
-                version: -1,
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                element_id: String::new(),
-                flow_scope_key: Key::NONE,
-                bpmn_element_type: BpmnElementType::Unspecified,
-                bpmn_event_type: BpmnEventType::Unspecified,
-                parent_process_instance_key: Key::NONE,
-                parent_element_instance_key: Key::NONE,
-                tenant_id: String::new(),
-            },
-        ),
-    );
+    h.cancel(pi);
     let records = &h.log[start..];
     // b was terminated (no subscription for it); a's is deleted with the instance.
     assert_eq!(subscription_events(records), ["DELETED a"]);
@@ -706,25 +688,7 @@ fn canceling_during_compensation_terminates_the_handlers_and_deletes_the_subscri
     complete_job(&mut h, "b");
     complete_job(&mut h, "undo-a");
     let start = h.log.len();
-    h.command(
-        pi,
-        RecordValue::ProcessInstance(
-            ProcessInstanceIntent::Cancel,
-            ProcessInstanceRecord {
-                bpmn_process_id: String::new(),
-                version: -1,
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                element_id: String::new(),
-                flow_scope_key: Key::NONE,
-                bpmn_element_type: BpmnElementType::Unspecified,
-                bpmn_event_type: BpmnEventType::Unspecified,
-                parent_process_instance_key: Key::NONE,
-                parent_element_instance_key: Key::NONE,
-                tenant_id: String::new(),
-            },
-        ),
-    );
+    h.cancel(pi);
     let records = &h.log[start..];
     // b's subscription, triggered and waiting for its handler, is deleted with the instance.
     assert_eq!(subscription_events(records), ["DELETED b"]);

@@ -133,7 +133,7 @@ fn awaiting_result_of_a_canceled_instance_is_a_rejection() {
     let pi = records[0].key;
     h.command(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     let answer = h.response(request).expect("answered");
     let rejection = answer.rejection().expect("a rejection");
@@ -145,22 +145,6 @@ fn awaiting_result_of_a_canceled_instance_is_a_rejection() {
     );
 }
 
-pub fn pi_record() -> ProcessInstanceRecord {
-    ProcessInstanceRecord {
-        bpmn_process_id: String::new(),
-        version: -1,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        flow_scope_key: Key::NONE,
-        bpmn_element_type: BpmnElementType::Unspecified,
-        bpmn_event_type: BpmnEventType::Unspecified,
-        parent_process_instance_key: Key::NONE,
-        parent_element_instance_key: Key::NONE,
-        tenant_id: String::new(),
-    }
-}
-
 #[test]
 fn cancel_terminates_bottom_up_and_cancels_the_job() {
     let mut h = Harness::new();
@@ -169,7 +153,7 @@ fn cancel_terminates_bottom_up_and_cancels_the_job() {
     let start = h.log.len();
     let (request, _) = h.request(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     assert_eq!(
         h.response(request).unwrap().intent_name(),
@@ -192,7 +176,7 @@ fn cancel_terminates_bottom_up_and_cancels_the_job() {
     // Everything about the instance is gone from state.
     let (request, _) = h.request(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     let rejection = h.response(request).unwrap().rejection().unwrap().clone();
     assert_eq!(rejection.kind, RejectionType::NotFound);
@@ -214,7 +198,7 @@ fn cancel_resolves_open_incidents() {
     let start = h.log.len();
     h.command(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_record()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     let records = &h.log[start..];
     assert_eq!(events_of(records, ValueType::Incident, "RESOLVED").len(), 1);

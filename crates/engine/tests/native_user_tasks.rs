@@ -423,25 +423,7 @@ fn an_interrupting_boundary_event_cancels_the_task() {
 fn canceling_the_instance_cancels_the_task() {
     let mut h = Harness::new();
     let (instance, key) = start(&mut h, &process("", ""), "{}");
-    let records = h.command(
-        instance,
-        RecordValue::ProcessInstance(
-            ProcessInstanceIntent::Cancel,
-            ProcessInstanceRecord {
-                bpmn_process_id: String::new(),
-                version: -1,
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                element_id: String::new(),
-                flow_scope_key: Key::NONE,
-                bpmn_element_type: BpmnElementType::Unspecified,
-                bpmn_event_type: BpmnEventType::Unspecified,
-                parent_process_instance_key: Key::NONE,
-                parent_element_instance_key: Key::NONE,
-                tenant_id: String::new(),
-            },
-        ),
-    );
+    let records = h.cancel(instance);
     assert_eq!(
         user_task_records(&records),
         ["E USER_TASK CANCELING", "E USER_TASK CANCELED"]

@@ -126,7 +126,10 @@ fn random_walk_keeps_replicas_identical_and_never_fails() {
                 let pi = instances[rng.below(instances.len() as u64) as usize];
                 h.command(
                     pi,
-                    RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+                    RecordValue::ProcessInstance(
+                        ProcessInstanceIntent::Cancel,
+                        empty_instance_record(),
+                    ),
                 );
             }
             7 => {
@@ -167,7 +170,7 @@ fn random_walk_keeps_replicas_identical_and_never_fails() {
     for pi in instances {
         h.command(
             pi,
-            RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+            RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
         );
     }
     let leftovers: Vec<_> = h
@@ -185,20 +188,4 @@ fn random_walk_keeps_replicas_identical_and_never_fails() {
         "the walk did something: {} records",
         h.log.len()
     );
-}
-
-fn pi_value() -> ProcessInstanceRecord {
-    ProcessInstanceRecord {
-        bpmn_process_id: String::new(),
-        version: -1,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        flow_scope_key: Key::NONE,
-        bpmn_element_type: BpmnElementType::Unspecified,
-        bpmn_event_type: BpmnEventType::Unspecified,
-        parent_process_instance_key: Key::NONE,
-        parent_element_instance_key: Key::NONE,
-        tenant_id: String::new(),
-    }
 }

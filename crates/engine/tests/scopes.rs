@@ -105,7 +105,7 @@ fn cancel_terminates_nested_scopes_bottom_up() {
     let start = h.log.len();
     h.command(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     assert_eq!(
         lifecycle(&h.log[start..]),
@@ -128,22 +128,6 @@ fn cancel_terminates_nested_scopes_bottom_up() {
         .filter(|(k, _)| k[0] >= 0x10)
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn pi_value() -> ProcessInstanceRecord {
-    ProcessInstanceRecord {
-        bpmn_process_id: String::new(),
-        version: -1,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        flow_scope_key: Key::NONE,
-        bpmn_element_type: BpmnElementType::Unspecified,
-        bpmn_event_type: BpmnEventType::Unspecified,
-        parent_process_instance_key: Key::NONE,
-        parent_element_instance_key: Key::NONE,
-        tenant_id: String::new(),
-    }
 }
 
 #[test]
@@ -279,7 +263,7 @@ fn resolving_an_incident_of_a_terminated_element_is_rejected() {
     // Cancelling resolves the incident; resolving it afterwards finds nothing.
     h.command(
         pi,
-        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, pi_value()),
+        RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
     );
     let r = h.command(
         incidents[0].key,

@@ -172,6 +172,14 @@ impl Harness {
         }
     }
 
+    /// PROCESS_INSTANCE CANCEL for `instance`; returns the round's records.
+    pub fn cancel(&mut self, instance: Key) -> Vec<Record> {
+        self.command(
+            instance,
+            RecordValue::ProcessInstance(ProcessInstanceIntent::Cancel, empty_instance_record()),
+        )
+    }
+
     /// Creates an instance of the latest version of `id`; returns the process instance key.
     pub fn create(&mut self, id: &str, variables: &str) -> Key {
         let (request, _) = self.request(
@@ -278,6 +286,23 @@ impl Harness {
 
     pub fn next_due(&mut self) -> Option<i64> {
         self.leader.next_due(&self.leader_state).unwrap()
+    }
+}
+
+/// The value of a command addressed by an instance key alone (PROCESS_INSTANCE CANCEL).
+pub fn empty_instance_record() -> ProcessInstanceRecord {
+    ProcessInstanceRecord {
+        bpmn_process_id: String::new(),
+        version: -1,
+        process_definition_key: Key::NONE,
+        process_instance_key: Key::NONE,
+        element_id: String::new(),
+        flow_scope_key: Key::NONE,
+        bpmn_element_type: BpmnElementType::Unspecified,
+        bpmn_event_type: BpmnEventType::Unspecified,
+        parent_process_instance_key: Key::NONE,
+        parent_element_instance_key: Key::NONE,
+        tenant_id: String::new(),
     }
 }
 

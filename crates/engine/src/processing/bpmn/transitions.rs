@@ -8,7 +8,7 @@ use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use hornet_bpmn::{ElementIdx, ElementKind};
 use hornet_protocol::value::ProcessInstanceRecord;
-use hornet_protocol::{BpmnElementType, BpmnEventType, ProcessInstanceIntent, RecordValue};
+use hornet_protocol::{BpmnElementType, BpmnEventType, Key, ProcessInstanceIntent, RecordValue};
 
 pub(crate) fn activated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     ctx.event(el.key, el.value(ProcessInstanceIntent::ElementActivated))?;
@@ -31,6 +31,23 @@ pub(crate) fn complete_element(ctx: &mut Ctx<'_>, el: &ElementCtx) {
 }
 
 /// Queues the activation of a new instance of `idx` in `flow_scope_key`.
+/// Completes element instance `key` once the work it waited for is done (a job or a user task), if
+/// it is still active: an element terminated meanwhile is left as it is.
+pub(crate) fn complete_if_active(ctx: &mut Ctx<'_>, key: Key) -> Result<(), EngineError> {
+    if let Some(instance) = element_instances::get_instance(&ctx.state, key)? {
+        if instance.state == ElementState::Activated {
+            ctx.follow_up(
+                instance.key,
+                RecordValue::ProcessInstance(
+                    ProcessInstanceIntent::CompleteElement,
+                    instance.record,
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn activate_child(
     ctx: &mut Ctx<'_>,
     el: &ElementCtx,

@@ -3,10 +3,10 @@
 
 use super::{require_job, WORKABLE};
 use crate::error::EngineError;
+use crate::processing::bpmn::transitions;
 use crate::processing::Ctx;
-use crate::state::element_instances::{self, ElementState};
 use hornet_protocol::value::JobRecord;
-use hornet_protocol::{JobIntent, ProcessInstanceIntent, Record, RecordValue};
+use hornet_protocol::{JobIntent, Record, RecordValue};
 
 pub(crate) fn process(
     ctx: &mut Ctx<'_>,
@@ -21,16 +21,5 @@ pub(crate) fn process(
     let element_instance_key = record.element_instance_key;
     let event = ctx.event(command.key, RecordValue::Job(JobIntent::Completed, record))?;
     ctx.respond(command, &event);
-    if let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? {
-        if instance.state == ElementState::Activated {
-            ctx.follow_up(
-                instance.key,
-                RecordValue::ProcessInstance(
-                    ProcessInstanceIntent::CompleteElement,
-                    instance.record,
-                ),
-            );
-        }
-    }
-    Ok(())
+    transitions::complete_if_active(ctx, element_instance_key)
 }

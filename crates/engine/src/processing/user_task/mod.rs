@@ -13,11 +13,11 @@
 //! without output mappings they propagate to the scopes that hold them (or the process instance).
 
 use crate::error::EngineError;
+use crate::processing::bpmn::transitions;
 use crate::processing::Ctx;
-use crate::state::element_instances::{self, ElementState};
 use crate::state::user_tasks::{self, LifecycleState};
 use hornet_protocol::value::{attribute, UserTaskRecord};
-use hornet_protocol::{ProcessInstanceIntent, Record, RecordValue, RejectionType, UserTaskIntent};
+use hornet_protocol::{Record, RecordValue, RejectionType, UserTaskIntent};
 
 /// Zeebe's `UserTaskCommandPreconditionChecker`: the task must exist and be CREATED. `action`
 /// completes "Expected to {action} user task with key ...". Rejects and returns `None` otherwise.
@@ -97,18 +97,7 @@ pub(crate) fn complete(
         record,
         &[UserTaskIntent::Completing, UserTaskIntent::Completed],
     )?;
-    if let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? {
-        if instance.state == ElementState::Activated {
-            ctx.follow_up(
-                instance.key,
-                RecordValue::ProcessInstance(
-                    ProcessInstanceIntent::CompleteElement,
-                    instance.record,
-                ),
-            );
-        }
-    }
-    Ok(())
+    transitions::complete_if_active(ctx, element_instance_key)
 }
 
 pub(crate) fn assign(
