@@ -58,7 +58,20 @@ impl RaftLogReader<TypeConfig> for LogReader {
 pub struct RaftLog {
     store: Arc<LogStore>,
     flusher: mpsc::Sender<LogFlushed<TypeConfig>>,
+    /// Joined when the log is dropped, so that the thread's handle on the store is gone by then:
+    /// otherwise the database could still be closing in that thread when the partition is reopened.
+    flusher_thread: Option<std::thread::JoinHandle<()>>,
     encode_buffer: Vec<u8>,
+}
+
+impl Drop for RaftLog {
+    fn drop(&mut self) {
+        // Closing the channel ends the flusher's loop.
+        self.flusher = mpsc::channel().0;
+        if let Some(thread) = self.flusher_thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl RaftLog {
@@ -69,17 +82,18 @@ impl RaftLog {
         let spawned = std::thread::Builder::new()
             .name("hornet-log-sync".to_string())
             .spawn(move || flush_loop(&flushed_store, &pending));
-        let flusher = match spawned {
-            Ok(_) => flusher,
+        let (flusher, flusher_thread) = match spawned {
+            Ok(thread) => (flusher, Some(thread)),
             // No thread: `append` finds the channel closed and syncs inline.
             Err(err) => {
                 tracing::warn!(error = %err, "cannot start the log flusher thread; syncing inline");
-                mpsc::channel().0
+                (mpsc::channel().0, None)
             }
         };
         Self {
             store,
             flusher,
+            flusher_thread,
             encode_buffer: Vec::new(),
         }
     }
@@ -253,11 +267,12 @@ mod tests {
             log.save_committed(Some(LogId::new(CommittedLeaderId::new(1, 1), 4)))
                 .await
                 .unwrap();
-            // The flusher thread holds the store until it sees the log dropped.
             drop(log);
-            while Arc::strong_count(&store) > 1 {
-                tokio::task::yield_now().await;
-            }
+            assert_eq!(
+                Arc::strong_count(&store),
+                1,
+                "dropping the log ends its flusher thread"
+            );
         }
         let mut log = RaftLog::new(Arc::new(LogStore::open(dir.path()).unwrap()));
         let state = log.get_log_state().await.unwrap();
