@@ -68,6 +68,7 @@ pub use expression::{parse_unary_tests, Expression, UnaryTests};
 pub use number::{InvalidNumber, Number, Rounding};
 pub use span::{Position, Span};
 pub use temporal::{
-    Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime, Time, YearMonthDuration,
+    civil_from_days, days_from_civil, Date, DateTime, DayTimeDuration, LocalDateTime, LocalTime,
+    Time, YearMonthDuration,
 };
 pub use value::{Context, Range, RangeBound, Value};
