@@ -14,7 +14,8 @@ use hornet_protocol::value::{
 use hornet_protocol::{
     BpmnElementType, BpmnEventType, DecisionEvaluationIntent, DeploymentIntent, Document,
     IncidentIntent, JobBatchIntent, JobIntent, Key, MessageIntent, ProcessInstanceCreationIntent,
-    ProcessInstanceIntent, Record, RecordValue, SignalIntent, VariableDocumentIntent,
+    ProcessInstanceIntent, Record, RecordValue, SignalIntent, UserTaskIntent,
+    VariableDocumentIntent,
 };
 use tonic::Status;
 
@@ -402,6 +403,17 @@ pub fn unknown_key_reason(command: &Record) -> String {
         }
         RecordValue::Incident(..) => {
             format!("Expected to resolve incident with key '{key}', but no such incident was found")
+        }
+        RecordValue::UserTask(intent, _) => {
+            let action = match intent {
+                UserTaskIntent::Complete => "complete",
+                UserTaskIntent::Assign => "assign",
+                UserTaskIntent::Claim => "claim",
+                _ => "update",
+            };
+            format!(
+                "Expected to {action} user task with key '{key}', but no such user task was found"
+            )
         }
         RecordValue::VariableDocument(_, value) => format!(
             "Expected to update variables for element with key '{}', but no such element was found",

@@ -12,15 +12,12 @@
 
 use super::problem::Problem;
 use super::RestState;
-use crate::routing::key_partition;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hornet_protocol::value::{attribute, UserTaskRecord};
-use hornet_protocol::{
-    Document, Key, Record, RecordKind, RecordValue, Rejection, RejectionType, UserTaskIntent,
-};
+use hornet_protocol::{Document, Key, Record, RecordKind, RecordValue, UserTaskIntent};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -256,26 +253,12 @@ async fn send(
         Ok(request) => request,
         Err(problem) => return problem.into_response(),
     };
-    let count = match state.dispatcher.partitions_count() {
-        Ok(count) => count,
-        Err(status) => return Problem::from_status(path, &status).into_response(),
-    };
-    let Some(partition) = key_partition(key, count) else {
-        // No partition owns the key, so no task has it: what the partition would answer.
-        let rejection = Rejection {
-            kind: RejectionType::NotFound,
-            reason: format!(
-                "Expected to {} user task with key '{key}', but no such user task was found",
-                verb(intent)
-            ),
-        };
-        return Problem::rejected(path, intent.as_str(), &rejection).into_response();
-    };
     let command = Record::command(Key(key), RecordValue::UserTask(intent, record));
     let deadline = Instant::now() + state.config.request_timeout;
+    // A key no partition owns is answered NOT_FOUND there, as the partition would answer it.
     match state
         .dispatcher
-        .execute_on(partition, command, deadline)
+        .execute_by_key(key, command, deadline)
         .await
     {
         Err(status) => Problem::from_status(path, &status).into_response(),
@@ -296,16 +279,6 @@ async fn send(
             )
             .into_response(),
         },
-    }
-}
-
-/// The verb of the engine's "Expected to ... user task" messages.
-fn verb(intent: UserTaskIntent) -> &'static str {
-    match intent {
-        UserTaskIntent::Complete => "complete",
-        UserTaskIntent::Assign => "assign",
-        UserTaskIntent::Claim => "claim",
-        _ => "update",
     }
 }
 
