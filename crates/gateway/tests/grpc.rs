@@ -4,8 +4,7 @@
 use hornet_api::gateway_protocol as pb;
 use hornet_api::gateway_protocol::gateway_client::GatewayClient;
 use hornet_gateway::{
-    serve_with_listener, BrokerClient, BrokerError, BrokerInfo, ClusterTopology, GatewayConfig,
-    GatewayMetrics, GatewayService, JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole,
+    serve_with_listener, BrokerError, GatewayConfig, GatewayMetrics, GatewayService, JobsAvailable,
 };
 use hornet_protocol::value::{
     DecisionEvaluationRecord, DecisionRecord, DecisionRequirementsMetadata, DeploymentRecord,
@@ -21,95 +20,13 @@ use hornet_protocol::{
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 use tonic::transport::Channel;
 use tonic::Code;
 
-type Answer = Box<dyn Fn(PartitionId, &Record) -> Result<Record, BrokerError> + Send + Sync>;
+mod common;
 
-/// A test double of the broker: answers with `answer`, remembers every command and its partition.
-struct FakeBroker {
-    topology: Mutex<ClusterTopology>,
-    calls: Mutex<Vec<(PartitionId, Record)>>,
-    answer: Answer,
-    jobs_available: broadcast::Sender<JobsAvailable>,
-}
-
-impl FakeBroker {
-    fn new(partitions: u16, answer: Answer) -> Arc<FakeBroker> {
-        Arc::new(FakeBroker {
-            topology: Mutex::new(topology(partitions, &[])),
-            calls: Mutex::new(Vec::new()),
-            answer,
-            jobs_available: broadcast::channel(16).0,
-        })
-    }
-
-    fn calls(&self) -> Vec<(PartitionId, Record)> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    fn partitions_called(&self) -> Vec<u16> {
-        self.calls().iter().map(|(p, _)| p.get()).collect()
-    }
-}
-
-#[async_trait::async_trait]
-impl BrokerClient for FakeBroker {
-    async fn execute(
-        &self,
-        partition: PartitionId,
-        command: Record,
-        deadline: Instant,
-    ) -> Result<Record, BrokerError> {
-        assert!(command.is_command(), "the gateway sends commands only");
-        self.calls
-            .lock()
-            .unwrap()
-            .push((partition, command.clone()));
-        let answer = (self.answer)(partition, &command);
-        if let Err(BrokerError::Timeout) = answer {
-            // A partition that never answers: wait out the deadline like a real client would.
-            tokio::time::sleep_until(deadline.into()).await;
-        }
-        answer
-    }
-
-    fn topology(&self) -> ClusterTopology {
-        self.topology.lock().unwrap().clone()
-    }
-
-    fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
-        self.jobs_available.subscribe()
-    }
-}
-
-/// One broker leading every partition except those in `leaderless`.
-fn topology(partitions: u16, leaderless: &[u16]) -> ClusterTopology {
-    ClusterTopology {
-        cluster_size: 1,
-        partitions_count: partitions,
-        replication_factor: 1,
-        cluster_id: "test-cluster".into(),
-        brokers: vec![BrokerInfo {
-            node_id: 0,
-            host: "127.0.0.1".into(),
-            port: 26501,
-            version: "0.1.0".into(),
-            partitions: (1..=partitions)
-                .map(|id| PartitionInfo {
-                    partition: PartitionId(id),
-                    role: if leaderless.contains(&id) {
-                        PartitionRole::Follower
-                    } else {
-                        PartitionRole::Leader
-                    },
-                    health: PartitionHealth::Healthy,
-                })
-                .collect(),
-        }],
-    }
-}
+use common::{topology, FakeBroker};
 
 struct Harness {
     client: GatewayClient<Channel>,

@@ -1,93 +1,19 @@
 //! Drives the REST router over real HTTP/1.1 (a raw TCP client) against a scripted `BrokerClient`
 //! test double that records where each command went and answers as a partition would.
 
-use hornet_gateway::{
-    rest_router, serve_rest, BrokerClient, BrokerError, BrokerInfo, ClusterTopology, GatewayConfig,
-    JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole,
-};
+use hornet_gateway::{rest_router, serve_rest, BrokerError, GatewayConfig};
 use hornet_protocol::value::UserTaskRecord;
 use hornet_protocol::{
     Key, PartitionId, Record, RecordKind, RecordValue, Rejection, RejectionType, UserTaskIntent,
 };
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::oneshot;
 
-type Answer = Box<dyn Fn(PartitionId, &Record) -> Result<Record, BrokerError> + Send + Sync>;
+mod common;
 
-struct FakeBroker {
-    partitions: u16,
-    leaderless: Vec<u16>,
-    calls: Mutex<Vec<(PartitionId, Record)>>,
-    answer: Answer,
-    jobs_available: broadcast::Sender<JobsAvailable>,
-}
-
-impl FakeBroker {
-    fn new(partitions: u16, answer: Answer) -> Arc<FakeBroker> {
-        Arc::new(FakeBroker {
-            partitions,
-            leaderless: Vec::new(),
-            calls: Mutex::new(Vec::new()),
-            answer,
-            jobs_available: broadcast::channel(16).0,
-        })
-    }
-
-    fn calls(&self) -> Vec<(PartitionId, Record)> {
-        self.calls.lock().unwrap().clone()
-    }
-}
-
-#[async_trait::async_trait]
-impl BrokerClient for FakeBroker {
-    async fn execute(
-        &self,
-        partition: PartitionId,
-        command: Record,
-        _deadline: Instant,
-    ) -> Result<Record, BrokerError> {
-        assert!(command.is_command(), "the gateway sends commands only");
-        self.calls
-            .lock()
-            .unwrap()
-            .push((partition, command.clone()));
-        if self.leaderless.contains(&partition.get()) {
-            return Err(BrokerError::PartitionUnavailable {
-                partition,
-                reason: "no leader".into(),
-            });
-        }
-        (self.answer)(partition, &command)
-    }
-
-    fn topology(&self) -> ClusterTopology {
-        ClusterTopology {
-            cluster_size: 1,
-            partitions_count: self.partitions,
-            replication_factor: 1,
-            cluster_id: "test-cluster".into(),
-            brokers: vec![BrokerInfo {
-                node_id: 0,
-                host: "127.0.0.1".into(),
-                port: 26501,
-                version: "0.1.0".into(),
-                partitions: (1..=self.partitions)
-                    .map(|id| PartitionInfo {
-                        partition: PartitionId(id),
-                        role: PartitionRole::Leader,
-                        health: PartitionHealth::Healthy,
-                    })
-                    .collect(),
-            }],
-        }
-    }
-
-    fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
-        self.jobs_available.subscribe()
-    }
-}
+use common::{topology, FakeBroker};
 
 /// The task every test talks about, on partition 2.
 fn task_key() -> Key {
@@ -449,13 +375,18 @@ async fn a_key_of_no_partition_is_not_found_without_asking_the_broker() {
 
 #[tokio::test]
 async fn a_partition_without_leader_is_503_after_the_request_timeout() {
-    let broker = Arc::new(FakeBroker {
-        partitions: 3,
-        leaderless: vec![2],
-        calls: Mutex::new(Vec::new()),
-        answer: Box::new(one_task),
-        jobs_available: broadcast::channel(16).0,
-    });
+    // Partition 2 has no leader: every attempt on it is refused without being appended.
+    let broker = FakeBroker::new(
+        3,
+        Box::new(|partition, command| match partition.get() {
+            2 => Err(BrokerError::PartitionUnavailable {
+                partition,
+                reason: "no leader".into(),
+            }),
+            _ => one_task(partition, command),
+        }),
+    );
+    *broker.topology.lock().unwrap() = topology(3, &[2]);
     let config = GatewayConfig {
         request_timeout: Duration::from_millis(300),
         ..GatewayConfig::default()
