@@ -35,6 +35,24 @@ pub enum ConfigError {
     Cluster(String),
 }
 
+/// The addresses of a comma-separated contact point list (`host:port, host:port`), blanks dropped.
+pub fn parse_contact_points(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|point| !point.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Contact points listed in node-id order, by node id: entry `i` is node `i`.
+pub fn members_of(contact_points: &[String]) -> BTreeMap<u64, String> {
+    contact_points
+        .iter()
+        .enumerate()
+        .map(|(id, address)| (id as u64, address.clone()))
+        .collect()
+}
+
 /// A fully resolved broker configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BrokerConfig {
@@ -274,12 +292,7 @@ impl BrokerConfig {
             c.cluster_name = v.clone();
         }
         if let Some((v, _)) = s.get(&["zeebe.broker.cluster.initialContactPoints"]) {
-            c.initial_contact_points = v
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(String::from)
-                .collect();
+            c.initial_contact_points = parse_contact_points(v);
         }
         if let Some(v) = s.parse("host", &["zeebe.broker.network.host"], "an IP address")? {
             c.host = v;
@@ -422,11 +435,7 @@ impl BrokerConfig {
         if self.cluster_size <= 1 {
             return BTreeMap::from([(self.node_id, self.internal_address())]);
         }
-        self.initial_contact_points
-            .iter()
-            .enumerate()
-            .map(|(id, address)| (id as u64, address.clone()))
-            .collect()
+        members_of(&self.initial_contact_points)
     }
 
     /// The nodes replicating `partition`, with Zeebe's round-robin placement: partition `p` (1-based)

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use hornet_broker::config::{members_of, parse_contact_points};
 use hornet_broker::metrics::Metrics;
 use hornet_broker::monitoring::Monitored;
 use hornet_cluster::{Directory, DirectoryConfig, Peers, PeersConfig};
@@ -21,13 +22,7 @@ const GATEWAY_NODE_ID: u64 = u64::MAX;
 
 /// Contact points in node-id order: entry `i` is node `i`.
 fn members(contact_points: &str) -> anyhow::Result<BTreeMap<u64, String>> {
-    let members: BTreeMap<u64, String> = contact_points
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .enumerate()
-        .map(|(id, address)| (id as u64, address.to_string()))
-        .collect();
+    let members = members_of(&parse_contact_points(contact_points));
     anyhow::ensure!(
         !members.is_empty(),
         "--contact-points must name at least one broker (host:port of its internal API)"
