@@ -7,7 +7,7 @@ use std::time::Duration;
 use hornet_api::hornet_cluster as pb;
 use hornet_api::hornet_cluster::cluster_server::Cluster;
 use hornet_protocol::{PartitionId, Record};
-use hornet_replication::{NodeId, Raft, Role};
+use hornet_replication::{NodeId, Raft};
 use openraft::error::RaftError;
 use openraft::ServerState;
 use serde::de::DeserializeOwned;
@@ -84,16 +84,6 @@ impl std::fmt::Debug for ClusterService {
     }
 }
 
-fn role(state: ServerState) -> Role {
-    match state {
-        ServerState::Leader => Role::Leader,
-        ServerState::Candidate => Role::Candidate,
-        ServerState::Follower => Role::Follower,
-        ServerState::Learner => Role::Learner,
-        ServerState::Shutdown => Role::Stopped,
-    }
-}
-
 /// Cluster address of `node` in `raft`'s current membership.
 fn member_address(raft: &Raft, node: NodeId) -> Option<String> {
     let metrics = raft.metrics();
@@ -143,7 +133,7 @@ impl ClusterService {
                 let metrics = metrics.borrow();
                 PartitionStatus {
                     partition,
-                    role: role(metrics.state),
+                    role: metrics.state.into(),
                     term: metrics.current_term,
                     leader: metrics.current_leader,
                     last_applied: metrics.last_applied.map_or(0, |id| id.index),

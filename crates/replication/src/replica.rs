@@ -170,16 +170,21 @@ pub struct RoleState {
     pub leader: Option<NodeId>,
 }
 
+impl From<ServerState> for Role {
+    fn from(state: ServerState) -> Role {
+        match state {
+            ServerState::Leader => Role::Leader,
+            ServerState::Candidate => Role::Candidate,
+            ServerState::Follower => Role::Follower,
+            ServerState::Learner => Role::Learner,
+            ServerState::Shutdown => Role::Stopped,
+        }
+    }
+}
+
 fn role_state(metrics: &openraft::metrics::RaftServerMetrics<NodeId, BasicNode>) -> RoleState {
-    let role = match metrics.state {
-        ServerState::Leader => Role::Leader,
-        ServerState::Candidate => Role::Candidate,
-        ServerState::Follower => Role::Follower,
-        ServerState::Learner => Role::Learner,
-        ServerState::Shutdown => Role::Stopped,
-    };
     RoleState {
-        role,
+        role: metrics.state.into(),
         term: metrics.vote.leader_id().term,
         leader: metrics.current_leader,
     }
