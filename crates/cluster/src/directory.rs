@@ -69,7 +69,9 @@ struct Inner {
     members: BTreeMap<NodeId, String>,
     /// This node's own partitions, when the directory runs inside a broker.
     local: Option<(NodeId, Arc<dyn PartitionRegistry>)>,
-    views: RwLock<BTreeMap<NodeId, MemberView>>,
+    /// Behind an `Arc` so that readers (the gateway asks on every request) take a snapshot without
+    /// copying it; a poll replaces its member's entry copy-on-write.
+    views: RwLock<Arc<BTreeMap<NodeId, MemberView>>>,
     /// Leaders learned from redirects, trusted for one poll interval (the polls know better after).
     hints: Mutex<BTreeMap<PartitionId, (NodeId, Instant)>>,
     jobs_available: broadcast::Sender<JobsAvailable>,
@@ -117,12 +119,12 @@ impl Directory {
         let inner = Arc::new(Inner {
             peers,
             config,
-            views: RwLock::new(
+            views: RwLock::new(Arc::new(
                 members
                     .keys()
                     .map(|id| (*id, MemberView::Unknown))
                     .collect(),
-            ),
+            )),
             members,
             local,
             hints: Mutex::new(BTreeMap::new()),
@@ -156,8 +158,8 @@ impl Directory {
     }
 
     /// What the directory last learned about every member.
-    pub fn views(&self) -> BTreeMap<NodeId, MemberView> {
-        read(&self.inner.views).clone()
+    pub fn views(&self) -> Arc<BTreeMap<NodeId, MemberView>> {
+        Arc::clone(&read(&self.inner.views))
     }
 
     /// The node leading `partition` as far as this node knows.
@@ -318,10 +320,13 @@ async fn poll_member(inner: std::sync::Weak<Inner>, id: NodeId, address: String)
             Err(err) => MemberView::Down(err.to_string()),
         };
         let Some(dir) = inner.upgrade() else { return };
-        dir.views
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(id, view);
+        {
+            let mut views = dir
+                .views
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            Arc::make_mut(&mut views).insert(id, view);
+        }
         drop(dir);
         tokio::time::sleep(interval).await;
     }

@@ -195,8 +195,8 @@ impl BrokerClient for ClusterGateway {
             topology.partitions_count = config.partitions_count;
             topology.replication_factor = u32::from(config.replication_factor);
         }
-        for (node, view) in views {
-            if Some(node) == local_id {
+        for (node, view) in views.iter() {
+            if Some(*node) == local_id {
                 let Some(broker) = &self.local else { continue };
                 let config = broker.config();
                 topology.brokers.push(BrokerInfo {
@@ -217,7 +217,7 @@ impl BrokerClient for ClusterGateway {
                     topology.partitions_count = status.shape.partitions_count;
                     topology.replication_factor = status.shape.replication_factor;
                 }
-                topology.brokers.push(remote_broker(&status));
+                topology.brokers.push(remote_broker(status));
             }
         }
         topology
