@@ -54,7 +54,7 @@ impl Default for DirectoryConfig {
 /// What the directory last learned about one member.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MemberView {
-    /// Not asked yet.
+    /// Not asked yet; stays so for the directory's own node, which is never polled.
     Unknown,
     /// The member answered with this status.
     Up(NodeStatus),
@@ -131,20 +131,23 @@ impl Directory {
             jobs_available,
         });
         let mut tasks = Vec::new();
-        for (id, address) in &inner.members {
-            // One poll loop per member, so that an unreachable member (each poll waiting out its
-            // timeout) does not hold back the views of the others.
+        // This node's own partitions are read from its Raft directly, so only the others are polled
+        // and watched; one poll loop per member, so that an unreachable member (each poll waiting
+        // out its timeout) does not hold back the views of the others.
+        for (id, address) in inner
+            .members
+            .iter()
+            .filter(|(id, _)| Some(**id) != local_id)
+        {
             tasks.push(tokio::spawn(poll_member(
                 Arc::downgrade(&inner),
                 *id,
                 address.clone(),
             )));
-            if Some(*id) != local_id {
-                tasks.push(tokio::spawn(watch_jobs(
-                    Arc::downgrade(&inner),
-                    address.clone(),
-                )));
-            }
+            tasks.push(tokio::spawn(watch_jobs(
+                Arc::downgrade(&inner),
+                address.clone(),
+            )));
         }
         Directory {
             inner,
