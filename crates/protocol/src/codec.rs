@@ -2,6 +2,11 @@
 //!
 //! One Raft entry holds one [`LogEntry`]. Records do not store their position: it follows from the entry's
 //! Raft index and the record's offset, assigned on decoding, so every replica derives the same positions.
+//!
+//! A processed batch carries the state changes its events made ([`ProcessedOutcome`]), so that a
+//! replica writes them instead of running the event appliers again: the leader already ran them, and
+//! they are the larger part of a follower's work. Its changes come first in the encoding, so a replica
+//! reads them without decoding the records ([`LogEntry::decode_state_changes`]).
 
 use crate::key::Position;
 use crate::record::Record;
@@ -26,20 +31,65 @@ pub struct ProcessedBatch {
     pub records: Vec<Record>,
 }
 
+/// One change of the partition state: `value` `None` deletes `key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateChange {
+    #[serde(with = "serde_bytes")]
+    pub key: Vec<u8>,
+    #[serde(with = "serde_bytes")]
+    pub value: Option<Vec<u8>>,
+}
+
+/// A processed batch together with the state changes its events made, in key order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessedOutcome {
+    /// The highest position of a command processed in this round.
+    pub last_processed: Position,
+    pub changes: Vec<StateChange>,
+    pub records: Vec<Record>,
+}
+
+/// The leading part of an encoded [`ProcessedOutcome`], borrowing the changes from the entry's bytes.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+pub struct StateChanges<'a> {
+    pub last_processed: Position,
+    #[serde(borrow)]
+    pub changes: Vec<StateChangeRef<'a>>,
+}
+
+/// A [`StateChange`] borrowed from an encoded entry.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+pub struct StateChangeRef<'a> {
+    #[serde(borrow)]
+    pub key: &'a [u8],
+    #[serde(borrow)]
+    pub value: Option<&'a [u8]>,
+}
+
 /// One entry of the partition log.
+///
+/// Variants are only ever added at the end: the variant index is part of the encoding, and a log
+/// written by an earlier version must stay readable.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum LogEntry {
     /// Commands to process (from clients, timers, other partitions).
     Commands(Vec<Record>),
-    /// The outcome of processing committed commands.
+    /// The outcome of processing committed commands, as written before state changes were logged:
+    /// replicas apply it by running the event appliers.
     Processed(ProcessedBatch),
+    /// The outcome of processing committed commands with the state changes it made.
+    Outcome(ProcessedOutcome),
 }
+
+/// The variant index of [`LogEntry::Outcome`] in the encoding.
+const OUTCOME_VARIANT: u32 = 2;
 
 impl LogEntry {
     pub fn records(&self) -> &[Record] {
         match self {
             LogEntry::Commands(records) => records,
             LogEntry::Processed(batch) => &batch.records,
+            LogEntry::Outcome(outcome) => &outcome.records,
         }
     }
 
@@ -58,6 +108,7 @@ impl LogEntry {
         let records = match &mut entry {
             LogEntry::Commands(records) => records,
             LogEntry::Processed(batch) => &mut batch.records,
+            LogEntry::Outcome(outcome) => &mut outcome.records,
         };
         // Positions hold the offset in 20 bits; an entry this large was never written by Hornet.
         if records.len() > Position::MAX_RECORDS_PER_ENTRY {
@@ -67,6 +118,22 @@ impl LogEntry {
             record.position = Position::new(index, offset);
         }
         Ok(entry)
+    }
+
+    /// The state changes of the entry at Raft index `index` if it is a [`LogEntry::Outcome`], read
+    /// without decoding its records; `None` for any other entry.
+    pub fn decode_state_changes(
+        index: u64,
+        bytes: &[u8],
+    ) -> Result<Option<StateChanges<'_>>, CodecError> {
+        let (variant, rest) = postcard::take_from_bytes::<u32>(bytes)
+            .map_err(|source| CodecError::Decode { index, source })?;
+        if variant != OUTCOME_VARIANT {
+            return Ok(None);
+        }
+        let (changes, _records) = postcard::take_from_bytes::<StateChanges<'_>>(rest)
+            .map_err(|source| CodecError::Decode { index, source })?;
+        Ok(Some(changes))
     }
 }
 
@@ -124,6 +191,54 @@ mod tests {
         assert_eq!(records[1].position, Position::new(5, 1));
         assert_eq!(records[1].key, Key::new(PartitionId(1), 10));
         assert_eq!(records[0].value, entry.records()[0].value);
+    }
+
+    #[test]
+    fn state_changes_are_read_without_the_records() {
+        let entry = LogEntry::Outcome(ProcessedOutcome {
+            last_processed: Position::new(3, 1),
+            changes: vec![
+                StateChange {
+                    key: vec![0x30, 1],
+                    value: Some(b"job".to_vec()),
+                },
+                StateChange {
+                    key: vec![0x31, 2],
+                    value: None,
+                },
+            ],
+            records: vec![job_created(Key::new(PartitionId(1), 9))],
+        });
+        let bytes = entry.encode().unwrap();
+        let changes = LogEntry::decode_state_changes(5, &bytes).unwrap().unwrap();
+        assert_eq!(changes.last_processed, Position::new(3, 1));
+        assert_eq!(
+            changes.changes,
+            vec![
+                StateChangeRef {
+                    key: &[0x30, 1],
+                    value: Some(b"job")
+                },
+                StateChangeRef {
+                    key: &[0x31, 2],
+                    value: None
+                },
+            ]
+        );
+        // The whole entry still decodes, with positions.
+        let back = LogEntry::decode(5, &bytes).unwrap();
+        assert_eq!(back.records()[0].position, Position::new(5, 0));
+
+        // Other entries have no state changes.
+        let commands = LogEntry::Commands(vec![job_created(Key::new(PartitionId(1), 9))]);
+        let bytes = commands.encode().unwrap();
+        assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
+        let processed = LogEntry::Processed(ProcessedBatch {
+            last_processed: Position::new(3, 0),
+            records: vec![],
+        });
+        let bytes = processed.encode().unwrap();
+        assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
     }
 
     #[test]

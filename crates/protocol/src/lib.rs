@@ -17,7 +17,10 @@ mod record;
 pub mod value;
 
 pub use bpmn::{BpmnElementType, BpmnEventType};
-pub use codec::{CodecError, LogEntry, ProcessedBatch};
+pub use codec::{
+    CodecError, LogEntry, ProcessedBatch, ProcessedOutcome, StateChange, StateChangeRef,
+    StateChanges,
+};
 pub use document::{Document, DocumentError};
 pub use intent::*;
 pub use key::{Key, PartitionId, Position, MAX_PARTITIONS};

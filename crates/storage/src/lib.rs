@@ -6,7 +6,8 @@
 //!   amount of consensus metadata the replication layer must persist (vote, committed and last
 //!   purged log ids). Appends are durable (WAL fsync) before they report success.
 //! - [`StateStore`] at `<partition_dir>/state`: the engine's committed state. Writes are atomic but
-//!   not fsynced, because the log is replayed from the last applied index after a crash.
+//!   skip RocksDB's write-ahead log: after a crash the state is what its memtables last flushed
+//!   (all column families together), and the log is replayed from the applied index stored with it.
 //!
 //! Both stores deal in opaque bytes and plain `u64` indices: the replication layer decides how its
 //! values are encoded and the engine decides how its keys are laid out.

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Options, ReadOptions, WriteBatch, DB};
+use rocksdb::{
+    ColumnFamily, ColumnFamilyDescriptor, Options, ReadOptions, WriteBatch, WriteOptions, DB,
+};
 
 use crate::StorageError;
 
@@ -187,7 +189,9 @@ impl StateView<'_> {
         prefix: &[u8],
         visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
-        self.scan_range(prefix, prefix_upper_bound(prefix).as_deref(), visit)
+        let options = prefix_read_options(self.read_options(), prefix);
+        let end = prefix_upper_bound(prefix);
+        scan(self.generation, options, prefix, end.as_deref(), visit)
     }
 
     /// Like [`StateStore::scan_range`], within this view.
@@ -259,6 +263,14 @@ impl std::fmt::Debug for StateStore {
 fn db_options() -> Options {
     let mut options = crate::tuning::base_options();
     options.set_block_based_table_factory(&crate::tuning::table_options(true));
+    options.set_prefix_extractor(rocksdb::SliceTransform::create_fixed_prefix(
+        crate::tuning::STATE_PREFIX_LEN,
+    ));
+    options.set_memtable_prefix_bloom_ratio(0.1);
+    // Writes skip the write-ahead log (see `StateStore::write`), so what reaches disk is only what a
+    // memtable flush wrote; flushing every column family together keeps the applied position in the
+    // meta family in step with the engine's state in the default one.
+    options.set_atomic_flush(true);
     options
 }
 
@@ -276,6 +288,15 @@ fn sync_dir(path: &Path) -> Result<(), StorageError> {
     std::fs::File::open(path)
         .and_then(|dir| dir.sync_all())
         .map_err(StorageError::io("sync directory", path))
+}
+
+/// Read options for a scan of `prefix`: when the prefix covers the extractor's whole prefix, every
+/// key of the scan shares it, so RocksDB may skip memtables and files by their prefix blooms.
+fn prefix_read_options(mut options: ReadOptions, prefix: &[u8]) -> ReadOptions {
+    if prefix.len() >= crate::tuning::STATE_PREFIX_LEN {
+        options.set_prefix_same_as_start(true);
+    }
+    options
 }
 
 /// Exclusive upper bound of all keys starting with `prefix`; `None` when no such bound exists
@@ -416,7 +437,26 @@ impl StateStore {
         prefix: &[u8],
         visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
     ) -> Result<(), StorageError> {
-        self.scan_range(prefix, prefix_upper_bound(prefix).as_deref(), visit)
+        self.scan_prefix_from(prefix, prefix, visit)
+    }
+
+    /// Like [`StateStore::scan_prefix`], but starting at `from` when that lies beyond `prefix`:
+    /// for a caller that knows no key under `prefix` sorts before `from`.
+    pub fn scan_prefix_from(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        visit: impl FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        let options = prefix_read_options(ReadOptions::default(), prefix);
+        let end = prefix_upper_bound(prefix);
+        scan(
+            &self.live(),
+            options,
+            prefix.max(from),
+            end.as_deref(),
+            visit,
+        )
     }
 
     /// Calls `visit` with every key in `[start, end)` (unbounded above if `end` is `None`), in
@@ -459,8 +499,14 @@ impl StateStore {
         if let Some(membership) = membership {
             batch.put_cf(live.meta_cf(), MEMBERSHIP_KEY, membership);
         }
+        // No write-ahead log: the partition log already holds every applied entry durably, so after a
+        // crash the state is whatever the memtables last flushed, with the applied position that goes
+        // with it, and the entries after it are applied again. Writing each batch twice would buy
+        // nothing. The log is only purged behind a snapshot, and taking one flushes the memtables.
+        let mut options = WriteOptions::default();
+        options.disable_wal(true);
         live.db()
-            .write(batch)
+            .write_opt(batch, &options)
             .map_err(StorageError::rocks("write state", &live.path))
     }
 
@@ -582,6 +628,39 @@ impl StateStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_scans_find_the_same_keys_in_memtables_and_files_whatever_the_prefix_length() {
+        let dir = tempfile::tempdir().unwrap();
+        // Entities 7 and 8 of one column, each with a few entries, plus a short key.
+        let keys: Vec<Vec<u8>> = [7u64, 8]
+            .iter()
+            .flat_map(|entity| {
+                (0u8..3).map(move |n| [&[0x20], &entity.to_be_bytes()[..], &[n]].concat())
+            })
+            .chain([vec![0x20]])
+            .collect();
+        let entity = |id: u64| [&[0x20u8][..], &id.to_be_bytes()].concat();
+        let check = |store: &StateStore| {
+            let found = |prefix: &[u8]| collect_prefix(store, prefix).len();
+            assert_eq!(found(&[0x20]), 7, "shorter than the bloom prefix");
+            assert_eq!(found(&entity(7)), 3, "exactly the bloom prefix");
+            assert_eq!(found(&[&entity(8)[..], &[1]].concat()), 1, "longer");
+            assert_eq!(found(&entity(9)), 0, "absent");
+        };
+        {
+            let store = StateStore::open(dir.path()).unwrap();
+            let mut batch = StateBatch::new();
+            for key in &keys {
+                batch.put(key, b"v");
+            }
+            store.write(batch).unwrap();
+            check(&store);
+        }
+        // Closing flushed the memtables (the state has no write-ahead log): now from a file.
+        let store = StateStore::open(dir.path()).unwrap();
+        check(&store);
+    }
 
     fn collect_prefix(store: &StateStore, prefix: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
         let mut out = Vec::new();

@@ -7,6 +7,13 @@ use std::sync::OnceLock;
 
 use rocksdb::{BlockBasedOptions, Cache, Options};
 
+/// Length of the prefix the state store keeps bloom filters for. The engine's keys begin with a
+/// column byte and, in most columns, the 8-byte key of the entity they belong to; most of its scans
+/// are of one such prefix (an element instance's variables, children, subscriptions), and most of
+/// those find nothing. Prefix blooms let such a scan skip the memtables and files that cannot hold
+/// the prefix instead of seeking in each.
+pub(crate) const STATE_PREFIX_LEN: usize = 9;
+
 /// Size of the block cache shared by every store in the process.
 const SHARED_BLOCK_CACHE_BYTES: usize = 128 * 1024 * 1024;
 

@@ -1,14 +1,15 @@
 //! Applies committed log entries to the partition state on every replica.
 //!
-//! Only the outcome of processing changes state: a committed [`LogEntry::Processed`] batch runs its
-//! events through the engine's event appliers, and the result is written atomically with the processing
-//! progress. Committed commands change nothing until they are processed.
+//! Only the outcome of processing changes state: a committed [`LogEntry::Outcome`] carries the state
+//! changes its events made, and they are written atomically with the processing progress. A
+//! [`LogEntry::Processed`] batch (written by an earlier version) runs its events through the engine's
+//! event appliers instead. Committed commands change nothing until they are processed.
 
 use std::sync::Mutex;
 
 use hornet_engine::kv::Overlay;
 use hornet_engine::Engine;
-use hornet_protocol::{LogEntry, RecordKind};
+use hornet_protocol::{LogEntry, Position, RecordKind, StateChanges};
 use hornet_replication::{Applier, ApplyError, CommittedEntry, StateBatch, StateStore};
 
 use super::state::{last_processed, to_state_batch, Committed};
@@ -32,18 +33,33 @@ impl Applier for EngineApplier {
         state: &StateStore,
         entry: &CommittedEntry<'_>,
     ) -> Result<StateBatch, ApplyError> {
+        let done = last_processed(state)?;
+        // A batch that does not move processing forward was superseded: a deposed leader's batch that the
+        // new leader committed after processing the same commands itself, or a re-run after a failure.
+        // Processing is deterministic, so skipping it loses nothing and keeps every command applied once.
+        let superseded = |batch: Position| done.is_some_and(|done| batch <= done);
+        let changes = LogEntry::decode_state_changes(entry.index, entry.payload)
+            .map_err(|err| ApplyError::Decode(err.to_string()))?;
+        if let Some(StateChanges {
+            last_processed,
+            changes,
+        }) = changes
+        {
+            if superseded(last_processed) {
+                return Ok(StateBatch::new());
+            }
+            let changes = changes.iter().map(|change| (change.key, change.value));
+            return Ok(to_state_batch(changes, last_processed));
+        }
         let decoded = LogEntry::decode(entry.index, entry.payload)
             .map_err(|err| ApplyError::Decode(err.to_string()))?;
         let LogEntry::Processed(batch) = decoded else {
             return Ok(StateBatch::new());
         };
-        // A batch that does not move processing forward was superseded: a deposed leader's batch that the
-        // new leader committed after processing the same commands itself, or a re-run after a failure.
-        // Processing is deterministic, so skipping it loses nothing and keeps every command applied once.
-        if last_processed(state)?.is_some_and(|done| batch.last_processed <= done) {
+        if superseded(batch.last_processed) {
             return Ok(StateBatch::new());
         }
-        let base = Committed(state);
+        let base = Committed::new(state);
         let mut overlay = Overlay::new(&base);
         let mut engine = self
             .engine
@@ -63,7 +79,10 @@ impl Applier for EngineApplier {
                 ))
             })?;
         }
-        Ok(to_state_batch(&overlay.into_writes(), batch.last_processed))
+        Ok(to_state_batch(
+            overlay.into_writes().iter(),
+            batch.last_processed,
+        ))
     }
 
     fn on_snapshot_installed(&self) {

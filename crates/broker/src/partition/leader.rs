@@ -14,13 +14,14 @@ use futures::stream::{FuturesOrdered, StreamExt};
 use hornet_engine::kv::{Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
-    LogEntry, PartitionId, Position, ProcessedBatch, Record, RecordKind, Rejection, RejectionType,
-    RequestRef,
+    LogEntry, PartitionId, Position, ProcessedOutcome, Record, RecordKind, Rejection,
+    RejectionType, RequestRef, StateChange,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 
+use super::scan_floors::ScanFloors;
 use super::state::{last_processed, to_state_batch, Committed};
 use super::submission::{PartitionError, Responder, Submission};
 use super::PartitionShared;
@@ -105,6 +106,8 @@ pub(crate) struct Leader<'a> {
     commands_in_flight: usize,
     next_due: Option<i64>,
     due_in_flight: bool,
+    /// Where the committed entries of the queue indexes begin, so scans skip their tombstones.
+    floors: ScanFloors,
 }
 
 pub(crate) fn now_millis() -> i64 {
@@ -134,6 +137,7 @@ impl<'a> Leader<'a> {
             commands_in_flight: 0,
             next_due: None,
             due_in_flight: false,
+            floors: ScanFloors::default(),
         }
     }
 
@@ -288,7 +292,7 @@ impl<'a> Leader<'a> {
         let now = now_millis();
         let commands = {
             let layers: Vec<&WriteSet> = self.layers.iter().collect();
-            let committed = Committed(self.replica.state());
+            let committed = Committed::with_floors(self.replica.state(), &self.floors);
             let view = Layered::new(&layers, &committed);
             self.engine
                 .due_commands(&view, now, self.shared.config.due_batch_size)
@@ -340,13 +344,21 @@ impl<'a> Leader<'a> {
             outbound,
             due_done,
         } = round;
-        let entry = LogEntry::Processed(ProcessedBatch {
+        // Followers write the round's state changes as they are; this replica is handed the writes
+        // directly, so that it does not decode the entry it has just encoded.
+        let changes = writes
+            .iter()
+            .map(|(key, value)| StateChange {
+                key: key.to_vec(),
+                value: value.map(<[u8]>::to_vec),
+            })
+            .collect();
+        let entry = LogEntry::Outcome(ProcessedOutcome {
             last_processed: self.last_processed,
+            changes,
             records,
         });
-        // Applying the batch here would run the same event appliers over the same state again: hand
-        // the replica the writes this round already made.
-        let prepared = to_state_batch(&writes, self.last_processed);
+        let prepared = to_state_batch(writes.iter(), self.last_processed);
         let receipt = self
             .replica
             .append_prepared(entry.encode()?.into(), self.term, prepared)
@@ -376,7 +388,7 @@ impl<'a> Leader<'a> {
         &mut self,
         rounds: Vec<(u64, Vec<Record>)>,
     ) -> Result<Option<Round>, LeaderError> {
-        let committed = Committed(self.replica.state());
+        let committed = Committed::with_floors(self.replica.state(), &self.floors);
         let mut round = Round::default();
         let mut processed_commands = 0usize;
         for (index, commands) in rounds {
@@ -439,6 +451,7 @@ impl<'a> Leader<'a> {
         // The batch is applied to RocksDB now, so its layer is no longer needed; what it scheduled may
         // be due before anything known so far.
         if let Some(layer) = self.layers.pop_front() {
+            self.floors.note_committed(&layer);
             self.note_due_in(&layer)?;
         }
         let node = self.replica.node_id();
@@ -490,7 +503,7 @@ impl<'a> Leader<'a> {
     /// Sends again what other partitions have not acknowledged yet. Only committed state counts: a
     /// command from an uncommitted round is sent when that round commits.
     fn resend_pending(&mut self) -> Result<(), LeaderError> {
-        let committed = Committed(self.replica.state());
+        let committed = Committed::with_floors(self.replica.state(), &self.floors);
         let pending = self
             .engine
             .pending_outbound(&committed)
@@ -506,7 +519,7 @@ impl<'a> Leader<'a> {
 
     fn refresh_next_due(&mut self) -> Result<(), LeaderError> {
         let layers: Vec<&WriteSet> = self.layers.iter().collect();
-        let committed = Committed(self.replica.state());
+        let committed = Committed::with_floors(self.replica.state(), &self.floors);
         let view = Layered::new(&layers, &committed);
         self.next_due = self
             .engine

@@ -4,6 +4,7 @@
 mod applier;
 mod leader;
 mod router;
+mod scan_floors;
 mod state;
 mod submission;
 

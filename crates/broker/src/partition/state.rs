@@ -3,20 +3,43 @@
 
 use std::ops::ControlFlow;
 
-use hornet_engine::kv::{KvError, KvRead, WriteSet};
+use hornet_engine::kv::{KvError, KvRead};
+use hornet_engine::state::is_queue_prefix;
 use hornet_protocol::Position;
 use hornet_replication::{StateBatch, StateStore};
+
+use super::scan_floors::ScanFloors;
 
 /// Where the broker records the position of the last processed command. The key lies outside the
 /// engine's key space (whose prefixes are small tag bytes), so the two never collide.
 pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 
-/// Committed state as the engine reads it.
-pub(crate) struct Committed<'a>(pub &'a StateStore);
+/// Committed state as the engine reads it; the leader's view also starts its queue scans at their
+/// floors (see [`ScanFloors`]).
+pub(crate) struct Committed<'a> {
+    state: &'a StateStore,
+    floors: Option<&'a ScanFloors>,
+}
+
+impl<'a> Committed<'a> {
+    pub(crate) fn new(state: &'a StateStore) -> Self {
+        Committed {
+            state,
+            floors: None,
+        }
+    }
+
+    pub(crate) fn with_floors(state: &'a StateStore, floors: &'a ScanFloors) -> Self {
+        Committed {
+            state,
+            floors: Some(floors),
+        }
+    }
+}
 
 impl KvRead for Committed<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        self.0.get(key).map_err(KvError::new)
+        self.state.get(key).map_err(KvError::new)
     }
 
     fn scan_prefix(
@@ -24,15 +47,17 @@ impl KvRead for Committed<'_> {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), KvError> {
-        self.0
-            .scan_prefix(prefix, |key, value| {
+        match self.floors {
+            Some(floors) if is_queue_prefix(prefix) => floors.scan(self.state, prefix, visit),
+            _ => self.state.scan_prefix(prefix, |key, value| {
                 if visit(key, value) {
                     ControlFlow::Continue(())
                 } else {
                     ControlFlow::Break(())
                 }
-            })
-            .map_err(KvError::new)
+            }),
+        }
+        .map_err(KvError::new)
     }
 }
 
@@ -46,10 +71,14 @@ pub(crate) fn last_processed(
         .map(|bytes| Position(u64::from_be_bytes(bytes))))
 }
 
-/// Moves the engine's writes (and the processing progress) into one atomic storage batch.
-pub(crate) fn to_state_batch(writes: &WriteSet, last_processed: Position) -> StateBatch {
+/// Moves state changes (the engine's writes, or those a processed batch carries) and the processing
+/// progress into one atomic storage batch.
+pub(crate) fn to_state_batch<'c>(
+    changes: impl IntoIterator<Item = (&'c [u8], Option<&'c [u8]>)>,
+    last_processed: Position,
+) -> StateBatch {
     let mut batch = StateBatch::new();
-    for (key, value) in writes.iter() {
+    for (key, value) in changes {
         match value {
             Some(value) => batch.put(key, value),
             None => batch.delete(key),

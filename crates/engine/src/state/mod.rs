@@ -97,6 +97,34 @@ pub(crate) mod column {
     pub const USER_TASK_BY_ELEMENT: u8 = 0x91;
 }
 
+/// Whether the engine scans `prefix` as a queue: an index whose entries are added and then removed
+/// again in roughly key order (activatable jobs of one type, due dates, commands awaiting another
+/// partition's acknowledgement). In RocksDB every removed entry stays behind as a tombstone until
+/// compaction, and a scan from the front of such a prefix walks all of them; a reader that remembers
+/// where the live entries of these prefixes begin can start there instead. Other prefixes (one per
+/// element instance, say) are many and scanned rarely, so they are not worth remembering.
+pub fn is_queue_prefix(prefix: &[u8]) -> bool {
+    match prefix {
+        [column::JOB_ACTIVATABLE, job_type @ ..] => is_one_str(job_type),
+        [column::JOB_DEADLINE]
+        | [column::JOB_BACKOFF]
+        | [column::TIMER_DUE]
+        | [column::MESSAGE_DEADLINE]
+        | [column::SUBSCRIPTION_PENDING]
+        | [column::MESSAGE_SUBSCRIPTION_CORRELATING]
+        | [column::DISTRIBUTION_PENDING] => true,
+        _ => false,
+    }
+}
+
+/// Whether `bytes` is exactly one length-prefixed string, as [`KeyBuf::str`] writes it.
+fn is_one_str(bytes: &[u8]) -> bool {
+    match bytes.split_first_chunk::<4>() {
+        Some((len, rest)) => u32::from_be_bytes(*len) as usize == rest.len(),
+        None => false,
+    }
+}
+
 /// Builds a state key: a column byte then fixed-width or length-prefixed parts.
 #[derive(Clone, Debug)]
 pub(crate) struct KeyBuf(Vec<u8>);
@@ -231,3 +259,27 @@ pub(crate) fn keys_with_prefix(
 
 /// An empty marker value for index entries.
 pub(crate) const PRESENT: &[u8] = &[];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_prefixes_are_the_due_indexes_and_one_job_type() {
+        let one_type = KeyBuf::new(column::JOB_ACTIVATABLE).str("payment").build();
+        assert!(is_queue_prefix(&one_type));
+        assert!(is_queue_prefix(&[column::JOB_DEADLINE]));
+        assert!(is_queue_prefix(&[column::TIMER_DUE]));
+        // All types at once, or one job of a type, are not one queue.
+        assert!(!is_queue_prefix(&[column::JOB_ACTIVATABLE]));
+        let one_job = KeyBuf::new(column::JOB_ACTIVATABLE)
+            .str("payment")
+            .key(Key(7))
+            .build();
+        assert!(!is_queue_prefix(&one_job));
+        // Prefixes per element instance are not queues.
+        assert!(!is_queue_prefix(
+            &KeyBuf::new(column::VARIABLE).key(Key(7)).build()
+        ));
+    }
+}
