@@ -308,7 +308,8 @@ impl PartitionReplica {
         let prepared = Arc::new(PreparedWrites::default());
         let state_machine =
             StateMachine::open(dir, Arc::clone(&state), applier, applied_tx, alive)?
-                .with_prepared(Arc::clone(&prepared));
+                .with_prepared(Arc::clone(&prepared))
+                .with_flush_ahead(config.snapshot_every);
         let pristine =
             log.first_index()?.is_none() && log.last_purged()?.is_none() && log.vote()?.is_none();
 

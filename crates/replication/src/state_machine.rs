@@ -115,6 +115,14 @@ impl PreparedWrites {
     }
 }
 
+/// Counts applied entries towards the next snapshot.
+struct FlushAhead {
+    /// Flush once this many entries are applied after a snapshot.
+    after: u64,
+    /// Entries applied since the last snapshot this state machine built (or since it opened).
+    applied: u64,
+}
+
 /// openraft's `RaftStateMachine` for one partition.
 pub struct StateMachine<A: Applier> {
     state: Arc<StateStore>,
@@ -128,6 +136,8 @@ pub struct StateMachine<A: Applier> {
     receiving: BTreeMap<u64, PathBuf>,
     /// Writes the leader on this node computed for entries it appended.
     prepared: Arc<PreparedWrites>,
+    /// When to flush the state ahead of the next snapshot (see [`StateMachine::flush_ahead`]).
+    flush_ahead: Option<FlushAhead>,
     /// Dropped with the state machine; lets the replica wait until it is closed.
     _alive: Arc<()>,
 }
@@ -161,6 +171,7 @@ impl<A: Applier> StateMachine<A> {
             checkpoint_seq: 0,
             receiving: BTreeMap::new(),
             prepared: Arc::default(),
+            flush_ahead: None,
             _alive: alive,
         })
     }
@@ -169,6 +180,33 @@ impl<A: Applier> StateMachine<A> {
     pub(crate) fn with_prepared(mut self, prepared: Arc<PreparedWrites>) -> Self {
         self.prepared = prepared;
         self
+    }
+
+    /// Flushes the state in the background once `snapshot_every - snapshot_every / 10` entries have
+    /// been applied since the last snapshot. Taking a snapshot flushes the state's memtables while
+    /// applies wait (see `get_snapshot_builder`); with the memtables mostly flushed already, that
+    /// pause stays short instead of stalling the partition for as long as writing up to a whole
+    /// memtable takes.
+    pub(crate) fn with_flush_ahead(mut self, snapshot_every: Option<u64>) -> Self {
+        self.flush_ahead = snapshot_every.map(|every| FlushAhead {
+            after: every - every / 10,
+            applied: 0,
+        });
+        self
+    }
+
+    fn flush_ahead(&mut self, applied: u64) {
+        let Some(ahead) = &mut self.flush_ahead else {
+            return;
+        };
+        let before = ahead.applied;
+        ahead.applied += applied;
+        if before < ahead.after && ahead.applied >= ahead.after {
+            if let Err(err) = self.state.start_flush() {
+                // Only the next snapshot's pause depends on it.
+                tracing::warn!(error = %err, "flushing the state ahead of a snapshot failed");
+            }
+        }
     }
 
     /// Applies one entry; the error says why (openraft adds which entry).
@@ -235,6 +273,7 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         if let Some(last) = self.last_applied {
             self.applied_index.send_replace(last.index);
         }
+        self.flush_ahead(responses.len() as u64);
         Ok(responses)
     }
 
@@ -243,6 +282,9 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         // `last_applied`; packing it happens later in the builder, concurrently with applies.
         self.checkpoint_seq += 1;
         let seq = self.checkpoint_seq;
+        if let Some(ahead) = &mut self.flush_ahead {
+            ahead.applied = 0;
+        }
         let path = self.snapshots.checkpoint_path();
         let checkpoint = self
             .state
@@ -576,6 +618,46 @@ mod tests {
         assert!(err.to_string().contains("claims to end at"), "{err}");
         assert_eq!(target.applied_state().await.unwrap().0, None);
         assert_eq!(target.state.get(b"a").unwrap(), None);
+    }
+
+    /// Table files of the state store under `dir`: one appears when a memtable is flushed.
+    fn table_files(dir: &Path) -> usize {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .map(|entry| {
+                let path = entry.path();
+                if path.is_dir() {
+                    table_files(&path)
+                } else {
+                    usize::from(path.extension().is_some_and(|ext| ext == "sst"))
+                }
+            })
+            .sum()
+    }
+
+    #[tokio::test]
+    async fn the_state_is_flushed_ahead_of_the_next_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sm = open(dir.path(), Arc::new(KvApplier::default())).with_flush_ahead(Some(10));
+        sm.apply(entries()).await.unwrap();
+        assert_eq!(table_files(dir.path()), 0, "5 of 10 entries: no flush yet");
+        let more = (5..9).map(|index| Entry {
+            log_id: log_id(index),
+            payload: EntryPayload::Normal(Payload(Bytes::from(format!("k{index}=v")))),
+        });
+        sm.apply(more).await.unwrap();
+        // 9 of 10: the flush runs in the background.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while table_files(dir.path()) == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no table file 10 s after the flush ahead"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     #[tokio::test]
