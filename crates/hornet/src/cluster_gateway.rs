@@ -96,8 +96,9 @@ fn local_error(err: PartitionError) -> BrokerError {
     }
 }
 
-/// What a failed forward means to the gateway: only a timeout leaves open whether the command was
-/// appended; every other failure happened before the leader took it, so it may be retried.
+/// What a failed forward means to the gateway: a timeout, or a connection that closed while the
+/// request was in flight, leaves open whether the command was appended; every other failure happened
+/// before the leader took it, so it may be retried.
 fn broker_error(partition: PartitionId, error: ClusterError) -> BrokerError {
     let unavailable = |reason: String| BrokerError::PartitionUnavailable { partition, reason };
     match error {
@@ -119,6 +120,12 @@ fn broker_error(partition: PartitionId, error: ClusterError) -> BrokerError {
             code: tonic::Code::NotFound | tonic::Code::Unavailable,
             ..
         } => unavailable(error.to_string()),
+        // The transport cancels a request whose connection closes before the answer arrives (a
+        // timeout is reported as `Timeout` above): the peer may have taken the command.
+        ClusterError::Status {
+            code: tonic::Code::Cancelled,
+            ..
+        } => BrokerError::Timeout,
         other => BrokerError::Internal(other.to_string()),
     }
 }
@@ -241,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_timeout_leaves_the_outcome_open() {
+    fn only_a_timeout_or_a_dropped_connection_leaves_the_outcome_open() {
         let p = PartitionId(2);
         let timeout = ClusterError::Timeout {
             peer: "a:1".into(),
@@ -270,5 +277,11 @@ mod tests {
             error: ExecuteError::ResourceExhausted("full".into()),
         };
         assert_eq!(broker_error(p, busy), BrokerError::Backpressure);
+        let dropped = ClusterError::Status {
+            peer: "a:1".into(),
+            code: tonic::Code::Cancelled,
+            message: "operation was canceled".into(),
+        };
+        assert_eq!(broker_error(p, dropped), BrokerError::Timeout);
     }
 }
