@@ -33,11 +33,13 @@ impl Applier for EngineApplier {
         state: &StateStore,
         entry: &CommittedEntry<'_>,
     ) -> Result<StateBatch, ApplyError> {
-        let done = last_processed(state)?;
         // A batch that does not move processing forward was superseded: a deposed leader's batch that the
         // new leader committed after processing the same commands itself, or a re-run after a failure.
         // Processing is deterministic, so skipping it loses nothing and keeps every command applied once.
-        let superseded = |batch: Position| done.is_some_and(|done| batch <= done);
+        // Read only for processed batches: command entries, half the log, need no state read.
+        let superseded = |batch: Position| -> Result<bool, ApplyError> {
+            Ok(last_processed(state)?.is_some_and(|done| batch <= done))
+        };
         let changes = LogEntry::decode_state_changes(entry.index, entry.payload)
             .map_err(|err| ApplyError::Decode(err.to_string()))?;
         if let Some(StateChanges {
@@ -45,7 +47,7 @@ impl Applier for EngineApplier {
             changes,
         }) = changes
         {
-            if superseded(last_processed) {
+            if superseded(last_processed)? {
                 return Ok(StateBatch::new());
             }
             let changes = changes.iter().map(|change| (change.key, change.value));
@@ -56,7 +58,7 @@ impl Applier for EngineApplier {
         let LogEntry::Processed(batch) = decoded else {
             return Ok(StateBatch::new());
         };
-        if superseded(batch.last_processed) {
+        if superseded(batch.last_processed)? {
             return Ok(StateBatch::new());
         }
         let base = Committed::new(state);
