@@ -82,7 +82,8 @@ impl fmt::Display for Document {
     }
 }
 
-pub(crate) fn json_type_name(value: &serde_json::Value) -> &'static str {
+/// How error messages name the JSON type of `value` ("a string", "an object", ...).
+pub fn json_type_name(value: &serde_json::Value) -> &'static str {
     match value {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",

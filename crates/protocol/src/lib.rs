@@ -21,7 +21,7 @@ pub use codec::{
     CodecError, LogEntry, ProcessedBatch, ProcessedOutcome, StateChange, StateChangeRef,
     StateChanges,
 };
-pub use document::{Document, DocumentError};
+pub use document::{json_type_name, Document, DocumentError};
 pub use intent::*;
 pub use key::{Key, PartitionId, Position, MAX_PARTITIONS};
 pub use notice::JobsAvailable;

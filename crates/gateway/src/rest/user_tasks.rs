@@ -17,7 +17,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hornet_protocol::value::{attribute, UserTaskRecord};
-use hornet_protocol::{Document, Key, Record, RecordKind, RecordValue, UserTaskIntent};
+use hornet_protocol::{
+    json_type_name, Document, Key, Record, RecordKind, RecordValue, UserTaskIntent,
+};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,15 +38,7 @@ pub(super) async fn complete(
         let variables = match body.get("variables") {
             None | Some(Value::Null) => Document::empty(),
             Some(Value::Object(map)) => Document::from_map(map),
-            Some(other) => {
-                return Err(Problem::bad_request(
-                    path,
-                    format!(
-                        "The value for variables must be a JSON object, but was {}",
-                        type_name(other)
-                    ),
-                ))
-            }
+            Some(other) => return Err(wrong_type(path, "variables", "a JSON object", other)),
         };
         let record = UserTaskRecord {
             variables,
@@ -71,15 +65,7 @@ pub(super) async fn assign(
         let allow_override = match body.get("allowOverride") {
             None | Some(Value::Null) => true,
             Some(Value::Bool(allow)) => *allow,
-            Some(other) => {
-                return Err(Problem::bad_request(
-                    path,
-                    format!(
-                        "The value for allowOverride must be a boolean, but was {}",
-                        type_name(other)
-                    ),
-                ))
-            }
+            Some(other) => return Err(wrong_type(path, "allowOverride", "a boolean", other)),
         };
         // As Zeebe's gateway: without override the assignment is a claim, which the engine refuses for
         // a task assigned to someone else.
@@ -131,13 +117,7 @@ pub(super) async fn update(
             None | Some(Value::Null) => {}
             Some(Value::Object(changeset)) => apply_changeset(path, changeset, &mut record)?,
             Some(other) => {
-                return Err(Problem::bad_request(
-                    path,
-                    format!(
-                        "The value for changeset must be a JSON object, but was {}",
-                        type_name(other)
-                    ),
-                ))
+                return Err(wrong_type(path, "changeset", "a JSON object", other))
             }
         }
         if record.changed_attributes.is_empty() && record.action.is_empty() {
@@ -201,7 +181,7 @@ fn apply_changeset(
                                 path,
                                 format!(
                                     "The value for {field} must be an array of strings, but it contains {}",
-                                    type_name(other)
+                                    json_type_name(other)
                                 ),
                             ))
                         }
@@ -210,15 +190,7 @@ fn apply_changeset(
                 *slot = list;
                 record.changed_attributes.push(attribute.to_string());
             }
-            Some(other) => {
-                return Err(Problem::bad_request(
-                    path,
-                    format!(
-                        "The value for {field} must be an array of strings, but was {}",
-                        type_name(other)
-                    ),
-                ))
-            }
+            Some(other) => return Err(wrong_type(path, field, "an array of strings", other)),
         }
     }
     match changeset.get("priority") {
@@ -306,7 +278,7 @@ fn parse_body(path: &str, bytes: &[u8]) -> Result<Body, Problem> {
             path,
             format!(
                 "The request body must be a JSON object, but was {}",
-                type_name(&other)
+                json_type_name(&other)
             ),
         )),
         Err(error) => Err(Problem::bad_request(
@@ -316,28 +288,22 @@ fn parse_body(path: &str, bytes: &[u8]) -> Result<Body, Problem> {
     }
 }
 
+/// The answer to a field of the wrong JSON type.
+fn wrong_type(path: &str, field: &str, expected: &str, value: &Value) -> Problem {
+    Problem::bad_request(
+        path,
+        format!(
+            "The value for {field} must be {expected}, but was {}",
+            json_type_name(value)
+        ),
+    )
+}
+
 fn optional_string(path: &str, body: &Body, field: &str) -> Result<Option<String>, Problem> {
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(other) => Err(Problem::bad_request(
-            path,
-            format!(
-                "The value for {field} must be a string, but was {}",
-                type_name(other)
-            ),
-        )),
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Some(other) => Err(wrong_type(path, field, "a string", other)),
     }
 }
 
