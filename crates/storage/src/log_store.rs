@@ -110,6 +110,10 @@ impl LogStore {
         // Entries are written once in key order and read mostly near the tail; a larger memtable
         // keeps recent entries in memory and reduces flushes on the hot append path.
         options.set_write_buffer_size(16 * 1024 * 1024);
+        // Buffered appends stay in RocksDB's WAL buffer until the flusher's `sync` writes and fsyncs
+        // them together: one `write(2)` per group commit instead of one per append, off the
+        // appending thread. Durable writes (`append`, votes, truncation) flush the buffer themselves.
+        options.set_manual_wal_flush(true);
         let cfs = [
             ColumnFamilyDescriptor::new(rocksdb::DEFAULT_COLUMN_FAMILY_NAME, options.clone()),
             ColumnFamilyDescriptor::new(META_CF, Options::default()),

@@ -83,6 +83,7 @@ fn activating(
         inner_activated: 0,
         inner_completed: 0,
         inner_terminated: 0,
+        has_variables: value.bpmn_element_type == BpmnElementType::Process,
     };
     element_instances::put_instance(state, &instance)?;
     if value.bpmn_element_type == BpmnElementType::Process {
@@ -150,7 +151,8 @@ fn ended(
     value: &ProcessInstanceRecord,
     completed: bool,
 ) -> Result<(), EngineError> {
-    if let Some(instance) = element_instances::get_instance(state, key)? {
+    let instance = element_instances::get_instance(state, key)?;
+    if let Some(instance) = &instance {
         // A job left behind (an error was thrown from it) ends with its element.
         if !instance.job_key.is_none() {
             jobs::delete(state, instance.job_key)?;
@@ -158,8 +160,15 @@ fn ended(
     }
     element_instances::delete_instance(state, key);
     element_instances::delete_event_trigger(state, key);
-    variables::delete_scope(state, key)?;
-    element_instances::clear_taken_flows(state, key)?;
+    if instance
+        .as_ref()
+        .is_none_or(|instance| instance.has_variables)
+    {
+        variables::delete_scope(state, key)?;
+    }
+    if holds_sequence_flows(value.bpmn_element_type) {
+        element_instances::clear_taken_flows(state, key)?;
+    }
     if value.bpmn_element_type == BpmnElementType::Process {
         element_instances::delete_awaiting_result(state, key);
         set_called_instance(state, value.parent_element_instance_key, Key::NONE)?;
@@ -178,6 +187,18 @@ fn ended(
         element_instances::put_instance(state, &scope)?;
     }
     Ok(())
+}
+
+/// Whether instances of this type are flow scopes of sequence flows, the only elements whose key
+/// taken flows are counted under. Others skip the clean-up, which costs a prefix scan of the state.
+fn holds_sequence_flows(element_type: BpmnElementType) -> bool {
+    matches!(
+        element_type,
+        BpmnElementType::Process
+            | BpmnElementType::SubProcess
+            | BpmnElementType::EventSubProcess
+            | BpmnElementType::AdHocSubProcess
+    )
 }
 
 /// Gateways that wait for tokens on several incoming flows: parallel gateways, and inclusive gateways

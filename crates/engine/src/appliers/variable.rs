@@ -2,6 +2,7 @@
 
 use crate::error::EngineError;
 use crate::kv::KvWrite;
+use crate::state::element_instances;
 use crate::state::variables::{self, StoredVariable};
 use hornet_protocol::value::VariableRecord;
 use hornet_protocol::{Key, VariableIntent};
@@ -9,9 +10,17 @@ use hornet_protocol::{Key, VariableIntent};
 pub(super) fn apply(
     state: &mut dyn KvWrite,
     key: Key,
-    _intent: VariableIntent,
+    intent: VariableIntent,
     value: &VariableRecord,
 ) -> Result<(), EngineError> {
+    if intent == VariableIntent::Created {
+        if let Some(mut scope) = element_instances::get_instance(state, value.scope_key)? {
+            if !scope.has_variables {
+                scope.has_variables = true;
+                element_instances::put_instance(state, &scope)?;
+            }
+        }
+    }
     // CREATED and UPDATED both carry the variable's key and its full new value.
     variables::put_local(
         state,

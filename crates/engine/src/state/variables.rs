@@ -76,25 +76,45 @@ pub fn delete_scope(kv: &mut dyn KvWrite, scope: Key) -> Result<(), EngineError>
     Ok(())
 }
 
-/// The parent scope of `scope`, if any.
-pub fn parent_scope(kv: &dyn KvRead, scope: Key) -> Result<Option<Key>, EngineError> {
-    Ok(element_instances::get_instance(kv, scope)?
-        .map(|instance| instance.record.flow_scope_key)
-        .filter(|parent| !parent.is_none()))
+/// One link of a scope chain: the scope, and whether variables may exist in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainScope {
+    pub key: Key,
+    pub may_hold_variables: bool,
 }
 
-/// The scope chain from `scope` up to the root, nearest first.
-pub fn scope_chain(kv: &dyn KvRead, scope: Key) -> Result<Vec<Key>, EngineError> {
-    let mut chain = vec![scope];
+/// The scope chain from `scope` up to the root, nearest first, each with whether it may hold variables
+/// (a scope without an element instance, such as a process instance key looked up before its
+/// activation, may).
+pub fn scope_chain(kv: &dyn KvRead, scope: Key) -> Result<Vec<ChainScope>, EngineError> {
+    let mut chain = Vec::new();
     let mut current = scope;
-    while let Some(parent) = parent_scope(kv, current)? {
-        if chain.contains(&parent) {
-            break; // defensive: a cycle would be corrupt state; never loop forever
+    loop {
+        let instance = element_instances::get_instance(kv, current)?;
+        chain.push(ChainScope {
+            key: current,
+            may_hold_variables: instance.as_ref().is_none_or(|i| i.has_variables),
+        });
+        let Some(parent) = instance
+            .map(|instance| instance.record.flow_scope_key)
+            .filter(|parent| !parent.is_none())
+        else {
+            return Ok(chain);
+        };
+        if chain.iter().any(|link| link.key == parent) {
+            return Ok(chain); // defensive: a cycle would be corrupt state; never loop forever
         }
-        chain.push(parent);
         current = parent;
     }
-    Ok(chain)
+}
+
+/// The scopes from `scope` up to the root that may hold variables, nearest first.
+fn variable_scopes(kv: &dyn KvRead, scope: Key) -> Result<Vec<Key>, EngineError> {
+    Ok(scope_chain(kv, scope)?
+        .into_iter()
+        .filter(|link| link.may_hold_variables)
+        .map(|link| link.key)
+        .collect())
 }
 
 /// Resolves `name` from `scope` upwards: the scope that holds it and the variable.
@@ -103,7 +123,7 @@ pub fn resolve(
     scope: Key,
     name: &str,
 ) -> Result<Option<(Key, StoredVariable)>, EngineError> {
-    for scope in scope_chain(kv, scope)? {
+    for scope in variable_scopes(kv, scope)? {
         if let Some(variable) = get_local(kv, scope, name)? {
             return Ok(Some((scope, variable)));
         }
@@ -117,7 +137,7 @@ pub fn visible(
     scope: Key,
 ) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
     let mut out = BTreeMap::new();
-    for scope in scope_chain(kv, scope)? {
+    for scope in variable_scopes(kv, scope)? {
         for (name, variable) in scope_variables(kv, scope)? {
             out.entry(name)
                 .or_insert_with(|| parse_json(&variable.value));

@@ -112,12 +112,12 @@ pub(crate) fn merge_propagate(
         return Ok(());
     }
     let chain = variables::scope_chain(&ctx.state, scope)?;
-    let root = *chain.last().unwrap_or(&scope);
+    let root = chain.last().map_or(scope, |link| link.key);
     for (name, value) in sorted(document) {
         let mut target = root;
-        for candidate in &chain {
-            if variables::get_local(&ctx.state, *candidate, name)?.is_some() {
-                target = *candidate;
+        for candidate in chain.iter().filter(|link| link.may_hold_variables) {
+            if variables::get_local(&ctx.state, candidate.key, name)?.is_some() {
+                target = candidate.key;
                 break;
             }
         }

@@ -566,27 +566,33 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 
 /// Whether an instance of `element` can own subscriptions (timers, signal and message subscriptions
 /// keyed by the instance): only through its boundary events, or if it is a catching element itself
-/// (intermediate catch event, receive task, event-based gateway) or a scope (process, sub-processes,
-/// multi-instance body, call activity: boundary events and event sub-process start events). Elements
-/// listed here never call `subscribe` for themselves.
+/// (intermediate catch event, receive task, event-based gateway) or a multi-instance body or call
+/// activity (boundary events), or a process or sub-process with event sub-processes (their start
+/// events). Elements listed here never call `subscribe` for themselves.
 fn may_hold_subscriptions(element: &Element) -> bool {
-    !element.boundary_events.is_empty()
-        || !matches!(
-            element.kind,
-            ElementKind::ServiceTask(_)
-                | ElementKind::SendTask(_)
-                | ElementKind::UserTask(_)
-                | ElementKind::ManualTask
-                | ElementKind::Task
-                | ElementKind::ScriptTask(_)
-                | ElementKind::BusinessRuleTask(_)
-                | ElementKind::ExclusiveGateway { .. }
-                | ElementKind::InclusiveGateway { .. }
-                | ElementKind::ParallelGateway
-                | ElementKind::StartEvent { .. }
-                | ElementKind::IntermediateThrowEvent { .. }
-                | ElementKind::EndEvent { .. }
-        )
+    if !element.boundary_events.is_empty() {
+        return true;
+    }
+    if let Some(scope) = element.flow_scope_data() {
+        // A scope subscribes for itself only for the start events of its event sub-processes.
+        return !scope.event_sub_processes.is_empty();
+    }
+    !matches!(
+        element.kind,
+        ElementKind::ServiceTask(_)
+            | ElementKind::SendTask(_)
+            | ElementKind::UserTask(_)
+            | ElementKind::ManualTask
+            | ElementKind::Task
+            | ElementKind::ScriptTask(_)
+            | ElementKind::BusinessRuleTask(_)
+            | ElementKind::ExclusiveGateway { .. }
+            | ElementKind::InclusiveGateway { .. }
+            | ElementKind::ParallelGateway
+            | ElementKind::StartEvent { .. }
+            | ElementKind::IntermediateThrowEvent { .. }
+            | ElementKind::EndEvent { .. }
+    )
 }
 
 /// Event-based gateway: subscribes to the events after it and waits for the first to fire.
