@@ -70,11 +70,22 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Writes an event: applies it to the round's state and appends it to the output. Returns the
-    /// record (for responses).
-    pub fn event(&mut self, key: Key, value: RecordValue) -> Result<Record, EngineError> {
+    /// Writes an event: applies it to the round's state and appends it to the output.
+    pub fn event(&mut self, key: Key, value: RecordValue) -> Result<&Record, EngineError> {
         let record = self.record(key, RecordKind::Event, value);
-        self.append_event(record)
+        self.append_event(record, None)
+    }
+
+    /// Writes an event and answers `command`'s request (if it has one) with it.
+    pub fn event_answering(
+        &mut self,
+        command: &Record,
+        key: Key,
+        value: RecordValue,
+    ) -> Result<(), EngineError> {
+        let record = self.record(key, RecordKind::Event, value);
+        self.append_event(record, command.request)?;
+        Ok(())
     }
 
     /// Writes an event that carries a client request (see the CREATE_WITH_AWAITING_RESULT applier).
@@ -83,21 +94,30 @@ impl<'a> Ctx<'a> {
         key: Key,
         value: RecordValue,
         request: Option<RequestRef>,
-    ) -> Result<Record, EngineError> {
+    ) -> Result<&Record, EngineError> {
         let mut record = self.record(key, RecordKind::Event, value);
         record.request = request;
-        self.append_event(record)
+        self.append_event(record, None)
     }
 
-    fn append_event(&mut self, record: Record) -> Result<Record, EngineError> {
+    /// Applies `record` and appends it; only an answered request costs a copy of it.
+    fn append_event(
+        &mut self,
+        record: Record,
+        answer: Option<RequestRef>,
+    ) -> Result<&Record, EngineError> {
         appliers::apply(
             self.config.partition_id,
             self.processes,
             &mut self.state,
             &record,
         )?;
-        self.records.push(record.clone());
-        Ok(record)
+        if let Some(request) = answer {
+            self.respond_to(request, record.clone());
+        }
+        let index = self.records.len();
+        self.records.push(record);
+        Ok(&self.records[index])
     }
 
     /// Rejects `command`, answering its request if it has one.

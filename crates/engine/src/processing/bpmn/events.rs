@@ -568,7 +568,7 @@ pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 /// keyed by the instance): only through its boundary events, or if it is a catching element itself
 /// (intermediate catch event, receive task, event-based gateway) or a multi-instance body or call
 /// activity (boundary events), or a process or sub-process with event sub-processes (their start
-/// events). Elements listed here never call `subscribe` for themselves.
+/// events). Start events never call `subscribe` for themselves.
 fn may_hold_subscriptions(element: &Element) -> bool {
     if !element.boundary_events.is_empty() {
         return true;
@@ -577,22 +577,29 @@ fn may_hold_subscriptions(element: &Element) -> bool {
         // A scope subscribes for itself only for the start events of its event sub-processes.
         return !scope.event_sub_processes.is_empty();
     }
-    !matches!(
-        element.kind,
-        ElementKind::ServiceTask(_)
-            | ElementKind::SendTask(_)
-            | ElementKind::UserTask(_)
-            | ElementKind::ManualTask
-            | ElementKind::Task
-            | ElementKind::ScriptTask(_)
-            | ElementKind::BusinessRuleTask(_)
-            | ElementKind::ExclusiveGateway { .. }
-            | ElementKind::InclusiveGateway { .. }
-            | ElementKind::ParallelGateway
-            | ElementKind::StartEvent { .. }
-            | ElementKind::IntermediateThrowEvent { .. }
-            | ElementKind::EndEvent { .. }
-    )
+    !matches!(element.kind, ElementKind::StartEvent { .. }) && !never_catches(element)
+}
+
+/// Elements that no event ever targets or interrupts: tasks that wait for a job or nothing, gateways
+/// other than the event-based one, throw and end events, all without boundary events. No event trigger
+/// and no subscription is ever keyed by their instances, so looking for one is a wasted state read.
+pub(crate) fn never_catches(element: &Element) -> bool {
+    element.boundary_events.is_empty()
+        && matches!(
+            element.kind,
+            ElementKind::ServiceTask(_)
+                | ElementKind::SendTask(_)
+                | ElementKind::UserTask(_)
+                | ElementKind::ManualTask
+                | ElementKind::Task
+                | ElementKind::ScriptTask(_)
+                | ElementKind::BusinessRuleTask(_)
+                | ElementKind::ExclusiveGateway { .. }
+                | ElementKind::InclusiveGateway { .. }
+                | ElementKind::ParallelGateway
+                | ElementKind::IntermediateThrowEvent { .. }
+                | ElementKind::EndEvent { .. }
+        )
 }
 
 /// Event-based gateway: subscribes to the events after it and waits for the first to fire.

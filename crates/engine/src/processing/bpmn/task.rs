@@ -258,6 +258,9 @@ fn delivered_variables(ctx: &Ctx<'_>, el: &ElementCtx) -> Result<Option<String>,
             return Ok(instance.trigger_variables);
         }
     }
+    if events::never_catches(el.element()) {
+        return Ok(None);
+    }
     if let Some(trigger) = element_instances::event_trigger(&ctx.state, el.key)? {
         return Ok(trigger.variables);
     }

@@ -61,7 +61,6 @@ pub(crate) fn process(
             RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, record)
         }
     };
-    let event = ctx.event(key, event)?;
-    ctx.respond(command, &event);
+    ctx.event_answering(command, key, event)?;
     Ok(())
 }

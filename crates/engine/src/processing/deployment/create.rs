@@ -214,11 +214,11 @@ pub(crate) fn process(
         decisions_metadata,
         decision_requirements_metadata,
     };
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         deployment_key,
         RecordValue::Deployment(DeploymentIntent::Created, deployment.clone()),
     )?;
-    ctx.respond(command, &event);
     distribution::distribute(
         ctx,
         deployment_key,
@@ -298,11 +298,11 @@ fn distributed(
         }
     }
     dmn::distributed(ctx, value, &resources)?;
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         value.deployment_key,
         RecordValue::Deployment(DeploymentIntent::Created, value.clone()),
     )?;
-    ctx.respond(command, &event);
     distribution::acknowledge_received(ctx, value.deployment_key);
     Ok(())
 }

@@ -35,11 +35,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
                 return Ok(());
             }
             let job_type = job.record.job_type.clone();
-            let event = ctx.event(
+            ctx.event_answering(
+                command,
                 key,
                 RecordValue::Incident(IncidentIntent::Resolved, incident),
             )?;
-            ctx.respond(command, &event);
             ctx.job_available(&job_type);
             return Ok(());
         }
@@ -68,10 +68,10 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             return Ok(());
         }
     };
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         key,
         RecordValue::Incident(IncidentIntent::Resolved, incident),
     )?;
-    ctx.respond(command, &event);
     bpmn::continue_after_incident(ctx, &instance)
 }

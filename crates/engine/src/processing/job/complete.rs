@@ -19,7 +19,10 @@ pub(crate) fn process(
     let mut record = job.record;
     record.variables = value.variables.clone();
     let element_instance_key = record.element_instance_key;
-    let event = ctx.event(command.key, RecordValue::Job(JobIntent::Completed, record))?;
-    ctx.respond(command, &event);
+    ctx.event_answering(
+        command,
+        command.key,
+        RecordValue::Job(JobIntent::Completed, record),
+    )?;
     transitions::complete_if_active(ctx, element_instance_key)
 }

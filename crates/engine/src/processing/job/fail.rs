@@ -36,8 +36,11 @@ pub(crate) fn process(
     let element_instance_key = record.element_instance_key;
     let error_message = record.error_message.clone();
     let backoff = record.recurring_time >= 0;
-    let event = ctx.event(command.key, RecordValue::Job(JobIntent::Failed, record))?;
-    ctx.respond(command, &event);
+    ctx.event_answering(
+        command,
+        command.key,
+        RecordValue::Job(JobIntent::Failed, record),
+    )?;
     // Variables sent with the failure become local variables of the job's element, as in Zeebe.
     if !value.variables.is_empty() {
         if let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? {

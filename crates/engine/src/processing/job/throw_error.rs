@@ -25,11 +25,11 @@ pub(crate) fn process(
     record.variables = value.variables.clone();
     record.deadline = -1;
     let element_instance_key = record.element_instance_key;
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         command.key,
         RecordValue::Job(JobIntent::ErrorThrown, record),
     )?;
-    ctx.respond(command, &event);
     let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? else {
         return Ok(());
     };

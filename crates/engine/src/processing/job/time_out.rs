@@ -24,11 +24,11 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         return Ok(());
     }
     let job_type = job.record.job_type.clone();
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         command.key,
         RecordValue::Job(JobIntent::TimedOut, job.record),
     )?;
-    ctx.respond(command, &event);
     ctx.job_available(&job_type);
     Ok(())
 }

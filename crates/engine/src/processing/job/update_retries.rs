@@ -28,10 +28,10 @@ pub(crate) fn process(
     };
     let mut record = job.record;
     record.retries = value.retries;
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         command.key,
         RecordValue::Job(JobIntent::RetriesUpdated, record),
     )?;
-    ctx.respond(command, &event);
     Ok(())
 }

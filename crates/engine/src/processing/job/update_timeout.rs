@@ -42,7 +42,10 @@ pub(crate) fn process(
     let mut record = job.record;
     record.timeout = value.timeout;
     record.deadline = ctx.now.saturating_add(value.timeout);
-    let event = ctx.event(key, RecordValue::Job(JobIntent::TimeoutUpdated, record))?;
-    ctx.respond(command, &event);
+    ctx.event_answering(
+        command,
+        key,
+        RecordValue::Job(JobIntent::TimeoutUpdated, record),
+    )?;
     Ok(())
 }

@@ -77,7 +77,10 @@ pub(crate) fn process(
         batch.jobs.push(record);
     }
     let key = ctx.next_key();
-    let event = ctx.event(key, RecordValue::JobBatch(JobBatchIntent::Activated, batch))?;
-    ctx.respond(command, &event);
+    ctx.event_answering(
+        command,
+        key,
+        RecordValue::JobBatch(JobBatchIntent::Activated, batch),
+    )?;
     Ok(())
 }

@@ -51,11 +51,11 @@ pub(crate) fn process(
         message.tenant_id = crate::processing::deployment::create::DEFAULT_TENANT.to_string();
     }
     let key = ctx.next_key();
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         key,
         RecordValue::Message(MessageIntent::Published, message.clone()),
     )?;
-    ctx.respond(command, &event);
 
     // Open subscriptions of this partition (the message partition) for the name and correlation key,
     // at most one per process; one busy correlating another message is skipped.

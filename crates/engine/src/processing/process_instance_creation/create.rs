@@ -126,14 +126,12 @@ pub(crate) fn process(
         tenant_id: tenant_id.clone(),
     };
     let awaiting = intent == ProcessInstanceCreationIntent::CreateWithAwaitingResult;
-    let request = if awaiting { command.request } else { None };
-    let event = ctx.event_with_request(
-        instance_key,
-        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Created, created),
-        request,
-    )?;
-    if !awaiting {
-        ctx.respond(command, &event);
+    let created =
+        RecordValue::ProcessInstanceCreation(ProcessInstanceCreationIntent::Created, created);
+    if awaiting {
+        ctx.event_with_request(instance_key, created, command.request)?;
+    } else {
+        ctx.event_answering(command, instance_key, created)?;
     }
 
     let root = process.model.element(process.model.root());

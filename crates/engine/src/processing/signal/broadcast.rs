@@ -75,10 +75,12 @@ fn broadcast_here(
     if signal.tenant_id.is_empty() {
         signal.tenant_id = DEFAULT_TENANT.to_string();
     }
-    let event = ctx.event(
-        key,
-        RecordValue::Signal(SignalIntent::Broadcasted, signal.clone()),
-    )?;
+    let event = ctx
+        .event(
+            key,
+            RecordValue::Signal(SignalIntent::Broadcasted, signal.clone()),
+        )?
+        .clone();
     let variables = (!signal.variables.is_empty()).then(|| signal.variables.as_str().to_string());
     for subscription in signals::subscriptions(&ctx.state, &signal.signal_name)? {
         if subscription.catch_event_instance_key.is_none() {

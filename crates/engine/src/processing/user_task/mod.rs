@@ -70,14 +70,13 @@ fn transition(
     record: UserTaskRecord,
     intents: &[UserTaskIntent],
 ) -> Result<(), EngineError> {
-    let mut last = None;
-    for intent in intents {
-        last = Some(ctx.event(command.key, RecordValue::UserTask(*intent, record.clone()))?);
+    let Some((last, earlier)) = intents.split_last() else {
+        return Ok(());
+    };
+    for intent in earlier {
+        ctx.event(command.key, RecordValue::UserTask(*intent, record.clone()))?;
     }
-    if let Some(event) = last {
-        ctx.respond(command, &event);
-    }
-    Ok(())
+    ctx.event_answering(command, command.key, RecordValue::UserTask(*last, record))
 }
 
 pub(crate) fn complete(

@@ -30,11 +30,11 @@ pub(crate) fn process(
         ..value.clone()
     };
     let key = ctx.next_key();
-    let event = ctx.event(
+    ctx.event_answering(
+        command,
         key,
         RecordValue::VariableDocument(VariableDocumentIntent::Updated, updated),
     )?;
-    ctx.respond(command, &event);
     let owner = VariableOwner {
         process_instance_key: instance.record.process_instance_key,
         process_definition_key: instance.record.process_definition_key,
