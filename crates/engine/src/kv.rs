@@ -64,7 +64,7 @@ impl WriteSet {
     }
 
     /// The changes in ascending key order; `None` values are deletions.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&[u8], Option<&[u8]>)> + Clone {
         self.changes
             .iter()
             .map(|(k, v)| (k.as_slice(), v.as_deref()))

@@ -66,6 +66,61 @@ pub struct StateChangeRef<'a> {
     pub value: Option<&'a [u8]>,
 }
 
+/// A [`LogEntry::Outcome`] to encode from borrowed parts, byte for byte what encoding the owned entry
+/// writes. The leader keeps the round's writes (it applies them itself), and building a
+/// [`ProcessedOutcome`] would copy every change once more only to encode it.
+pub struct OutcomeRef<'a, C> {
+    pub last_processed: Position,
+    /// The changes in key order: a key and its new value, `None` for a deletion.
+    pub changes: C,
+    pub records: &'a [Record],
+}
+
+impl<'a, C> OutcomeRef<'a, C>
+where
+    C: ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone,
+{
+    pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
+        if self.records.len() > Position::MAX_RECORDS_PER_ENTRY {
+            return Err(CodecError::TooManyRecords(self.records.len()));
+        }
+        // An enum variant is its index followed by its fields, and a struct its fields in order.
+        let encoded = (
+            OUTCOME_VARIANT,
+            self.last_processed,
+            ChangesOut(self.changes.clone()),
+            self.records,
+        );
+        postcard::to_allocvec(&encoded).map_err(CodecError::Encode)
+    }
+}
+
+/// Serializes borrowed changes as a `Vec<StateChange>` is serialized.
+struct ChangesOut<C>(C);
+
+impl<'a, C> Serialize for ChangesOut<C>
+where
+    C: ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let changes = self.0.clone();
+        let mut seq = serializer.serialize_seq(Some(changes.len()))?;
+        for (key, value) in changes {
+            seq.serialize_element(&ChangeOut { key, value })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ChangeOut<'a> {
+    #[serde(with = "serde_bytes")]
+    key: &'a [u8],
+    #[serde(with = "serde_bytes")]
+    value: Option<&'a [u8]>,
+}
+
 /// One entry of the partition log.
 ///
 /// Variants are only ever added at the end: the variant index is part of the encoding, and a log
@@ -239,6 +294,51 @@ mod tests {
         });
         let bytes = processed.encode().unwrap();
         assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
+    }
+
+    #[test]
+    fn a_borrowed_outcome_encodes_like_the_owned_one() {
+        let changes = vec![
+            StateChange {
+                key: vec![0x30, 1],
+                value: Some(vec![7; 300]),
+            },
+            StateChange {
+                key: vec![0x31, 2],
+                value: None,
+            },
+        ];
+        let records = vec![
+            job_created(Key::new(PartitionId(1), 9)),
+            job_created(Key::new(PartitionId(1), 10)),
+        ];
+        let owned = LogEntry::Outcome(ProcessedOutcome {
+            last_processed: Position::new(300, 2),
+            changes: changes.clone(),
+            records: records.clone(),
+        });
+        let borrowed = OutcomeRef {
+            last_processed: Position::new(300, 2),
+            changes: changes
+                .iter()
+                .map(|change| (change.key.as_slice(), change.value.as_deref())),
+            records: &records,
+        };
+        let bytes = borrowed.encode().unwrap();
+        assert_eq!(bytes, owned.encode().unwrap());
+        assert_eq!(LogEntry::decode(4, &bytes).unwrap().records().len(), 2);
+
+        let empty = OutcomeRef {
+            last_processed: Position::new(1, 0),
+            changes: std::iter::empty(),
+            records: &[],
+        };
+        let owned_empty = LogEntry::Outcome(ProcessedOutcome {
+            last_processed: Position::new(1, 0),
+            changes: vec![],
+            records: vec![],
+        });
+        assert_eq!(empty.encode().unwrap(), owned_empty.encode().unwrap());
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod value;
 
 pub use bpmn::{BpmnElementType, BpmnEventType};
 pub use codec::{
-    CodecError, LogEntry, ProcessedBatch, ProcessedOutcome, StateChange, StateChangeRef,
-    StateChanges,
+    CodecError, LogEntry, OutcomeRef, ProcessedBatch, ProcessedOutcome, StateChange,
+    StateChangeRef, StateChanges,
 };
 pub use document::{json_type_name, Document, DocumentError};
 pub use intent::*;

@@ -14,8 +14,8 @@ use futures::stream::{FuturesOrdered, StreamExt};
 use hornet_engine::kv::{Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
-    LogEntry, PartitionId, Position, ProcessedOutcome, Record, RecordKind, Rejection,
-    RejectionType, RequestRef, StateChange,
+    LogEntry, OutcomeRef, PartitionId, Position, Record, RecordKind, Rejection, RejectionType,
+    RequestRef,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, watch};
@@ -346,22 +346,17 @@ impl<'a> Leader<'a> {
         } = round;
         // Followers write the round's state changes as they are; this replica is handed the writes
         // directly, so that it does not decode the entry it has just encoded.
-        let changes = writes
-            .iter()
-            .map(|(key, value)| StateChange {
-                key: key.to_vec(),
-                value: value.map(<[u8]>::to_vec),
-            })
-            .collect();
-        let entry = LogEntry::Outcome(ProcessedOutcome {
+        let entry = OutcomeRef {
             last_processed: self.last_processed,
-            changes,
-            records,
-        });
+            changes: writes.iter(),
+            records: &records,
+        }
+        .encode()?;
+        drop(records);
         let prepared = to_state_batch(writes.iter(), self.last_processed);
         let receipt = self
             .replica
-            .append_prepared(entry.encode()?.into(), self.term, prepared)
+            .append_prepared(entry.into(), self.term, prepared)
             .await?;
         self.layers.push_back(writes);
         jobs_available.sort();

@@ -23,12 +23,13 @@ use hornet_protocol::{
 };
 
 fn resolve_definition(
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     value: &ProcessInstanceCreationRecord,
 ) -> Result<Result<Key, String>, EngineError> {
     if !value.process_definition_key.is_none() && value.process_definition_key.get() > 0 {
         let key = value.process_definition_key;
-        return Ok(match processes::get_by_key(&ctx.state, key)? {
+        // The parsed-process cache answers without reading the stored resource again.
+        return Ok(match ctx.try_process(key)? {
             Some(_) => Ok(key),
             None => Err(format!(
                 "Expected to find process definition with key '{key}', but none found"
