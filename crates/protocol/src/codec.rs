@@ -136,6 +136,8 @@ pub enum LogEntry {
     Outcome(ProcessedOutcome),
 }
 
+/// The variant index of [`LogEntry::Commands`] in the encoding.
+const COMMANDS_VARIANT: u32 = 0;
 /// The variant index of [`LogEntry::Outcome`] in the encoding.
 const OUTCOME_VARIANT: u32 = 2;
 
@@ -189,6 +191,15 @@ impl LogEntry {
         let (changes, _records) = postcard::take_from_bytes::<StateChanges<'_>>(rest)
             .map_err(|source| CodecError::Decode { index, source })?;
         Ok(Some(changes))
+    }
+
+    /// Whether the entry at Raft index `index` is a [`LogEntry::Commands`], read from its variant tag
+    /// alone: replicas apply command entries without reading them, since commands change state only
+    /// once processed (and the leader decodes them then).
+    pub fn holds_commands(index: u64, bytes: &[u8]) -> Result<bool, CodecError> {
+        let (variant, _) = postcard::take_from_bytes::<u32>(bytes)
+            .map_err(|source| CodecError::Decode { index, source })?;
+        Ok(variant == COMMANDS_VARIANT)
     }
 }
 
@@ -284,10 +295,13 @@ mod tests {
         let back = LogEntry::decode(5, &bytes).unwrap();
         assert_eq!(back.records()[0].position, Position::new(5, 0));
 
+        assert!(!LogEntry::holds_commands(5, &bytes).unwrap());
+
         // Other entries have no state changes.
         let commands = LogEntry::Commands(vec![job_created(Key::new(PartitionId(1), 9))]);
         let bytes = commands.encode().unwrap();
         assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
+        assert!(LogEntry::holds_commands(5, &bytes).unwrap());
         let processed = LogEntry::Processed(ProcessedBatch {
             last_processed: Position::new(3, 0),
             records: vec![],

@@ -210,7 +210,11 @@ impl<A: Applier> StateMachine<A> {
     }
 
     /// Applies one entry; the error says why (openraft adds which entry).
-    fn apply_one(&mut self, entry: &Entry) -> Result<(), String> {
+    /// Applies one entry. An entry that changes nothing but the applied position (a command entry:
+    /// commands change state only once processed) is not written unless it is the last of its apply
+    /// call (`last`), whose write records the position of all of them; after a crash they are applied
+    /// again, which changes nothing either.
+    fn apply_one(&mut self, entry: &Entry, last: bool) -> Result<(), String> {
         let log_id = entry.log_id;
         let mut batch = match &entry.payload {
             EntryPayload::Normal(payload) => {
@@ -239,6 +243,10 @@ impl<A: Applier> StateMachine<A> {
                 batch
             }
         };
+        if !last && batch.changes_nothing() {
+            self.last_applied = Some(log_id);
+            return Ok(());
+        }
         let mut applied = [0u8; 40];
         let applied = postcard::to_slice(&Some(log_id), &mut applied).map_err(|e| e.to_string())?;
         batch.set_applied(applied);
@@ -263,8 +271,10 @@ impl<A: Applier> RaftStateMachine<TypeConfig> for StateMachine<A> {
         I::IntoIter: Send,
     {
         let mut responses = Vec::new();
-        for entry in entries {
-            if let Err(reason) = self.apply_one(&entry) {
+        let mut entries = entries.into_iter().peekable();
+        while let Some(entry) = entries.next() {
+            let last = entries.peek().is_none();
+            if let Err(reason) = self.apply_one(&entry, last) {
                 tracing::error!(log_id = %entry.log_id, %reason, "applying a committed entry failed; stopping the group");
                 return Err(StorageIOError::apply(entry.log_id, AnyError::error(reason)).into());
             }
@@ -673,6 +683,34 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("no '='"), "{err}");
         assert_eq!(sm.applied_state().await.unwrap().0, None);
+    }
+
+    fn stored_applied(sm: &StateMachine<KvApplier>) -> Option<u64> {
+        let bytes = sm.state.applied().unwrap()?;
+        decode_value::<Option<LogId>>("applied log id", &bytes)
+            .unwrap()
+            .map(|id| id.index)
+    }
+
+    #[tokio::test]
+    async fn entries_that_change_nothing_are_recorded_by_the_last_write_of_their_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sm = open(dir.path(), Arc::new(KvApplier::default()));
+        let blank = |index| Entry {
+            log_id: log_id(index),
+            payload: EntryPayload::Blank,
+        };
+        sm.apply([blank(1), blank(2), normal(3, 2, "a=1"), blank(4)])
+            .await
+            .unwrap();
+        assert_eq!(stored_applied(&sm), Some(4));
+        assert_eq!(sm.state.get(b"a").unwrap(), Some(b"1".to_vec()));
+        sm.apply([blank(5), blank(6)]).await.unwrap();
+        assert_eq!(stored_applied(&sm), Some(6));
+        assert_eq!(
+            sm.applied_state().await.unwrap().0.map(|id| id.index),
+            Some(6)
+        );
     }
 
     fn normal(index: u64, term: u64, text: &'static str) -> Entry {

@@ -59,6 +59,11 @@ impl StateBatch {
         self.batch.delete_range(from, to);
     }
 
+    /// Whether writing this batch would change nothing but the applied position.
+    pub fn changes_nothing(&self) -> bool {
+        self.batch.is_empty() && self.membership.is_none()
+    }
+
     /// Records the applied position (opaque to this crate) together with the writes.
     pub fn set_applied(&mut self, applied: &[u8]) {
         set_buffer(&mut self.applied, applied);

@@ -53,6 +53,11 @@ impl Applier for EngineApplier {
             let changes = changes.iter().map(|change| (change.key, change.value));
             return Ok(to_state_batch(changes, last_processed));
         }
+        if LogEntry::holds_commands(entry.index, entry.payload)
+            .map_err(|err| ApplyError::Decode(err.to_string()))?
+        {
+            return Ok(StateBatch::new());
+        }
         let decoded = LogEntry::decode(entry.index, entry.payload)
             .map_err(|err| ApplyError::Decode(err.to_string()))?;
         let LogEntry::Processed(batch) = decoded else {
