@@ -20,6 +20,9 @@ pub(crate) struct DeployedProcess {
     pub model: Process,
     /// Whether any inclusive gateway joins flows (only then are joins re-checked as tokens move).
     pub has_inclusive_join: bool,
+    /// Whether the process has a message start event: only its instances can hold a start
+    /// correlation (the correlation key that keeps a second instance from starting meanwhile).
+    pub has_message_start: bool,
 }
 
 impl DeployedProcess {
@@ -73,8 +76,17 @@ impl ProcessCache {
                 hornet_bpmn::ElementKind::InclusiveGateway { .. }
             ) && element.incoming.len() > 1
         });
+        let has_message_start = model.flow_scope(model.root()).is_some_and(|scope| {
+            scope.start_events.iter().any(|start| {
+                matches!(
+                    model.element(*start).event_definition(),
+                    Some(hornet_bpmn::EventDefinition::Message(_))
+                )
+            })
+        });
         let deployed = Arc::new(DeployedProcess {
             has_inclusive_join,
+            has_message_start,
             bpmn_process_id: record.bpmn_process_id,
             version: record.version,
             tenant_id: record.tenant_id,

@@ -37,6 +37,7 @@ pub(super) fn apply(
         }
         ProcessInstanceIntent::ElementCompleted | ProcessInstanceIntent::ElementTerminated => {
             ended(
+                processes,
                 state,
                 key,
                 value,
@@ -146,6 +147,7 @@ fn activating(
 }
 
 fn ended(
+    processes: &mut ProcessCache,
     state: &mut dyn KvWrite,
     key: Key,
     value: &ProcessInstanceRecord,
@@ -172,7 +174,12 @@ fn ended(
     if value.bpmn_element_type == BpmnElementType::Process {
         element_instances::delete_awaiting_result(state, key);
         set_called_instance(state, value.parent_element_instance_key, Key::NONE)?;
-        crate::state::messages::remove_start_correlation(state, key)?;
+        if processes
+            .require(state, value.process_definition_key)?
+            .has_message_start
+        {
+            crate::state::messages::remove_start_correlation(state, key)?;
+        }
     }
     if let Some(mut scope) = element_instances::get_instance(state, value.flow_scope_key)? {
         element_instances::remove_child(state, scope.key, key);

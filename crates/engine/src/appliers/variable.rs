@@ -13,7 +13,9 @@ pub(super) fn apply(
     intent: VariableIntent,
     value: &VariableRecord,
 ) -> Result<(), EngineError> {
-    if intent == VariableIntent::Created {
+    // A process instance's own scope is marked from its activation on, and its first variables
+    // come before its instance exists: only other scopes need marking.
+    if intent == VariableIntent::Created && value.scope_key != value.process_instance_key {
         if let Some(mut scope) = element_instances::get_instance(state, value.scope_key)? {
             if !scope.has_variables {
                 scope.has_variables = true;

@@ -71,20 +71,22 @@ pub(crate) fn set_local_text(
     };
     ctx.event(
         key,
-        RecordValue::Variable(
-            intent,
-            VariableRecord {
-                name: name.to_string(),
-                value: text,
-                scope_key: scope,
-                process_instance_key: owner.process_instance_key,
-                process_definition_key: owner.process_definition_key,
-                bpmn_process_id: owner.bpmn_process_id.clone(),
-                tenant_id: owner.tenant_id.clone(),
-            },
-        ),
+        RecordValue::Variable(intent, variable_record(owner, scope, name, text)),
     )?;
     Ok(())
+}
+
+/// The VARIABLE record of `name` in `scope`.
+fn variable_record(owner: &VariableOwner, scope: Key, name: &str, text: String) -> VariableRecord {
+    VariableRecord {
+        name: name.to_string(),
+        value: text,
+        scope_key: scope,
+        process_instance_key: owner.process_instance_key,
+        process_definition_key: owner.process_definition_key,
+        bpmn_process_id: owner.bpmn_process_id.clone(),
+        tenant_id: owner.tenant_id.clone(),
+    }
 }
 
 /// Sets every entry of `document` in exactly `scope`.
@@ -96,6 +98,22 @@ pub(crate) fn merge_local(
 ) -> Result<(), EngineError> {
     for (name, value) in sorted(document) {
         set_local(ctx, owner, scope, name, value)?;
+    }
+    Ok(())
+}
+
+/// Creates every entry of `document` in `scope`, a scope created in this round (a new process
+/// instance) that cannot hold variables yet, so no entry is looked up first.
+pub(crate) fn create_all_in_new_scope(
+    ctx: &mut Ctx<'_>,
+    owner: &VariableOwner,
+    scope: Key,
+    document: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), EngineError> {
+    for (name, value) in sorted(document) {
+        let key = ctx.next_key();
+        let record = variable_record(owner, scope, name, to_text(value));
+        ctx.event(key, RecordValue::Variable(VariableIntent::Created, record))?;
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use super::{container, events, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::evaluate_string;
 use crate::processing::behaviour::mappings::apply_inputs;
-use crate::processing::behaviour::variables::{merge_local, VariableOwner};
+use crate::processing::behaviour::variables::{create_all_in_new_scope, VariableOwner};
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
@@ -86,7 +86,7 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             bpmn_process_id: called.bpmn_process_id.clone(),
             tenant_id: el.record.tenant_id.clone(),
         };
-        merge_local(ctx, &owner, child_key, &document)?;
+        create_all_in_new_scope(ctx, &owner, child_key, &document)?;
     }
     let root = called.model.element(called.model.root());
     let record = ProcessInstanceRecord {

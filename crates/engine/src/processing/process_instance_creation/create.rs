@@ -6,7 +6,7 @@
 //! with the command's request attached (the applier keeps it in state) and answers when the instance
 //! completes (a ProcessInstanceResult COMPLETED record) or is terminated (a rejection).
 
-use super::super::behaviour::variables::{merge_local, VariableOwner};
+use super::super::behaviour::variables::{create_all_in_new_scope, VariableOwner};
 use super::super::deployment::create::DEFAULT_TENANT;
 use crate::error::EngineError;
 use crate::process_cache::DeployedProcess;
@@ -114,7 +114,7 @@ pub(crate) fn process(
         bpmn_process_id: process.bpmn_process_id.clone(),
         tenant_id: tenant_id.clone(),
     };
-    merge_local(ctx, &owner, instance_key, &value.variables.to_map())?;
+    create_all_in_new_scope(ctx, &owner, instance_key, &value.variables.to_map())?;
 
     let created = ProcessInstanceCreationRecord {
         bpmn_process_id: process.bpmn_process_id.clone(),
