@@ -1,6 +1,8 @@
 //! The engine's view of a partition's state: committed RocksDB state, optionally under the leader's
 //! uncommitted layers, and the conversion of engine writes into a storage batch.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use hornet_engine::kv::{KvError, KvRead};
@@ -14,11 +16,18 @@ use super::scan_floors::ScanFloors;
 /// engine's key space (whose prefixes are small tag bytes), so the two never collide.
 pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 
-/// Committed state as the engine reads it; the leader's view also starts its queue scans at their
-/// floors (see [`ScanFloors`]).
+/// Committed state as the engine reads it, for the span of one processing round (or one applied
+/// entry); the leader's view also starts its queue scans at their floors (see [`ScanFloors`]).
+///
+/// Point reads are remembered for that span: a processor and the event applier after it often read
+/// the same committed key (the job being completed, the element instance it belongs to), and absent
+/// keys are looked up more than once. Remembering is safe because the committed state does not
+/// change under the view in a way the engine can see: what the state machine writes meanwhile is
+/// the leader's own earlier rounds, which the layers above this view already hold.
 pub(crate) struct Committed<'a> {
     state: &'a StateStore,
     floors: Option<&'a ScanFloors>,
+    reads: RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
 }
 
 impl<'a> Committed<'a> {
@@ -26,6 +35,7 @@ impl<'a> Committed<'a> {
         Committed {
             state,
             floors: None,
+            reads: RefCell::default(),
         }
     }
 
@@ -33,13 +43,19 @@ impl<'a> Committed<'a> {
         Committed {
             state,
             floors: Some(floors),
+            reads: RefCell::default(),
         }
     }
 }
 
 impl KvRead for Committed<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        self.state.get(key).map_err(KvError::new)
+        if let Some(value) = self.reads.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self.state.get(key).map_err(KvError::new)?;
+        self.reads.borrow_mut().insert(key.to_vec(), value.clone());
+        Ok(value)
     }
 
     fn scan_prefix(

@@ -38,7 +38,7 @@ pub(super) fn apply(
 ) -> Result<(), EngineError> {
     match intent {
         JobIntent::Created => {
-            jobs::set(state, key, JobState::Activatable, stored(value))?;
+            jobs::create(state, key, stored(value))?;
             set_element_job(state, value.element_instance_key, key, None)
         }
         JobIntent::Completed => {

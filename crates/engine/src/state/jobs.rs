@@ -92,7 +92,23 @@ pub fn set(
     if let Some(previous) = get_job(kv, key)? {
         remove_indexes(kv, key, &previous);
     }
-    let job = StoredJob { state, record };
+    put_indexed(kv, key, StoredJob { state, record })
+}
+
+/// Stores a job that did not exist (JOB CREATED): activatable, with no earlier index entries to
+/// remove, so nothing is read first.
+pub fn create(kv: &mut dyn KvWrite, key: Key, record: JobRecord) -> Result<(), EngineError> {
+    put_indexed(
+        kv,
+        key,
+        StoredJob {
+            state: JobState::Activatable,
+            record,
+        },
+    )
+}
+
+fn put_indexed(kv: &mut dyn KvWrite, key: Key, job: StoredJob) -> Result<(), EngineError> {
     match job.state {
         JobState::Activatable => kv.put(&activatable_key(&job.record.job_type, key), PRESENT),
         JobState::Activated => kv.put(&deadline_key(job.record.deadline, key), PRESENT),
