@@ -581,13 +581,17 @@ fn may_hold_subscriptions(element: &Element) -> bool {
 }
 
 /// Elements that no event ever targets or interrupts: tasks that wait for a job or nothing, gateways
-/// other than the event-based one, throw and end events, all without boundary events. No event trigger
-/// and no subscription is ever keyed by their instances, so looking for one is a wasted state read.
+/// other than the event-based one, none start events, throw and end events, all without boundary
+/// events. No event trigger that carries variables and no subscription is ever keyed by their
+/// instances, so looking for one is a wasted state read.
 pub(crate) fn never_catches(element: &Element) -> bool {
     element.boundary_events.is_empty()
         && matches!(
             element.kind,
-            ElementKind::ServiceTask(_)
+            ElementKind::StartEvent {
+                definition: EventDefinition::None,
+                ..
+            } | ElementKind::ServiceTask(_)
                 | ElementKind::SendTask(_)
                 | ElementKind::UserTask(_)
                 | ElementKind::ManualTask
