@@ -91,9 +91,20 @@ where
             ChangesOut(self.changes.clone()),
             self.records,
         );
-        postcard::to_allocvec(&encoded).map_err(CodecError::Encode)
+        // Entries run to tens of kilobytes; sized up front, the buffer is not regrown (and copied)
+        // a dozen times while encoding.
+        let changes: usize = self
+            .changes
+            .clone()
+            .map(|(key, value)| key.len() + value.map_or(0, <[u8]>::len) + 8)
+            .sum();
+        let estimate = changes + self.records.len() * ESTIMATED_RECORD_BYTES + 32;
+        postcard::to_extend(&encoded, Vec::with_capacity(estimate)).map_err(CodecError::Encode)
     }
 }
+
+/// A typical encoded record without a large variables document, to size encoding buffers.
+const ESTIMATED_RECORD_BYTES: usize = 160;
 
 /// Serializes borrowed changes as a `Vec<StateChange>` is serialized.
 struct ChangesOut<C>(C);

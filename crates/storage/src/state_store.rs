@@ -44,6 +44,16 @@ impl StateBatch {
         Self::default()
     }
 
+    /// An empty batch with room for about `bytes` of keys and values, so that filling it does not
+    /// regrow its buffer.
+    pub fn with_capacity_bytes(bytes: usize) -> Self {
+        Self {
+            batch: WriteBatch::with_capacity_bytes(bytes),
+            applied: None,
+            membership: None,
+        }
+    }
+
     /// Sets `key` to `value`.
     pub fn put(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
         self.batch.put(key, value);

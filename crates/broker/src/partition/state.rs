@@ -90,10 +90,15 @@ pub(crate) fn last_processed(
 /// Moves state changes (the engine's writes, or those a processed batch carries) and the processing
 /// progress into one atomic storage batch.
 pub(crate) fn to_state_batch<'c>(
-    changes: impl IntoIterator<Item = (&'c [u8], Option<&'c [u8]>)>,
+    changes: impl Iterator<Item = (&'c [u8], Option<&'c [u8]>)> + Clone,
     last_processed: Position,
 ) -> StateBatch {
-    let mut batch = StateBatch::new();
+    // Each entry adds a tag and two length prefixes to its key and value.
+    let bytes: usize = changes
+        .clone()
+        .map(|(key, value)| key.len() + value.map_or(0, <[u8]>::len) + 12)
+        .sum();
+    let mut batch = StateBatch::with_capacity_bytes(bytes + LAST_PROCESSED_KEY.len() + 64);
     for (key, value) in changes {
         match value {
             Some(value) => batch.put(key, value),
