@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -57,8 +58,29 @@ def zbctl_path() -> Path:
     return cache / "bin" / "zbctl"
 
 
+def _ephemeral_port_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago (the kernel picks it)."""
+    """A TCP port that was free on 127.0.0.1 a moment ago, chosen below the kernel's ephemeral range.
+
+    Outgoing connections (a cluster's nodes dialling each other) take their local ports from that
+    range, and one of them could take a port picked from it before the broker binds it.
+    """
+    high = _ephemeral_port_low()
+    low = max(1024, high - 12000)
+    for _ in range(1000 if high > low else 0):
+        port = random.randrange(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

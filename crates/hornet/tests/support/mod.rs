@@ -44,11 +44,35 @@ pub struct BrokerProcess {
     pub spec: BrokerSpec,
 }
 
+/// A port that was free on 127.0.0.1 a moment ago, chosen below the kernel's ephemeral range.
+/// Outgoing connections (a cluster's nodes dialling each other) take their local ports from that
+/// range, and one of them could take a port picked from it before the broker binds it.
 pub fn free_port() -> u16 {
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let low = ephemeral_low.saturating_sub(12_000).max(1024);
+    if ephemeral_low > low {
+        for _ in 0..1000 {
+            let port = low + (random_u64() % u64::from(ephemeral_low - low)) as u16;
+            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return port;
+            }
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// A random number from the standard library's hasher keys (fresh for every `RandomState`).
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }
 
 impl BrokerSpec {
