@@ -65,25 +65,38 @@ def _ephemeral_port_low() -> int:
         return 32768
 
 
-def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago, chosen below the kernel's ephemeral range.
+# Every port handed out in this process: a port is free until its broker binds it, so without this
+# the nodes of one cluster (whose ports are all picked before any node starts) could share one.
+_handed_out: set[int] = set()
 
-    Outgoing connections (a cluster's nodes dialling each other) take their local ports from that
-    range, and one of them could take a port picked from it before the broker binds it.
+
+def free_port() -> int:
+    """A TCP port that was free on 127.0.0.1 a moment ago and is handed out once per process.
+
+    It is chosen below the kernel's ephemeral range: outgoing connections (a cluster's nodes dialling
+    each other) take their local ports from that range, and one of them could take a port picked
+    from it before the broker binds it.
     """
     high = _ephemeral_port_low()
     low = max(1024, high - 12000)
     for _ in range(1000 if high > low else 0):
         port = random.randrange(low, high)
+        if port in _handed_out:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        _handed_out.add(port)
+        return port
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class BrokerStartError(RuntimeError):
@@ -101,15 +114,8 @@ class Ports:
 
     @staticmethod
     def allocate() -> "Ports":
-        # Allocate all five before binding any so they are distinct.
-        taken: set[int] = set()
-        picked = []
-        while len(picked) < 5:
-            port = free_port()
-            if port not in taken:
-                taken.add(port)
-                picked.append(port)
-        return Ports(*picked)
+        # free_port never hands out a port twice, so the five are distinct.
+        return Ports(*(free_port() for _ in range(5)))
 
 
 @dataclass

@@ -44,10 +44,17 @@ pub struct BrokerProcess {
     pub spec: BrokerSpec,
 }
 
-/// A port that was free on 127.0.0.1 a moment ago, chosen below the kernel's ephemeral range.
-/// Outgoing connections (a cluster's nodes dialling each other) take their local ports from that
-/// range, and one of them could take a port picked from it before the broker binds it.
+/// A port that was free on 127.0.0.1 a moment ago and is handed out once per process: a port is
+/// free until its broker binds it, and a cluster's ports are all picked before any node starts.
+/// It is chosen below the kernel's ephemeral range: outgoing connections (a cluster's nodes dialling
+/// each other) take their local ports from that range, and one of them could take a port picked
+/// from it before the broker binds it.
 pub fn free_port() -> u16 {
+    static HANDED_OUT: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let mut handed_out = HANDED_OUT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
         .ok()
         .and_then(|range| range.split_whitespace().next()?.parse::<u16>().ok())
@@ -56,15 +63,21 @@ pub fn free_port() -> u16 {
     if ephemeral_low > low {
         for _ in 0..1000 {
             let port = low + (random_u64() % u64::from(ephemeral_low - low)) as u16;
-            if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            if !handed_out.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                handed_out.insert(port);
                 return port;
             }
         }
     }
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        if handed_out.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A random number from the standard library's hasher keys (fresh for every `RandomState`).
