@@ -7,7 +7,8 @@
 //!
 //! [`MemKv`] is a `BTreeMap`-backed store used by tests, benches and anyone who needs state without a disk.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 /// A storage failure. Opaque to the engine: the broker stops processing when it sees one.
@@ -40,10 +41,22 @@ pub trait KvWrite: KvRead {
 }
 
 /// A set of changes (put or delete per key), in key order. The writes of one or more processing rounds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct WriteSet {
     changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Keys this set put and then deleted: the only deletions that may concern a key no earlier
+    /// state holds (see [`WriteSet::drop_deletions_of_absent`]).
+    put_then_deleted: BTreeSet<Vec<u8>>,
 }
+
+/// Two write sets are equal when they make the same changes, however they came to.
+impl PartialEq for WriteSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.changes == other.changes
+    }
+}
+
+impl Eq for WriteSet {}
 
 impl WriteSet {
     pub fn new() -> WriteSet {
@@ -55,7 +68,26 @@ impl WriteSet {
     }
 
     pub fn delete(&mut self, key: &[u8]) {
-        self.changes.insert(key.to_vec(), None);
+        if let Some(Some(_)) = self.changes.insert(key.to_vec(), None) {
+            self.put_then_deleted.insert(key.to_vec());
+        }
+    }
+
+    /// Drops the deletions of keys that this set put first and that, by `exists_below`, no earlier
+    /// state holds: such a deletion changes nothing, yet every replica would write it (an element
+    /// that started and ended in the same round, for instance).
+    pub fn drop_deletions_of_absent(
+        &mut self,
+        mut exists_below: impl FnMut(&[u8]) -> Result<bool, KvError>,
+    ) -> Result<(), KvError> {
+        for key in std::mem::take(&mut self.put_then_deleted) {
+            if let Some(None) = self.changes.get(&key) {
+                if !exists_below(&key)? {
+                    self.changes.remove(&key);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `None`: this set does not touch `key`; `Some(None)`: deletes it; `Some(Some(v))`: puts `v`.
@@ -91,7 +123,20 @@ impl WriteSet {
 
     /// Adds `newer`'s changes on top of these (newer wins per key).
     pub fn extend(&mut self, newer: WriteSet) {
-        self.changes.extend(newer.changes);
+        self.put_then_deleted.extend(newer.put_then_deleted);
+        for (key, value) in newer.changes {
+            match self.changes.entry(key) {
+                Entry::Occupied(mut slot) => {
+                    if value.is_none() && slot.get().is_some() {
+                        self.put_then_deleted.insert(slot.key().clone());
+                    }
+                    slot.insert(value);
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
+                }
+            }
+        }
     }
 
     /// Writes every change into `target`.
@@ -415,5 +460,37 @@ mod tests {
         store.apply(&writes);
         assert_eq!(store.get(b"a1").unwrap(), None);
         assert_eq!(store.get(b"c").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn only_deletions_of_keys_put_first_and_absent_below_are_dropped() {
+        let below = base(); // holds a1, a3, a5, b1
+        let mut round = WriteSet::new();
+        round.put(b"new1", b"x");
+        round.delete(b"new1"); // created and removed in one set
+        round.delete(b"a1"); // removes a key below, never put here
+        let mut command = WriteSet::new();
+        command.put(b"new2", b"y");
+        command.put(b"a3", b"updated");
+        round.extend(command);
+        let mut later = WriteSet::new();
+        later.delete(b"new2"); // put by an earlier command of the round
+        later.delete(b"a3"); // updated, then deleted: below still holds it
+        round.extend(later);
+
+        let mut asked = Vec::new();
+        round
+            .drop_deletions_of_absent(|key| {
+                asked.push(key.to_vec());
+                below.get(key).map(|value| value.is_some())
+            })
+            .unwrap();
+        asked.sort();
+        assert_eq!(asked, [b"a3".to_vec(), b"new1".to_vec(), b"new2".to_vec()]);
+        let left: Vec<_> = round
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.is_some()))
+            .collect();
+        assert_eq!(left, [(b"a1".to_vec(), false), (b"a3".to_vec(), false)]);
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
-use hornet_engine::kv::{Layered, MemKv, WriteSet};
+use hornet_engine::kv::{KvRead, Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
     LogEntry, OutcomeRef, PartitionId, Position, Record, RecordKind, Rejection, RejectionType,
@@ -433,6 +433,15 @@ impl<'a> Leader<'a> {
         if processed_commands == 0 {
             return Ok(None);
         }
+        // Keys the round created and removed again (an element that started and ended in it) need
+        // no deletion in any replica's state, unless an earlier round or the committed state holds
+        // them.
+        let below: Vec<&WriteSet> = self.layers.iter().collect();
+        let below = Layered::new(&below, &committed);
+        round
+            .writes
+            .drop_deletions_of_absent(|key| Ok(below.get(key)?.is_some()))
+            .map_err(|err| LeaderError::Engine(err.to_string()))?;
         self.commands_in_flight = self.commands_in_flight.saturating_sub(processed_commands);
         self.shared.metrics.processed(
             self.partition(),
