@@ -194,8 +194,7 @@ impl LogEntry {
         index: u64,
         bytes: &[u8],
     ) -> Result<Option<StateChanges<'_>>, CodecError> {
-        let (variant, rest) = postcard::take_from_bytes::<u32>(bytes)
-            .map_err(|source| CodecError::Decode { index, source })?;
+        let (variant, rest) = take_variant(index, bytes)?;
         if variant != OUTCOME_VARIANT {
             return Ok(None);
         }
@@ -208,10 +207,13 @@ impl LogEntry {
     /// alone: replicas apply command entries without reading them, since commands change state only
     /// once processed (and the leader decodes them then).
     pub fn holds_commands(index: u64, bytes: &[u8]) -> Result<bool, CodecError> {
-        let (variant, _) = postcard::take_from_bytes::<u32>(bytes)
-            .map_err(|source| CodecError::Decode { index, source })?;
-        Ok(variant == COMMANDS_VARIANT)
+        Ok(take_variant(index, bytes)?.0 == COMMANDS_VARIANT)
     }
+}
+
+/// The variant index that leads an encoded entry, and the bytes after it.
+fn take_variant(index: u64, bytes: &[u8]) -> Result<(u32, &[u8]), CodecError> {
+    postcard::take_from_bytes::<u32>(bytes).map_err(|source| CodecError::Decode { index, source })
 }
 
 #[cfg(test)]

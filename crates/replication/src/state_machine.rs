@@ -209,11 +209,10 @@ impl<A: Applier> StateMachine<A> {
         }
     }
 
-    /// Applies one entry; the error says why (openraft adds which entry).
-    /// Applies one entry. An entry that changes nothing but the applied position (a command entry:
-    /// commands change state only once processed) is not written unless it is the last of its apply
-    /// call (`last`), whose write records the position of all of them; after a crash they are applied
-    /// again, which changes nothing either.
+    /// Applies one entry; the error says why (openraft adds which entry). An entry that changes
+    /// nothing but the applied position (a command entry: commands change state only once processed)
+    /// is not written unless it is the last of its apply call (`last`), whose write records the
+    /// position of all of them; after a crash they are applied again, which changes nothing either.
     fn apply_one(&mut self, entry: &Entry, last: bool) -> Result<(), String> {
         let log_id = entry.log_id;
         let mut batch = match &entry.payload {
