@@ -94,10 +94,11 @@ impl<'a> Ctx<'a> {
         key: Key,
         value: RecordValue,
         request: Option<RequestRef>,
-    ) -> Result<&Record, EngineError> {
+    ) -> Result<(), EngineError> {
         let mut record = self.record(key, RecordKind::Event, value);
         record.request = request;
-        self.append_event(record, None)
+        self.append_event(record, None)?;
+        Ok(())
     }
 
     /// Applies `record` and appends it; only an answered request costs a copy of it.
