@@ -93,6 +93,9 @@ pub struct ProcessingConfig {
     pub snapshot_period: u64,
     /// How often commands awaiting another partition's acknowledgement are sent again.
     pub resend_interval: Duration,
+    /// Least time between the starts of two fsyncs of a partition log (Zeebe's
+    /// `raft.flush.delayTime`); see `hornet_replication::ReplicaConfig::log_flush_delay`.
+    pub log_flush_delay: Duration,
 }
 
 impl Default for ProcessingConfig {
@@ -103,6 +106,7 @@ impl Default for ProcessingConfig {
             heartbeat_interval: Duration::from_millis(50),
             snapshot_period: 50_000,
             resend_interval: Duration::from_secs(5),
+            log_flush_delay: Duration::ZERO,
         }
     }
 }
@@ -216,6 +220,19 @@ impl Settings {
             }
         }
     }
+}
+
+/// A duration such as `5ms`, `1s` or `1m 30s`.
+fn parse_duration(
+    field: &'static str,
+    (value, origin): &(String, String),
+) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(value.trim()).map_err(|_| ConfigError::Invalid {
+        name: field,
+        origin: origin.clone(),
+        expected: "a duration such as 0s, 500us, 2ms or 1s",
+        value: value.clone(),
+    })
 }
 
 fn flatten_yaml(value: &serde_yaml_ng::Value, prefix: String, out: &mut Vec<(String, String)>) {
@@ -361,6 +378,20 @@ impl BrokerConfig {
         )? {
             c.processing.snapshot_period = v;
         }
+        if let Some(delay) = s.get(&["zeebe.broker.cluster.raft.flush.delayTime"]) {
+            c.processing.log_flush_delay = parse_duration("raft flush delay", delay)?;
+        }
+        let flush_enabled = ["zeebe.broker.cluster.raft.flush.enabled"];
+        if s.parse::<bool>("raft flush", &flush_enabled, "true or false")? == Some(false) {
+            let (value, origin) = s.get(&flush_enabled).cloned().unwrap_or_default();
+            return Err(ConfigError::Invalid {
+                name: "raft flush",
+                origin,
+                expected: "true: Hornet acknowledges only what is on disk (raise \
+                           zeebe.broker.cluster.raft.flush.delayTime to trade latency for CPU)",
+                value,
+            });
+        }
         c.validate()?;
         Ok(c)
     }
@@ -493,6 +524,45 @@ mod tests {
         assert_eq!(c.gateway_port, 1234);
         assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
         assert_eq!(c.monitoring_port, 9600);
+    }
+
+    #[test]
+    fn the_raft_flush_delay_is_read_like_zeebe_and_flushing_cannot_be_turned_off() {
+        let mut s = Settings::default();
+        assert_eq!(
+            BrokerConfig::from_settings(&s)
+                .unwrap()
+                .processing
+                .log_flush_delay,
+            Duration::ZERO
+        );
+        s.load_yaml(
+            "zeebe:\n  broker:\n    cluster:\n      raft:\n        flush:\n          enabled: true\n          delayTime: 1ms\n",
+            "test.yaml",
+        )
+        .unwrap();
+        let c = BrokerConfig::from_settings(&s).unwrap();
+        assert_eq!(c.processing.log_flush_delay, Duration::from_millis(1));
+        s.load_env([(
+            "ZEEBE_BROKER_CLUSTER_RAFT_FLUSH_DELAYTIME".to_string(),
+            "500us".to_string(),
+        )]);
+        let c = BrokerConfig::from_settings(&s).unwrap();
+        assert_eq!(c.processing.log_flush_delay, Duration::from_micros(500));
+
+        s.load_env([(
+            "ZEEBE_BROKER_CLUSTER_RAFT_FLUSH_DELAYTIME".to_string(),
+            "soon".to_string(),
+        )]);
+        let err = BrokerConfig::from_settings(&s).unwrap_err().to_string();
+        assert!(
+            err.contains("raft flush delay") && err.contains("soon"),
+            "{err}"
+        );
+        let mut s = Settings::default();
+        s.set("zeebe.broker.cluster.raft.flush.enabled", "false", "test");
+        let err = BrokerConfig::from_settings(&s).unwrap_err().to_string();
+        assert!(err.contains("delayTime"), "{err}");
     }
 
     #[test]

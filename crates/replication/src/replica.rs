@@ -47,6 +47,10 @@ pub struct ReplicaConfig {
     /// Entries kept in the log behind the latest snapshot, so lagging followers and readers of the
     /// committed log can still be served from the log.
     pub logs_kept_after_snapshot: u64,
+    /// The log's flusher starts an fsync no sooner than this after it started the previous one
+    /// (Zeebe's `raft.flush.delayTime`): zero fsyncs as often as the disk allows; more makes each
+    /// fsync cover more appends, trading latency for CPU.
+    pub log_flush_delay: Duration,
     /// Maximum number of entries per replication request.
     pub max_entries_per_replication: u64,
     /// Timeout of one snapshot chunk transfer.
@@ -75,6 +79,7 @@ impl ReplicaConfig {
             election_timeout_max: Duration::from_millis(300),
             snapshot_every: Some(10_000),
             logs_kept_after_snapshot: 1_000,
+            log_flush_delay: Duration::ZERO,
             max_entries_per_replication: 512,
             snapshot_chunk_timeout: Duration::from_secs(2),
             initialize_delay: Duration::ZERO,
@@ -317,7 +322,7 @@ impl PartitionReplica {
             config.node_id,
             raft_config,
             network,
-            RaftLog::new(Arc::clone(&log)),
+            RaftLog::new(Arc::clone(&log), config.log_flush_delay),
             state_machine,
         )
         .await

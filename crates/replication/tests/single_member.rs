@@ -83,6 +83,39 @@ async fn appends_commit_apply_in_order_and_survive_restart() {
     replica.shutdown().await.unwrap();
 }
 
+/// With a flush delay, appends still commit only once fsynced, in order, and survive a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appends_commit_with_a_flush_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let delayed = || {
+        let mut config = config(dir.path());
+        config.log_flush_delay = Duration::from_millis(5);
+        config
+    };
+    let replica = PartitionReplica::start(delayed(), Arc::new(SumApplier::default()), NoPeers)
+        .await
+        .unwrap();
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    let indices = append_values(&replica, 1..=200).await;
+    assert!(indices.windows(2).all(|w| w[1] == w[0] + 1), "{indices:?}");
+    assert_eq!(read_sum(replica.state()), 200 * 201 / 2);
+    replica.shutdown().await.unwrap();
+
+    let replica = PartitionReplica::start(delayed(), Arc::new(SumApplier::default()), NoPeers)
+        .await
+        .unwrap();
+    wait_for_leadership(&replica, Duration::from_secs(5)).await;
+    assert_eq!(read_sum(replica.state()), 200 * 201 / 2);
+    assert_eq!(
+        replica
+            .read_committed(indices[0], usize::MAX)
+            .unwrap()
+            .len(),
+        200
+    );
+    replica.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_replays_committed_entries_missing_from_the_state() {
     let dir = tempfile::tempdir().unwrap();

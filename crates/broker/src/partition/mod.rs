@@ -196,6 +196,7 @@ impl Partition {
         replica_config.election_timeout_min = config.processing.heartbeat_interval * 3;
         replica_config.election_timeout_max = config.processing.heartbeat_interval * 6;
         replica_config.snapshot_every = Some(config.processing.snapshot_period);
+        replica_config.log_flush_delay = config.processing.log_flush_delay;
         // Zeebe's placement makes the first replica of a partition its preferred leader: letting it
         // start the group's first election spreads the leaders over the nodes.
         if config.preferred_leader(id) != config.node_id {
