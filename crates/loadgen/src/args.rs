@@ -66,9 +66,15 @@ pub struct BenchArgs {
     #[arg(long, value_enum, default_value_t = WorkerMode::Polling)]
     pub worker_mode: WorkerMode,
 
-    /// Maximum jobs per ActivateJobs call (polling mode).
+    /// Most jobs a polling worker holds at once (Zeebe's `maxJobsActive`).
     #[arg(long, default_value_t = 32)]
     pub max_jobs: u32,
+
+    /// A polling worker activates more jobs once the jobs it holds fall to this percentage of
+    /// --max-jobs. 30 is what Zeebe's Java client does; 0 waits for every job to complete first,
+    /// which makes fewer, larger activations.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub activation_threshold: u8,
 
     /// Size in bytes of the JSON variables document each instance is started with.
     #[arg(long, default_value_t = 512)]
@@ -108,6 +114,7 @@ impl Default for BenchArgs {
             workers: 4,
             worker_mode: WorkerMode::Polling,
             max_jobs: 32,
+            activation_threshold: 30,
             payload_size: 512,
             process: None,
             job_type: DEFAULT_JOB_TYPE.into(),
@@ -214,6 +221,7 @@ mod tests {
         assert_eq!(parsed.workers, default.workers);
         assert_eq!(parsed.worker_mode, default.worker_mode);
         assert_eq!(parsed.max_jobs, default.max_jobs);
+        assert_eq!(parsed.activation_threshold, default.activation_threshold);
         assert_eq!(parsed.payload_size, default.payload_size);
         assert_eq!(parsed.job_type, default.job_type);
         assert_eq!(parsed.grace, default.grace);

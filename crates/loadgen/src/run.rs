@@ -65,6 +65,7 @@ async fn drive(
         client: client.clone(),
         job_type: args.job_type.clone(),
         max_jobs: args.max_jobs,
+        activation_threshold: args.activation_threshold,
     };
     for index in 0..args.workers {
         let config = worker_config.clone();
@@ -185,6 +186,8 @@ async fn drive(
         max_in_flight: args.max_in_flight,
         workers: args.workers,
         worker_mode: args.worker_mode,
+        max_jobs: args.max_jobs,
+        activation_threshold: args.activation_threshold,
         payload_size: args.payload_size,
         warmup_seconds: args.warmup.as_secs_f64(),
         duration_seconds: args.duration.as_secs_f64(),
@@ -288,6 +291,8 @@ mod tests {
             max_in_flight: 8,
             workers: 1,
             worker_mode: WorkerMode::Polling,
+            max_jobs: 32,
+            activation_threshold: 30,
             payload_size: 512,
             warmup_seconds: 0.0,
             duration_seconds: 1.0,

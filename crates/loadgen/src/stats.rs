@@ -207,6 +207,10 @@ pub struct RunConfig {
     pub max_in_flight: usize,
     pub workers: usize,
     pub worker_mode: crate::WorkerMode,
+    /// Most jobs a polling worker holds (`--max-jobs`).
+    pub max_jobs: u32,
+    /// Percentage of `max_jobs` at which a polling worker activates more (`--activation-threshold`).
+    pub activation_threshold: u8,
     pub payload_size: usize,
     pub warmup_seconds: f64,
     pub duration_seconds: f64,
@@ -311,10 +315,17 @@ impl std::fmt::Display for Summary {
         } else {
             format!("{}/s", c.rate)
         };
+        let holding = match c.worker_mode {
+            crate::WorkerMode::Polling => format!(
+                " (up to {} jobs each, activating more at {}%)",
+                c.max_jobs, c.activation_threshold
+            ),
+            crate::WorkerMode::Streaming => String::new(),
+        };
         writeln!(f, "Benchmark summary")?;
         writeln!(
             f,
-            "  setup        {} via {}, job type {}, rate {rate}, max in flight {}, {} {} workers, payload {} B",
+            "  setup        {} via {}, job type {}, rate {rate}, max in flight {}, {} {} workers{holding}, payload {} B",
             c.process, c.address, c.job_type, c.max_in_flight, c.workers, c.worker_mode, c.payload_size
         )?;
         writeln!(
@@ -386,6 +397,8 @@ mod tests {
             max_in_flight: 10,
             workers: 2,
             worker_mode: crate::WorkerMode::Polling,
+            max_jobs: 32,
+            activation_threshold: 30,
             payload_size: 512,
             warmup_seconds: 0.0,
             duration_seconds: 10.0,

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
 use hornet_client::{proto, ActivateJobs, Client, LongPolling};
 use serde_json::Value;
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -38,13 +37,26 @@ pub struct WorkerConfig {
     pub client: Client,
     pub job_type: String,
     pub max_jobs: u32,
+    /// Percentage of `max_jobs`; see [`crate::BenchArgs::activation_threshold`].
+    pub activation_threshold: u8,
 }
 
 fn worker_name(index: usize) -> String {
     format!("hornet-bench-{index}")
 }
 
-/// Activates jobs with long polling and completes them until `stop` turns true.
+/// The number of jobs a polling worker may hold at or below which it activates more: `percent`
+/// of `max_jobs`, rounded like Zeebe's Java client (`JobWorkerImpl`: `activationThreshold =
+/// Math.round(maxJobsActive * 0.3f)`).
+fn activation_threshold(max_jobs: u32, percent: u8) -> usize {
+    (max_jobs as f32 * f32::from(percent) / 100.0).round() as usize
+}
+
+/// Activates jobs with long polling and completes them until `stop` turns true. Like Zeebe's Java
+/// client, it holds at most `max_jobs` jobs, and activates more (as many as fit) once the jobs it
+/// still holds fall to the activation threshold. With a threshold of zero it waits for every job
+/// of an activation to complete first: fewer activations, but new jobs wait for the slowest
+/// completion.
 pub async fn run_polling_worker(
     index: usize,
     config: WorkerConfig,
@@ -52,11 +64,23 @@ pub async fn run_polling_worker(
     mut stop: watch::Receiver<bool>,
     fatal: mpsc::UnboundedSender<LoadgenError>,
 ) {
-    let request = ActivateJobs::new(config.job_type.clone(), worker_name(index))
-        .with_max_jobs(config.max_jobs)
-        .with_timeout(JOB_TIMEOUT)
-        .with_long_polling(LongPolling::Timeout(LONG_POLLING));
+    let max_jobs = config.max_jobs as usize;
+    let threshold = activation_threshold(config.max_jobs, config.activation_threshold);
+    let mut completions = JoinSet::new();
     loop {
+        while completions.try_join_next().is_some() {}
+        while completions.len() > threshold {
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|stopped| *stopped) => return,
+                _ = completions.join_next() => {}
+            }
+        }
+        let capacity = max_jobs.saturating_sub(completions.len()).max(1);
+        let request = ActivateJobs::new(config.job_type.clone(), worker_name(index))
+            .with_max_jobs(capacity as u32)
+            .with_timeout(JOB_TIMEOUT)
+            .with_long_polling(LongPolling::Timeout(LONG_POLLING));
         let activated = tokio::select! {
             biased;
             _ = stop.wait_for(|stopped| *stopped) => return,
@@ -64,11 +88,11 @@ pub async fn run_polling_worker(
         };
         match activated {
             Ok(jobs) => {
-                join_all(
-                    jobs.iter()
-                        .map(|job| complete(&config.client, job.key, &stats)),
-                )
-                .await;
+                for job in jobs {
+                    let client = config.client.clone();
+                    let stats = Arc::clone(&stats);
+                    completions.spawn(async move { complete(&client, job.key, &stats).await });
+                }
             }
             Err(error) => match classify(&error) {
                 Outcome::Backpressure => {
@@ -216,5 +240,22 @@ async fn complete(client: &Client, job_key: i64, stats: &Stats) {
                 }
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_activation_threshold_rounds_like_zeebes_client() {
+        // Zeebe's Java client: Math.round(maxJobsActive * 0.3f).
+        assert_eq!(activation_threshold(32, 30), 10);
+        assert_eq!(activation_threshold(1, 30), 0);
+        assert_eq!(activation_threshold(2, 30), 1);
+        assert_eq!(activation_threshold(5, 30), 2);
+        assert_eq!(activation_threshold(100, 30), 30);
+        assert_eq!(activation_threshold(32, 0), 0);
+        assert_eq!(activation_threshold(32, 100), 32);
     }
 }
