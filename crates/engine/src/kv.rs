@@ -64,7 +64,14 @@ impl WriteSet {
     }
 
     pub fn put(&mut self, key: &[u8], value: &[u8]) {
-        self.changes.insert(key.to_vec(), Some(value.to_vec()));
+        // A key is often written several times in one round (an element instance at each step of
+        // its life cycle): overwrite in place rather than allocate the key again.
+        match self.changes.get_mut(key) {
+            Some(slot) => *slot = Some(value.to_vec()),
+            None => {
+                self.changes.insert(key.to_vec(), Some(value.to_vec()));
+            }
+        }
     }
 
     pub fn delete(&mut self, key: &[u8]) {

@@ -205,12 +205,6 @@ pub(crate) fn i64_at(bytes: &[u8], at: usize) -> Option<i64> {
     Some((u64::from_be_bytes(part) ^ (1 << 63)) as i64)
 }
 
-pub(crate) fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, EngineError> {
-    postcard::to_allocvec(value).map_err(|e| EngineError::Encode {
-        what,
-        reason: e.to_string(),
-    })
-}
 
 pub(crate) fn decode<T: DeserializeOwned>(
     what: &'static str,
@@ -239,9 +233,23 @@ pub(crate) fn put<T: Serialize>(
     key: &[u8],
     value: &T,
 ) -> Result<(), EngineError> {
-    let bytes = encode(what, value)?;
-    kv.put(key, &bytes);
-    Ok(())
+    thread_local! {
+        /// Values are encoded here and copied once, at their final size, into the write set: a
+        /// fresh vector per value would grow (and copy) several times while it is filled.
+        static ENCODE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    ENCODE_BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        let encoded = postcard::to_extend(value, std::mem::take(buffer)).map_err(|e| {
+            EngineError::Encode {
+                what,
+                reason: e.to_string(),
+            }
+        })?;
+        kv.put(key, &encoded);
+        *buffer = encoded;
+        Ok(())
+    })
 }
 
 /// Collects the keys under `prefix` (for deleting or iterating while mutating).
