@@ -9,7 +9,7 @@ use hornet_api::gateway_protocol as pb;
 use hornet_protocol::value::{
     DecisionEvaluationRecord, DeploymentRecord, DeploymentResource, ErrorType, IncidentRecord,
     JobBatchRecord, JobRecord, MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord,
-    SignalRecord, VariableDocumentRecord, VariableDocumentUpdateSemantic,
+    SignalRecord, SmolStr, VariableDocumentRecord, VariableDocumentUpdateSemantic,
 };
 use hornet_protocol::{
     BpmnElementType, BpmnEventType, DecisionEvaluationIntent, DeploymentIntent, Document,
@@ -149,17 +149,17 @@ pub fn cancel_process_instance(request: &pb::CancelProcessInstanceRequest) -> Re
         RecordValue::ProcessInstance(
             ProcessInstanceIntent::Cancel,
             ProcessInstanceRecord {
-                bpmn_process_id: String::new(),
+                bpmn_process_id: SmolStr::default(),
                 version: -1,
                 process_definition_key: Key::NONE,
                 process_instance_key: key,
-                element_id: String::new(),
+                element_id: SmolStr::default(),
                 flow_scope_key: Key::NONE,
                 bpmn_element_type: BpmnElementType::Unspecified,
                 bpmn_event_type: BpmnEventType::Unspecified,
                 parent_process_instance_key: Key::NONE,
                 parent_element_instance_key: Key::NONE,
-                tenant_id: String::new(),
+                tenant_id: SmolStr::default(),
             },
         ),
     )

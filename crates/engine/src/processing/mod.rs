@@ -32,6 +32,7 @@ use crate::kv::{KvRead, Overlay};
 use crate::process_cache::{DeployedProcess, ProcessCache};
 use crate::state::keys::KeyGenerator;
 use crate::{EngineConfig, Outbound, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
+use hornet_protocol::value::SmolStr;
 use hornet_protocol::{
     Key, PartitionId, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection,
     RejectionType, RequestRef,
@@ -170,7 +171,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Element ids of the `ACTIVATE_ELEMENT` commands queued in this round for `flow_scope_key`.
-    pub fn queued_activations(&self, flow_scope_key: Key) -> Vec<String> {
+    pub fn queued_activations(&self, flow_scope_key: Key) -> Vec<SmolStr> {
         self.queue
             .iter()
             .filter_map(|command| match &command.value {

@@ -205,7 +205,6 @@ pub(crate) fn i64_at(bytes: &[u8], at: usize) -> Option<i64> {
     Some((u64::from_be_bytes(part) ^ (1 << 63)) as i64)
 }
 
-
 pub(crate) fn decode<T: DeserializeOwned>(
     what: &'static str,
     bytes: &[u8],

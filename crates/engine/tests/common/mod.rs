@@ -292,17 +292,17 @@ impl Harness {
 /// The value of a command addressed by an instance key alone (PROCESS_INSTANCE CANCEL).
 pub fn empty_instance_record() -> ProcessInstanceRecord {
     ProcessInstanceRecord {
-        bpmn_process_id: String::new(),
+        bpmn_process_id: String::new().into(),
         version: -1,
         process_definition_key: Key::NONE,
         process_instance_key: Key::NONE,
-        element_id: String::new(),
+        element_id: String::new().into(),
         flow_scope_key: Key::NONE,
         bpmn_element_type: BpmnElementType::Unspecified,
         bpmn_event_type: BpmnEventType::Unspecified,
         parent_process_instance_key: Key::NONE,
         parent_element_instance_key: Key::NONE,
-        tenant_id: String::new(),
+        tenant_id: String::new().into(),
     }
 }
 

@@ -4,22 +4,23 @@ use crate::bpmn::{BpmnElementType, BpmnEventType};
 use crate::document::Document;
 use crate::key::Key;
 use serde::{Deserialize, Serialize};
+pub use smol_str::SmolStr;
 
 /// The state of one element instance (or the process instance itself, whose element is the process).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProcessInstanceRecord {
-    pub bpmn_process_id: String,
+    pub bpmn_process_id: SmolStr,
     pub version: i32,
     pub process_definition_key: Key,
     pub process_instance_key: Key,
-    pub element_id: String,
+    pub element_id: SmolStr,
     pub flow_scope_key: Key,
     pub bpmn_element_type: BpmnElementType,
     pub bpmn_event_type: BpmnEventType,
     pub parent_process_instance_key: Key,
     pub parent_element_instance_key: Key,
-    pub tenant_id: String,
+    pub tenant_id: SmolStr,
 }
 
 /// A request to create a process instance, and its outcome.

@@ -23,14 +23,14 @@ pub(crate) fn raise(
             IncidentRecord {
                 error_type: failure.error_type,
                 error_message: failure.message,
-                bpmn_process_id: record.bpmn_process_id.clone(),
+                bpmn_process_id: record.bpmn_process_id.to_string(),
                 process_definition_key: record.process_definition_key,
                 process_instance_key: record.process_instance_key,
-                element_id: record.element_id.clone(),
+                element_id: record.element_id.to_string(),
                 element_instance_key,
                 job_key,
                 variable_scope_key: element_instance_key,
-                tenant_id: record.tenant_id.clone(),
+                tenant_id: record.tenant_id.to_string(),
             },
         ),
     )?;

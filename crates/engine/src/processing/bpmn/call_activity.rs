@@ -84,17 +84,17 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
             process_instance_key: child_key,
             process_definition_key: definition_key,
             bpmn_process_id: called.bpmn_process_id.clone(),
-            tenant_id: el.record.tenant_id.clone(),
+            tenant_id: el.record.tenant_id.to_string(),
         };
         create_all_in_new_scope(ctx, &owner, child_key, &document)?;
     }
     let root = called.model.element(called.model.root());
     let record = ProcessInstanceRecord {
-        bpmn_process_id: called.bpmn_process_id.clone(),
+        bpmn_process_id: called.bpmn_process_id.as_str().into(),
         version: called.version,
         process_definition_key: definition_key,
         process_instance_key: child_key,
-        element_id: root.id.clone(),
+        element_id: root.id.as_str().into(),
         flow_scope_key: Key::NONE,
         bpmn_element_type: BpmnElementType::Process,
         bpmn_event_type: BpmnEventType::Unspecified,
@@ -139,11 +139,11 @@ pub(crate) fn child_completing(
                 ProcessEventIntent::Triggering,
                 ProcessEventRecord {
                     scope_key: parent.key,
-                    target_element_id: parent.record.element_id.clone(),
+                    target_element_id: parent.record.element_id.to_string(),
                     variables: Document::from_map(&document),
                     process_definition_key: parent.record.process_definition_key,
                     process_instance_key: parent.record.process_instance_key,
-                    tenant_id: parent.record.tenant_id.clone(),
+                    tenant_id: parent.record.tenant_id.to_string(),
                 },
             ),
         )?;

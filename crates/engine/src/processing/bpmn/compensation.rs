@@ -81,10 +81,10 @@ pub(crate) fn on_activity_completing(
         return Ok(());
     }
     let record = CompensationSubscriptionRecord {
-        tenant_id: el.record.tenant_id.clone(),
+        tenant_id: el.record.tenant_id.to_string(),
         process_instance_key: el.record.process_instance_key,
         process_definition_key: el.record.process_definition_key,
-        compensable_activity_id: el.record.element_id.clone(),
+        compensable_activity_id: el.record.element_id.to_string(),
         throw_event_id: String::new(),
         throw_event_instance_key: Key::NONE,
         compensation_handler_id: handler
@@ -162,7 +162,7 @@ fn trigger(
         handler_instance = invoke_handler(ctx, throw, &subscription.record)?;
     }
     let mut record = subscription.record.clone();
-    record.throw_event_id = throw.record.element_id.clone();
+    record.throw_event_id = throw.record.element_id.to_string();
     record.throw_event_instance_key = throw.key;
     record.compensation_handler_instance_key = handler_instance;
     ctx.event(

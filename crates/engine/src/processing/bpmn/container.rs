@@ -122,12 +122,12 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
             RecordValue::ProcessInstanceResult(
                 ProcessInstanceResultIntent::Completed,
                 ProcessInstanceResultRecord {
-                    bpmn_process_id: el.record.bpmn_process_id.clone(),
+                    bpmn_process_id: el.record.bpmn_process_id.to_string(),
                     version: el.record.version,
                     process_definition_key: el.record.process_definition_key,
                     process_instance_key: el.key,
                     variables: Document::from_map(&map),
-                    tenant_id: el.record.tenant_id.clone(),
+                    tenant_id: el.record.tenant_id.to_string(),
                 },
             ),
         );
@@ -188,14 +188,14 @@ pub(crate) fn terminated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engin
     ctx.event(el.key, el.value(ProcessInstanceIntent::ElementTerminated))?;
     if let Some(awaiting) = awaiting {
         let creation = ProcessInstanceCreationRecord {
-            bpmn_process_id: el.record.bpmn_process_id.clone(),
+            bpmn_process_id: el.record.bpmn_process_id.to_string(),
             version: el.record.version,
             process_definition_key: el.record.process_definition_key,
             process_instance_key: el.key,
             variables: Document::empty(),
             fetch_variables: awaiting.fetch_variables,
             start_instructions: Vec::new(),
-            tenant_id: el.record.tenant_id.clone(),
+            tenant_id: el.record.tenant_id.to_string(),
         };
         let record = ctx.response_record(
             el.key,

@@ -300,7 +300,7 @@ fn escalation_record(
             EscalationRecord {
                 process_instance_key: el.record.process_instance_key,
                 escalation_code: code.to_string(),
-                throw_element_id: el.record.element_id.clone(),
+                throw_element_id: el.record.element_id.to_string(),
                 catch_element_id: catch_element_id.to_string(),
             },
         ),

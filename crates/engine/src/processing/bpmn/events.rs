@@ -331,11 +331,11 @@ fn subscribe(
                 SignalSubscriptionIntent::Created,
                 SignalSubscriptionRecord {
                     process_definition_key: el.record.process_definition_key,
-                    bpmn_process_id: el.record.bpmn_process_id.clone(),
+                    bpmn_process_id: el.record.bpmn_process_id.to_string(),
                     catch_event_id: catch.id.clone(),
                     catch_event_instance_key: el.key,
                     signal_name: name,
-                    tenant_id: el.record.tenant_id.clone(),
+                    tenant_id: el.record.tenant_id.to_string(),
                 },
             ),
         )?;
@@ -358,7 +358,7 @@ fn subscribe(
                     target_element_id: catch.id.clone(),
                     repetitions: schedule.repetitions,
                     process_definition_key: el.record.process_definition_key,
-                    tenant_id: el.record.tenant_id.clone(),
+                    tenant_id: el.record.tenant_id.to_string(),
                 },
             ),
         )?;
@@ -389,9 +389,9 @@ fn open_message_subscription(
         variables: Document::empty(),
         correlation_key: correlation_key.clone(),
         element_id: catch.id.clone(),
-        bpmn_process_id: el.record.bpmn_process_id.clone(),
+        bpmn_process_id: el.record.bpmn_process_id.to_string(),
         is_interrupting: interrupting,
-        tenant_id: el.record.tenant_id.clone(),
+        tenant_id: el.record.tenant_id.to_string(),
     };
     crate::processing::message::process_subscription::open(ctx, subscription)?;
     Ok(Ok(()))
@@ -668,7 +668,7 @@ pub(crate) fn event_gateway_on_complete(
     };
     let flow_element = model.element(flow);
     let record = hornet_protocol::value::ProcessInstanceRecord {
-        element_id: flow_element.id.clone(),
+        element_id: flow_element.id.as_str().into(),
         bpmn_element_type: hornet_protocol::BpmnElementType::SequenceFlow,
         bpmn_event_type: hornet_protocol::BpmnEventType::Unspecified,
         ..el.record.clone()
@@ -732,7 +732,7 @@ fn process_event(
             .unwrap_or_default(),
         process_definition_key: el_record.process_definition_key,
         process_instance_key: el_record.process_instance_key,
-        tenant_id: el_record.tenant_id.clone(),
+        tenant_id: el_record.tenant_id.to_string(),
     }
 }
 

@@ -57,8 +57,8 @@ impl ElementCtx {
         VariableOwner {
             process_instance_key: self.record.process_instance_key,
             process_definition_key: self.record.process_definition_key,
-            bpmn_process_id: self.record.bpmn_process_id.clone(),
-            tenant_id: self.record.tenant_id.clone(),
+            bpmn_process_id: self.record.bpmn_process_id.to_string(),
+            tenant_id: self.record.tenant_id.to_string(),
         }
     }
 
@@ -113,7 +113,7 @@ pub(crate) fn child_record(
         version: base.version,
         process_definition_key: base.process_definition_key,
         process_instance_key: base.process_instance_key,
-        element_id: element.id.clone(),
+        element_id: element.id.as_str().into(),
         flow_scope_key,
         bpmn_element_type: element.element_type,
         bpmn_event_type: element.event_type,

@@ -218,17 +218,17 @@ pub(crate) fn start_instance(
     )?;
     let root = process.model.element(process.model.root());
     let record = ProcessInstanceRecord {
-        bpmn_process_id: process.bpmn_process_id.clone(),
+        bpmn_process_id: process.bpmn_process_id.as_str().into(),
         version: process.version,
         process_definition_key: definition_key,
         process_instance_key: instance_key,
-        element_id: root.id.clone(),
+        element_id: root.id.as_str().into(),
         flow_scope_key: Key::NONE,
         bpmn_element_type: BpmnElementType::Process,
         bpmn_event_type: BpmnEventType::Unspecified,
         parent_process_instance_key: Key::NONE,
         parent_element_instance_key: Key::NONE,
-        tenant_id: process.tenant_id.clone(),
+        tenant_id: process.tenant_id.as_str().into(),
     };
     ctx.follow_up(
         instance_key,

@@ -75,13 +75,13 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         error_code: String::new(),
         custom_headers,
         variables: Document::empty(),
-        element_id: el.record.element_id.clone(),
+        element_id: el.record.element_id.to_string(),
         element_instance_key: el.key,
-        bpmn_process_id: el.record.bpmn_process_id.clone(),
+        bpmn_process_id: el.record.bpmn_process_id.to_string(),
         process_definition_version: el.record.version,
         process_definition_key: el.record.process_definition_key,
         process_instance_key: el.record.process_instance_key,
-        tenant_id: el.record.tenant_id.clone(),
+        tenant_id: el.record.tenant_id.to_string(),
     };
     let key = ctx.next_key();
     ctx.event(key, RecordValue::Job(JobIntent::Created, job))?;
@@ -162,10 +162,10 @@ pub(crate) fn decision_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result
     let key = ctx.next_key();
     let in_process = |mut record: DecisionEvaluationRecord| {
         record.process_definition_key = el.record.process_definition_key;
-        record.bpmn_process_id = el.record.bpmn_process_id.clone();
+        record.bpmn_process_id = el.record.bpmn_process_id.to_string();
         record.process_instance_key = el.record.process_instance_key;
         record.element_instance_key = el.key;
-        record.element_id = el.record.element_id.clone();
+        record.element_id = el.record.element_id.to_string();
         record
     };
     let output = match decision_evaluation::evaluate(ctx, &decision, &variables, key)? {
@@ -229,7 +229,7 @@ pub(crate) fn signal_throw_on_activate(
         &hornet_protocol::value::SignalRecord {
             signal_name: name,
             variables: Document::from_map(&local),
-            tenant_id: el.record.tenant_id.clone(),
+            tenant_id: el.record.tenant_id.to_string(),
         },
     )?;
     complete_element(ctx, el);

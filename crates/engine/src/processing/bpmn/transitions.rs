@@ -7,7 +7,7 @@ use crate::error::EngineError;
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
 use hornet_bpmn::{ElementIdx, ElementKind};
-use hornet_protocol::value::ProcessInstanceRecord;
+use hornet_protocol::value::{ProcessInstanceRecord, SmolStr};
 use hornet_protocol::{BpmnElementType, BpmnEventType, Key, ProcessInstanceIntent, RecordValue};
 
 pub(crate) fn activated(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
@@ -90,7 +90,7 @@ pub(crate) fn take_flow(
     let target = *target;
     let flow_scope_key = el.record.flow_scope_key;
     let record = ProcessInstanceRecord {
-        element_id: flow_element.id.clone(),
+        element_id: flow_element.id.as_str().into(),
         bpmn_element_type: BpmnElementType::SequenceFlow,
         bpmn_event_type: BpmnEventType::Unspecified,
         ..el.record.clone()
@@ -161,14 +161,17 @@ pub(crate) fn recheck_inclusive_joins(
         return Ok(());
     }
     // Where tokens are: live children and queued activations of the scope.
-    let mut positions: Vec<String> = element_instances::children(&ctx.state, flow_scope_key)?
+    let mut positions: Vec<SmolStr> = element_instances::children(&ctx.state, flow_scope_key)?
         .into_iter()
         .map(|child| child.record.element_id)
         .collect();
     positions.extend(ctx.queued_activations(flow_scope_key));
     for join in joins {
         let join_element = model.element(join);
-        if positions.contains(&join_element.id) {
+        if positions
+            .iter()
+            .any(|position| *position == join_element.id)
+        {
             continue; // already activated (or about to be)
         }
         let mut waiting_for = Vec::new();
@@ -197,7 +200,7 @@ pub(crate) fn recheck_inclusive_joins(
         });
         if !reachable {
             activate_child(ctx, el, join, flow_scope_key);
-            positions.push(join_element.id.clone());
+            positions.push(join_element.id.as_str().into());
         }
     }
     Ok(())

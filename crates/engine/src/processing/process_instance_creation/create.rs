@@ -137,17 +137,17 @@ pub(crate) fn process(
 
     let root = process.model.element(process.model.root());
     let record = ProcessInstanceRecord {
-        bpmn_process_id: process.bpmn_process_id.clone(),
+        bpmn_process_id: process.bpmn_process_id.as_str().into(),
         version: process.version,
         process_definition_key: definition_key,
         process_instance_key: instance_key,
-        element_id: root.id.clone(),
+        element_id: root.id.as_str().into(),
         flow_scope_key: Key::NONE,
         bpmn_element_type: BpmnElementType::Process,
         bpmn_event_type: BpmnEventType::Unspecified,
         parent_process_instance_key: Key::NONE,
         parent_element_instance_key: Key::NONE,
-        tenant_id,
+        tenant_id: tenant_id.into(),
     };
     // Start instructions: the first element is named by a PROCESS_EVENT trigger on the new instance (the
     // process activates it instead of its none start event), the others are activated after it.
@@ -163,7 +163,7 @@ pub(crate) fn process(
                     variables: Document::empty(),
                     process_definition_key: definition_key,
                     process_instance_key: instance_key,
-                    tenant_id: record.tenant_id.clone(),
+                    tenant_id: record.tenant_id.to_string(),
                 },
             ),
         )?;

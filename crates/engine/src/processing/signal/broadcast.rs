@@ -107,11 +107,11 @@ fn broadcast_here(
                     ProcessEventIntent::Triggering,
                     ProcessEventRecord {
                         scope_key: instance.key,
-                        target_element_id: instance.record.element_id.clone(),
+                        target_element_id: instance.record.element_id.to_string(),
                         variables: signal.variables.clone(),
                         process_definition_key: instance.record.process_definition_key,
                         process_instance_key: instance.record.process_instance_key,
-                        tenant_id: instance.record.tenant_id.clone(),
+                        tenant_id: instance.record.tenant_id.to_string(),
                     },
                 ),
             )?;

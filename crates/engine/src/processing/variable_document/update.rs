@@ -26,7 +26,7 @@ pub(crate) fn process(
     };
     let updated = VariableDocumentRecord {
         process_instance_key: instance.record.process_instance_key,
-        tenant_id: instance.record.tenant_id.clone(),
+        tenant_id: instance.record.tenant_id.to_string(),
         ..value.clone()
     };
     let key = ctx.next_key();
@@ -38,8 +38,8 @@ pub(crate) fn process(
     let owner = VariableOwner {
         process_instance_key: instance.record.process_instance_key,
         process_definition_key: instance.record.process_definition_key,
-        bpmn_process_id: instance.record.bpmn_process_id.clone(),
-        tenant_id: instance.record.tenant_id.clone(),
+        bpmn_process_id: instance.record.bpmn_process_id.to_string(),
+        tenant_id: instance.record.tenant_id.to_string(),
     };
     let document = value.variables.to_map();
     match value.update_semantics {
