@@ -106,7 +106,7 @@ fn record(key: Key, kind: RecordKind, source: Position, value: RecordValue) -> R
 fn job(keys: &InstanceKeys, variables: Document) -> JobRecord {
     JobRecord {
         job_type: JOB_TYPE.into(),
-        worker: String::new(),
+        worker: Default::default(),
         retries: 3,
         retry_backoff: 0,
         recurring_time: -1,
@@ -199,7 +199,7 @@ pub fn instance_creation_batch(
             RecordValue::Variable(
                 VariableIntent::Created,
                 VariableRecord {
-                    name: name.clone(),
+                    name: name.as_str().into(),
                     value: value.to_string(),
                     scope_key: keys.instance,
                     process_instance_key: keys.instance,

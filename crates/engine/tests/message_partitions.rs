@@ -955,7 +955,7 @@ fn a_call_activity_runs_its_child_on_the_parents_partition() {
             .into_iter()
             .filter_map(|r| match &r.value {
                 RecordValue::Variable(_, v) if v.scope_key == pi => {
-                    Some((v.name.clone(), v.value.as_str().to_string()))
+                    Some((v.name.to_string(), v.value.as_str().to_string()))
                 }
                 _ => None,
             })

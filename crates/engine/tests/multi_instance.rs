@@ -186,7 +186,7 @@ fn variable_events(records: &[Record]) -> Vec<(String, String, String, Key)> {
         .filter_map(|r| match &r.value {
             RecordValue::Variable(_, v) if matches!(r.kind, RecordKind::Event) => Some((
                 r.intent_name().to_string(),
-                v.name.clone(),
+                v.name.to_string(),
                 v.value.clone(),
                 v.scope_key,
             )),

@@ -68,7 +68,7 @@ fn sub_process_scopes_variables_and_completes_its_flow_scope() {
     let vars: Vec<(String, Key)> = h.log[start..]
         .iter()
         .filter_map(|r| match &r.value {
-            RecordValue::Variable(_, v) => Some((v.name.clone(), v.scope_key)),
+            RecordValue::Variable(_, v) => Some((v.name.to_string(), v.scope_key)),
             _ => None,
         })
         .collect();

@@ -287,7 +287,7 @@ fn buffered_message_correlates_when_the_subscription_opens_and_expires_after_its
     let vars: Vec<_> = events_of(&h.log[start..], ValueType::Variable, "CREATED")
         .into_iter()
         .map(|r| match &r.value {
-            RecordValue::Variable(_, v) => (v.name.clone(), v.scope_key),
+            RecordValue::Variable(_, v) => (v.name.to_string(), v.scope_key),
             _ => unreachable!(),
         })
         .collect();

@@ -34,7 +34,7 @@ fn variable_events(records: &[Record]) -> Vec<(String, String, String, Key)> {
         .filter_map(|r| match &r.value {
             RecordValue::Variable(intent, v) => Some((
                 intent.as_str().to_string(),
-                v.name.clone(),
+                v.name.to_string(),
                 v.value.clone(),
                 v.scope_key,
             )),

@@ -232,8 +232,8 @@ impl ActivateJobs {
 /// A job command on `job_key`; `fill` sets the fields the intent reads.
 fn job_command(intent: JobIntent, job_key: i64, fill: impl FnOnce(&mut JobRecord)) -> Record {
     let mut job = JobRecord {
-        job_type: String::new(),
-        worker: String::new(),
+        job_type: Default::default(),
+        worker: Default::default(),
         retries: -1,
         retry_backoff: 0,
         recurring_time: -1,
@@ -243,13 +243,13 @@ fn job_command(intent: JobIntent, job_key: i64, fill: impl FnOnce(&mut JobRecord
         error_code: String::new(),
         custom_headers: Default::default(),
         variables: Document::empty(),
-        element_id: String::new(),
+        element_id: Default::default(),
         element_instance_key: Key::NONE,
-        bpmn_process_id: String::new(),
+        bpmn_process_id: Default::default(),
         process_definition_version: -1,
         process_definition_key: Key::NONE,
         process_instance_key: Key::NONE,
-        tenant_id: String::new(),
+        tenant_id: Default::default(),
     };
     fill(&mut job);
     Record::command(Key(job_key), RecordValue::Job(intent, job))

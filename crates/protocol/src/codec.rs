@@ -225,7 +225,7 @@ mod tests {
     fn job_created(key: Key) -> Record {
         let job = JobRecord {
             job_type: "payment".into(),
-            worker: String::new(),
+            worker: Default::default(),
             retries: 3,
             retry_backoff: 0,
             recurring_time: -1,

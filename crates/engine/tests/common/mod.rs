@@ -292,24 +292,24 @@ impl Harness {
 /// The value of a command addressed by an instance key alone (PROCESS_INSTANCE CANCEL).
 pub fn empty_instance_record() -> ProcessInstanceRecord {
     ProcessInstanceRecord {
-        bpmn_process_id: String::new().into(),
+        bpmn_process_id: Default::default(),
         version: -1,
         process_definition_key: Key::NONE,
         process_instance_key: Key::NONE,
-        element_id: String::new().into(),
+        element_id: Default::default(),
         flow_scope_key: Key::NONE,
         bpmn_element_type: BpmnElementType::Unspecified,
         bpmn_event_type: BpmnEventType::Unspecified,
         parent_process_instance_key: Key::NONE,
         parent_element_instance_key: Key::NONE,
-        tenant_id: String::new().into(),
+        tenant_id: Default::default(),
     }
 }
 
 pub fn empty_job() -> JobRecord {
     JobRecord {
-        job_type: String::new(),
-        worker: String::new(),
+        job_type: Default::default(),
+        worker: Default::default(),
         retries: 0,
         retry_backoff: 0,
         recurring_time: -1,
@@ -319,13 +319,13 @@ pub fn empty_job() -> JobRecord {
         error_code: String::new(),
         custom_headers: Default::default(),
         variables: Document::empty(),
-        element_id: String::new(),
+        element_id: Default::default(),
         element_instance_key: Key::NONE,
-        bpmn_process_id: String::new(),
+        bpmn_process_id: Default::default(),
         process_definition_version: 0,
         process_definition_key: Key::NONE,
         process_instance_key: Key::NONE,
-        tenant_id: String::new(),
+        tenant_id: Default::default(),
     }
 }
 

@@ -3,14 +3,15 @@
 use crate::document::Document;
 use crate::key::Key;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRecord {
     #[serde(rename = "type")]
-    pub job_type: String,
-    pub worker: String,
+    pub job_type: SmolStr,
+    pub worker: SmolStr,
     pub retries: i32,
     /// Milliseconds to wait before a failed job is activatable again.
     pub retry_backoff: i64,
@@ -24,13 +25,13 @@ pub struct JobRecord {
     pub error_code: String,
     pub custom_headers: BTreeMap<String, String>,
     pub variables: Document,
-    pub element_id: String,
+    pub element_id: SmolStr,
     pub element_instance_key: Key,
-    pub bpmn_process_id: String,
+    pub bpmn_process_id: SmolStr,
     pub process_definition_version: i32,
     pub process_definition_key: Key,
     pub process_instance_key: Key,
-    pub tenant_id: String,
+    pub tenant_id: SmolStr,
 }
 
 /// A request to activate jobs of one type, and the jobs it activated.

@@ -4,7 +4,7 @@
 use crate::error::EngineError;
 use crate::processing::Ctx;
 use crate::state::variables;
-use hornet_protocol::value::VariableRecord;
+use hornet_protocol::value::{SmolStr, VariableRecord};
 use hornet_protocol::{Key, RecordValue, VariableIntent};
 
 /// Which process instance the variables belong to (copied into every VARIABLE record).
@@ -12,8 +12,8 @@ use hornet_protocol::{Key, RecordValue, VariableIntent};
 pub(crate) struct VariableOwner {
     pub process_instance_key: Key,
     pub process_definition_key: Key,
-    pub bpmn_process_id: String,
-    pub tenant_id: String,
+    pub bpmn_process_id: SmolStr,
+    pub tenant_id: SmolStr,
 }
 
 /// Rebuilds objects with their keys in sorted order, whether or not `serde_json` keeps insertion order
@@ -79,7 +79,7 @@ pub(crate) fn set_local_text(
 /// The VARIABLE record of `name` in `scope`.
 fn variable_record(owner: &VariableOwner, scope: Key, name: &str, text: String) -> VariableRecord {
     VariableRecord {
-        name: name.to_string(),
+        name: name.into(),
         value: text,
         scope_key: scope,
         process_instance_key: owner.process_instance_key,

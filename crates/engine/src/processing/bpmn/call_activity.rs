@@ -83,8 +83,8 @@ pub(crate) fn on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
         let owner = VariableOwner {
             process_instance_key: child_key,
             process_definition_key: definition_key,
-            bpmn_process_id: called.bpmn_process_id.clone(),
-            tenant_id: el.record.tenant_id.to_string(),
+            bpmn_process_id: called.bpmn_process_id.as_str().into(),
+            tenant_id: el.record.tenant_id.clone(),
         };
         create_all_in_new_scope(ctx, &owner, child_key, &document)?;
     }

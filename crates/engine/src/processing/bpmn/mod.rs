@@ -57,8 +57,8 @@ impl ElementCtx {
         VariableOwner {
             process_instance_key: self.record.process_instance_key,
             process_definition_key: self.record.process_definition_key,
-            bpmn_process_id: self.record.bpmn_process_id.to_string(),
-            tenant_id: self.record.tenant_id.to_string(),
+            bpmn_process_id: self.record.bpmn_process_id.clone(),
+            tenant_id: self.record.tenant_id.clone(),
         }
     }
 

@@ -64,8 +64,8 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     }
     activated(ctx, el)?;
     let job = JobRecord {
-        job_type: job_type.clone(),
-        worker: String::new(),
+        job_type: job_type.as_str().into(),
+        worker: Default::default(),
         retries,
         retry_backoff: 0,
         recurring_time: -1,
@@ -75,13 +75,13 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         error_code: String::new(),
         custom_headers,
         variables: Document::empty(),
-        element_id: el.record.element_id.to_string(),
+        element_id: el.record.element_id.clone(),
         element_instance_key: el.key,
-        bpmn_process_id: el.record.bpmn_process_id.to_string(),
+        bpmn_process_id: el.record.bpmn_process_id.clone(),
         process_definition_version: el.record.version,
         process_definition_key: el.record.process_definition_key,
         process_instance_key: el.record.process_instance_key,
-        tenant_id: el.record.tenant_id.to_string(),
+        tenant_id: el.record.tenant_id.clone(),
     };
     let key = ctx.next_key();
     ctx.event(key, RecordValue::Job(JobIntent::Created, job))?;

@@ -47,8 +47,8 @@ pub(crate) fn process(
             let owner = VariableOwner {
                 process_instance_key: instance.record.process_instance_key,
                 process_definition_key: instance.record.process_definition_key,
-                bpmn_process_id: instance.record.bpmn_process_id.to_string(),
-                tenant_id: instance.record.tenant_id.to_string(),
+                bpmn_process_id: instance.record.bpmn_process_id,
+                tenant_id: instance.record.tenant_id,
             };
             merge_local(ctx, &owner, instance.key, &value.variables.to_map())?;
         }

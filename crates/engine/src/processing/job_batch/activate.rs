@@ -59,7 +59,7 @@ pub(crate) fn process(
             continue;
         };
         let mut record = job.record;
-        record.worker = value.worker.clone();
+        record.worker = value.worker.as_str().into();
         record.deadline = deadline;
         record.timeout = value.timeout;
         let visible = if value.fetch_variables.is_empty() {

@@ -111,8 +111,8 @@ pub(crate) fn process(
     let owner = VariableOwner {
         process_instance_key: instance_key,
         process_definition_key: definition_key,
-        bpmn_process_id: process.bpmn_process_id.clone(),
-        tenant_id: tenant_id.clone(),
+        bpmn_process_id: process.bpmn_process_id.as_str().into(),
+        tenant_id: tenant_id.as_str().into(),
     };
     create_all_in_new_scope(ctx, &owner, instance_key, &value.variables.to_map())?;
 
