@@ -253,7 +253,7 @@ pub fn instance_creation_batch(
         keys.job,
         Event,
         source,
-        RecordValue::Job(JobIntent::Created, job(&keys, Document::empty())),
+        RecordValue::Job(JobIntent::Created, Box::new(job(&keys, Document::empty()))),
     ));
     LogEntry::Processed(ProcessedBatch {
         last_processed: source,
@@ -303,7 +303,10 @@ pub fn job_completion_batch(
         keys.job,
         Event,
         source,
-        RecordValue::Job(JobIntent::Completed, job(&keys, Document::empty())),
+        RecordValue::Job(
+            JobIntent::Completed,
+            Box::new(job(&keys, Document::empty())),
+        ),
     )];
     records.extend(lifecycle(
         source,

@@ -74,14 +74,14 @@ fn cycle(b: &mut Bench) {
     };
     let answer = b.run(
         Key::NONE,
-        RecordValue::JobBatch(JobBatchIntent::Activate, batch),
+        RecordValue::JobBatch(JobBatchIntent::Activate, Box::new(batch)),
     );
     let RecordValue::JobBatch(_, batch) = &answer[0].value else {
         panic!("no batch")
     };
     let (key, mut job) = (batch.job_keys[0], batch.jobs[0].clone());
     job.variables = Document::parse(r#"{"ok": true}"#).unwrap();
-    black_box(b.run(key, RecordValue::Job(JobIntent::Complete, job)));
+    black_box(b.run(key, RecordValue::Job(JobIntent::Complete, Box::new(job))));
 }
 
 fn bench(c: &mut Criterion) {

@@ -49,7 +49,7 @@ fn subscriptions(records: &[Record]) -> Vec<(String, Key, CompensationSubscripti
         .iter()
         .filter_map(|r| match &r.value {
             RecordValue::CompensationSubscription(intent, value) => {
-                Some((intent.as_str().to_string(), r.key, value.clone()))
+                Some((intent.as_str().to_string(), r.key, (**value).clone()))
             }
             _ => None,
         })

@@ -60,7 +60,7 @@ fn deployment(record: &Record) -> DeploymentRecord {
 fn evaluate(h: &mut Harness, value: DecisionEvaluationRecord) -> Record {
     let (request, _) = h.request(
         Key::NONE,
-        RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, value),
+        RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluate, Box::new(value)),
     );
     h.response(request).expect("answered").clone()
 }
@@ -75,7 +75,7 @@ fn by_id(id: &str, variables: &str) -> DecisionEvaluationRecord {
 
 fn evaluation(record: &Record) -> (&'static str, DecisionEvaluationRecord) {
     match &record.value {
-        RecordValue::DecisionEvaluation(intent, v) => (intent.as_str(), v.clone()),
+        RecordValue::DecisionEvaluation(intent, v) => (intent.as_str(), (**v).clone()),
         other => panic!("not an evaluation: {other:?} {:?}", record.rejection()),
     }
 }
@@ -418,7 +418,7 @@ fn incident_created(records: &[Record]) -> (Key, IncidentRecord) {
     records
         .iter()
         .find_map(|r| match &r.value {
-            RecordValue::Incident(IncidentIntent::Created, v) => Some((r.key, v.clone())),
+            RecordValue::Incident(IncidentIntent::Created, v) => Some((r.key, (**v).clone())),
             _ => None,
         })
         .expect("an incident")
@@ -529,7 +529,7 @@ fn a_decision_that_is_not_deployed_is_a_called_decision_incident_resolved_by_dep
     let start = h.log.len();
     h.command(
         incident_key,
-        RecordValue::Incident(IncidentIntent::Resolve, incident),
+        RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident)),
     );
     let records = &h.log[start..];
     assert_eq!(

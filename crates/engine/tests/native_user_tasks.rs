@@ -45,7 +45,7 @@ fn user_task_command(
     key: Key,
     record: UserTaskRecord,
 ) -> (Record, Vec<Record>) {
-    let (request, records) = h.request(key, RecordValue::UserTask(intent, record));
+    let (request, records) = h.request(key, RecordValue::UserTask(intent, Box::new(record)));
     let response = h.response(request).expect("command answered").clone();
     (response, records)
 }

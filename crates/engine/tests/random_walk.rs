@@ -141,7 +141,7 @@ fn random_walk_keeps_replicas_identical_and_never_fails() {
                         RecordValue::Incident(IncidentIntent::Created, i)
                             if matches!(r.kind, RecordKind::Event) =>
                         {
-                            Some((r.key, i.clone()))
+                            Some((r.key, (**i).clone()))
                         }
                         _ => None,
                     })
@@ -154,7 +154,7 @@ fn random_walk_keeps_replicas_identical_and_never_fails() {
                     }
                     h.command(
                         key,
-                        RecordValue::Incident(IncidentIntent::Resolve, incident),
+                        RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident)),
                     );
                 }
             }

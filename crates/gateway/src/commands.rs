@@ -67,13 +67,13 @@ pub fn evaluate_decision(request: pb::EvaluateDecisionRequest) -> Result<Record,
         Key::NONE,
         RecordValue::DecisionEvaluation(
             DecisionEvaluationIntent::Evaluate,
-            DecisionEvaluationRecord {
+            Box::new(DecisionEvaluationRecord {
                 decision_key,
                 decision_id: request.decision_id,
                 variables,
                 tenant_id,
                 ..Default::default()
-            },
+            }),
         ),
     ))
 }
@@ -213,7 +213,7 @@ impl ActivateJobs {
             Key::NONE,
             RecordValue::JobBatch(
                 JobBatchIntent::Activate,
-                JobBatchRecord {
+                Box::new(JobBatchRecord {
                     job_type: self.job_type.clone(),
                     worker: self.worker.clone(),
                     timeout: self.timeout,
@@ -223,7 +223,7 @@ impl ActivateJobs {
                     job_keys: Vec::new(),
                     jobs: Vec::new(),
                     truncated: false,
-                },
+                }),
             ),
         )
     }
@@ -252,7 +252,7 @@ fn job_command(intent: JobIntent, job_key: i64, fill: impl FnOnce(&mut JobRecord
         tenant_id: Default::default(),
     };
     fill(&mut job);
-    Record::command(Key(job_key), RecordValue::Job(intent, job))
+    Record::command(Key(job_key), RecordValue::Job(intent, Box::new(job)))
 }
 
 pub fn complete_job(request: pb::CompleteJobRequest) -> Result<Record, Status> {
@@ -325,7 +325,7 @@ pub fn resolve_incident(request: &pb::ResolveIncidentRequest) -> Record {
         Key(request.incident_key),
         RecordValue::Incident(
             IncidentIntent::Resolve,
-            IncidentRecord {
+            Box::new(IncidentRecord {
                 error_type: ErrorType::Unknown,
                 error_message: String::new(),
                 bpmn_process_id: String::new(),
@@ -336,7 +336,7 @@ pub fn resolve_incident(request: &pb::ResolveIncidentRequest) -> Record {
                 job_key: Key::NONE,
                 variable_scope_key: Key::NONE,
                 tenant_id: String::new(),
-            },
+            }),
         ),
     )
 }

@@ -93,7 +93,7 @@ pub fn evaluate_decision(answer: Record) -> Result<pb::EvaluateDecisionResponse,
         RecordValue::DecisionEvaluation(
             DecisionEvaluationIntent::Evaluated | DecisionEvaluationIntent::Failed,
             evaluation,
-        ) => Ok(evaluation_response(answer.key, evaluation)),
+        ) => Ok(evaluation_response(answer.key, *evaluation)),
         _ => Err(unexpected("EvaluateDecision", &answer)),
     }
 }
@@ -369,7 +369,7 @@ mod tests {
         };
         let jobs = activated_jobs(event_record(
             Key(5),
-            RecordValue::JobBatch(JobBatchIntent::Activated, batch),
+            RecordValue::JobBatch(JobBatchIntent::Activated, Box::new(batch)),
         ))
         .unwrap();
         assert_eq!(jobs.len(), 1);

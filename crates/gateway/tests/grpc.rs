@@ -133,12 +133,12 @@ fn batch(partition: PartitionId, command: &Record, count: usize) -> Result<Recor
     let value = JobBatchRecord {
         job_keys: keys,
         jobs,
-        ..request.clone()
+        ..(**request).clone()
     };
     Ok(event(
         command,
         Key::new(partition, 99),
-        RecordValue::JobBatch(JobBatchIntent::Activated, value),
+        RecordValue::JobBatch(JobBatchIntent::Activated, Box::new(value)),
     ))
 }
 
@@ -1200,7 +1200,10 @@ fn evaluation_answer(_: PartitionId, command: &Record) -> Result<Record, BrokerE
             Ok(event(
                 command,
                 key,
-                RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, value),
+                RecordValue::DecisionEvaluation(
+                    DecisionEvaluationIntent::Evaluated,
+                    Box::new(value),
+                ),
             ))
         }
         "broken" => {
@@ -1215,7 +1218,7 @@ fn evaluation_answer(_: PartitionId, command: &Record) -> Result<Record, BrokerE
             Ok(event(
                 command,
                 key,
-                RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, value),
+                RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, Box::new(value)),
             ))
         }
         other => Ok(rejection(

@@ -140,7 +140,7 @@ fn sent(broker: &FakeBroker) -> (u16, Key, UserTaskIntent, UserTaskRecord) {
     let RecordValue::UserTask(intent, value) = &command.value else {
         panic!("not a user task command: {command:?}");
     };
-    (partition.get(), command.key, *intent, value.clone())
+    (partition.get(), command.key, *intent, (**value).clone())
 }
 
 #[tokio::test]

@@ -250,7 +250,7 @@ mod tests {
             timestamp: 1_700_000_000_000,
             kind: RecordKind::Event,
             request: None,
-            value: RecordValue::Job(JobIntent::Created, job),
+            value: RecordValue::Job(JobIntent::Created, Box::new(job)),
         }
     }
 

@@ -40,7 +40,7 @@ pub(crate) fn due_commands(
                 } else {
                     JobIntent::RecurAfterBackoff
                 };
-                RecordValue::Job(intent, job.record)
+                RecordValue::Job(intent, Box::new(job.record))
             }
             2 => {
                 let Some(timer) = timers::get_timer(state, key)? else {

@@ -202,7 +202,7 @@ impl Harness {
             Key::NONE,
             RecordValue::JobBatch(
                 JobBatchIntent::Activate,
-                JobBatchRecord {
+                Box::new(JobBatchRecord {
                     job_type: job_type.to_string(),
                     worker: "test-worker".to_string(),
                     timeout: 60_000,
@@ -212,7 +212,7 @@ impl Harness {
                     job_keys: vec![],
                     jobs: vec![],
                     truncated: false,
-                },
+                }),
             ),
         );
         match &self.response(request).expect("activation answered").value {
@@ -234,7 +234,7 @@ impl Harness {
     ) -> Record {
         let mut job = empty_job();
         edit(&mut job);
-        let (request, _) = self.request(key, RecordValue::Job(intent, job));
+        let (request, _) = self.request(key, RecordValue::Job(intent, Box::new(job)));
         self.response(request)
             .expect("job command answered")
             .clone()

@@ -225,7 +225,7 @@ async fn send(
         Ok(request) => request,
         Err(problem) => return problem.into_response(),
     };
-    let command = Record::command(Key(key), RecordValue::UserTask(intent, record));
+    let command = Record::command(Key(key), RecordValue::UserTask(intent, Box::new(record)));
     let deadline = Instant::now() + state.config.request_timeout;
     // A key no partition owns is answered NOT_FOUND there, as the partition would answer it.
     match state

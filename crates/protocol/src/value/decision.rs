@@ -201,7 +201,10 @@ mod tests {
             timestamp: 0,
             kind: RecordKind::Event,
             request: None,
-            value: RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, value),
+            value: RecordValue::DecisionEvaluation(
+                DecisionEvaluationIntent::Evaluated,
+                Box::new(value),
+            ),
         }
     }
 

@@ -92,7 +92,7 @@ mod tests {
             changed_attributes: vec![attribute::ASSIGNEE.into()],
             ..UserTaskRecord::default()
         };
-        let value = RecordValue::UserTask(UserTaskIntent::Assigned, record);
+        let value = RecordValue::UserTask(UserTaskIntent::Assigned, Box::new(record));
         assert_eq!(value.value_type(), ValueType::UserTask);
         assert_eq!(value.intent_name(), "ASSIGNED");
         let json = value.value_json();

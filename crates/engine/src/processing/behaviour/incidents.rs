@@ -20,7 +20,7 @@ pub(crate) fn raise(
         key,
         RecordValue::Incident(
             IncidentIntent::Created,
-            IncidentRecord {
+            Box::new(IncidentRecord {
                 error_type: failure.error_type,
                 error_message: failure.message,
                 bpmn_process_id: record.bpmn_process_id.to_string(),
@@ -31,7 +31,7 @@ pub(crate) fn raise(
                 job_key,
                 variable_scope_key: element_instance_key,
                 tenant_id: record.tenant_id.to_string(),
-            },
+            }),
         ),
     )?;
     Ok(())
@@ -43,7 +43,7 @@ pub(crate) fn resolve_all(ctx: &mut Ctx<'_>, element_instance_key: Key) -> Resul
         if let Some(incident) = incidents::get_incident(&ctx.state, key)? {
             ctx.event(
                 key,
-                RecordValue::Incident(IncidentIntent::Resolved, incident),
+                RecordValue::Incident(IncidentIntent::Resolved, Box::new(incident)),
             )?;
         }
     }

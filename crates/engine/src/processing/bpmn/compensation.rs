@@ -98,7 +98,10 @@ pub(crate) fn on_activity_completing(
     let key = ctx.next_key();
     ctx.event(
         key,
-        RecordValue::CompensationSubscription(CompensationSubscriptionIntent::Created, record),
+        RecordValue::CompensationSubscription(
+            CompensationSubscriptionIntent::Created,
+            Box::new(record),
+        ),
     )?;
     Ok(())
 }
@@ -167,7 +170,10 @@ fn trigger(
     record.compensation_handler_instance_key = handler_instance;
     ctx.event(
         subscription.key,
-        RecordValue::CompensationSubscription(CompensationSubscriptionIntent::Triggered, record),
+        RecordValue::CompensationSubscription(
+            CompensationSubscriptionIntent::Triggered,
+            Box::new(record),
+        ),
     )?;
     let activity_instance = subscription.record.compensable_activity_instance_key;
     for inner in untriggered
@@ -247,7 +253,7 @@ pub(crate) fn on_handler_completed(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result
         subscription.key,
         RecordValue::CompensationSubscription(
             CompensationSubscriptionIntent::Completed,
-            subscription.record.clone(),
+            Box::new(subscription.record.clone()),
         ),
     )?;
     complete_enclosing(ctx, pi, subscription.record.compensable_activity_scope_key)?;
@@ -288,7 +294,7 @@ fn complete_enclosing(ctx: &mut Ctx<'_>, pi: Key, scope_key: Key) -> Result<(), 
             enclosing.key,
             RecordValue::CompensationSubscription(
                 CompensationSubscriptionIntent::Completed,
-                enclosing.record.clone(),
+                Box::new(enclosing.record.clone()),
             ),
         )?;
         scope_key = enclosing.record.compensable_activity_scope_key;
@@ -343,7 +349,7 @@ fn deleted(ctx: &mut Ctx<'_>, subscription: CompensationSubscription) -> Result<
         subscription.key,
         RecordValue::CompensationSubscription(
             CompensationSubscriptionIntent::Deleted,
-            subscription.record,
+            Box::new(subscription.record),
         ),
     )?;
     Ok(())

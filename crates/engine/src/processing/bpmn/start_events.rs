@@ -60,7 +60,7 @@ pub(crate) fn open(
                     definition_key,
                     RecordValue::MessageStartEventSubscription(
                         MessageStartEventSubscriptionIntent::Created,
-                        subscription,
+                        Box::new(subscription),
                     ),
                 )?;
             }
@@ -175,7 +175,7 @@ pub(crate) fn close(ctx: &mut Ctx<'_>, definition_key: Key) -> Result<(), Engine
                 definition_key,
                 RecordValue::MessageStartEventSubscription(
                     MessageStartEventSubscriptionIntent::Deleted,
-                    subscription,
+                    Box::new(subscription),
                 ),
             )?;
         }
@@ -279,7 +279,7 @@ pub(crate) fn correlate_message(
             subscription.process_definition_key,
             RecordValue::MessageStartEventSubscription(
                 MessageStartEventSubscriptionIntent::Correlated,
-                correlated,
+                Box::new(correlated),
             ),
         )?;
         started.push(subscription.bpmn_process_id);

@@ -84,7 +84,7 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         tenant_id: el.record.tenant_id.clone(),
     };
     let key = ctx.next_key();
-    ctx.event(key, RecordValue::Job(JobIntent::Created, job))?;
+    ctx.event(key, RecordValue::Job(JobIntent::Created, Box::new(job)))?;
     ctx.job_available(&job_type);
     Ok(())
 }
@@ -175,7 +175,7 @@ pub(crate) fn decision_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result
                 key,
                 RecordValue::DecisionEvaluation(
                     DecisionEvaluationIntent::Evaluated,
-                    in_process(record),
+                    Box::new(in_process(record)),
                 ),
             )?;
             output
@@ -186,7 +186,7 @@ pub(crate) fn decision_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result
                 key,
                 RecordValue::DecisionEvaluation(
                     DecisionEvaluationIntent::Failed,
-                    in_process(record),
+                    Box::new(in_process(record)),
                 ),
             )?;
             let failure = Failure::new(ErrorType::DecisionEvaluationError, message);
@@ -345,7 +345,7 @@ pub(crate) fn on_terminate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Eng
                 if job.state != JobState::ErrorThrown {
                     ctx.event(
                         instance.job_key,
-                        RecordValue::Job(JobIntent::Canceled, job.record),
+                        RecordValue::Job(JobIntent::Canceled, Box::new(job.record)),
                     )?;
                 }
             }

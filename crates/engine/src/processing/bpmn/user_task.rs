@@ -188,13 +188,13 @@ pub(crate) fn native_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(
     };
     ctx.event(
         key,
-        RecordValue::UserTask(UserTaskIntent::Creating, record.clone()),
+        RecordValue::UserTask(UserTaskIntent::Creating, Box::new(record.clone())),
     )?;
     // Zeebe creates the task unassigned and assigns the modelled assignee once the element is active.
     record.assignee = String::new();
     ctx.event(
         key,
-        RecordValue::UserTask(UserTaskIntent::Created, record.clone()),
+        RecordValue::UserTask(UserTaskIntent::Created, Box::new(record.clone())),
     )?;
     activated(ctx, el)?;
     if !properties.assignee.is_empty() {
@@ -202,9 +202,12 @@ pub(crate) fn native_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(
         record.changed_attributes = vec![attribute::ASSIGNEE.to_string()];
         ctx.event(
             key,
-            RecordValue::UserTask(UserTaskIntent::Assigning, record.clone()),
+            RecordValue::UserTask(UserTaskIntent::Assigning, Box::new(record.clone())),
         )?;
-        ctx.event(key, RecordValue::UserTask(UserTaskIntent::Assigned, record))?;
+        ctx.event(
+            key,
+            RecordValue::UserTask(UserTaskIntent::Assigned, Box::new(record)),
+        )?;
     }
     Ok(())
 }
@@ -223,11 +226,11 @@ pub(crate) fn cancel(ctx: &mut Ctx<'_>, element_instance: Key) -> Result<(), Eng
     }
     ctx.event(
         key,
-        RecordValue::UserTask(UserTaskIntent::Canceling, task.record.clone()),
+        RecordValue::UserTask(UserTaskIntent::Canceling, Box::new(task.record.clone())),
     )?;
     ctx.event(
         key,
-        RecordValue::UserTask(UserTaskIntent::Canceled, task.record),
+        RecordValue::UserTask(UserTaskIntent::Canceled, Box::new(task.record)),
     )?;
     Ok(())
 }

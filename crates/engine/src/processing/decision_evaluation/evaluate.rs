@@ -55,10 +55,10 @@ pub(crate) fn process(
     let key = ctx.next_key();
     let event = match evaluate(ctx, &decision, &value.variables.to_map(), key)? {
         Evaluation::Evaluated(record) => {
-            RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, record)
+            RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Evaluated, Box::new(record))
         }
         Evaluation::Failed(record) => {
-            RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, record)
+            RecordValue::DecisionEvaluation(DecisionEvaluationIntent::Failed, Box::new(record))
         }
     };
     ctx.event_answering(command, key, event)?;

@@ -171,7 +171,10 @@ pub(crate) fn process(
                     deployment_key,
                     version_tag: version_tag.clone(),
                 };
-                ctx.event(key, RecordValue::Process(ProcessIntent::Created, process))?;
+                ctx.event(
+                    key,
+                    RecordValue::Process(ProcessIntent::Created, Box::new(process)),
+                )?;
                 if let Some(previous) = &latest {
                     start_events::close(ctx, previous.process_definition_key)?;
                 }
@@ -285,7 +288,7 @@ fn distributed(
         let previous = processes::latest(&ctx.state, &metadata.bpmn_process_id)?;
         ctx.event(
             metadata.process_definition_key,
-            RecordValue::Process(ProcessIntent::Created, process),
+            RecordValue::Process(ProcessIntent::Created, Box::new(process)),
         )?;
         // Only the latest version listens for messages; timers start on the deployment partition only.
         if let Some(previous) = previous.filter(|p| p.version < metadata.version) {

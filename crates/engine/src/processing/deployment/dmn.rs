@@ -154,7 +154,10 @@ pub(super) fn create(
     };
     ctx.event(
         drg_key,
-        RecordValue::DecisionRequirements(DecisionRequirementsIntent::Created, record.clone()),
+        RecordValue::DecisionRequirements(
+            DecisionRequirementsIntent::Created,
+            Box::new(record.clone()),
+        ),
     )?;
     let mut metadata = Vec::new();
     for (decision_id, decision_name) in &drg.decisions {
@@ -176,7 +179,7 @@ pub(super) fn create(
         };
         ctx.event(
             key,
-            RecordValue::Decision(DecisionIntent::Created, decision.clone()),
+            RecordValue::Decision(DecisionIntent::Created, Box::new(decision.clone())),
         )?;
         metadata.push(decision);
     }
@@ -227,7 +230,10 @@ pub(super) fn distributed(
         };
         ctx.event(
             drg.decision_requirements_key,
-            RecordValue::DecisionRequirements(DecisionRequirementsIntent::Created, record),
+            RecordValue::DecisionRequirements(
+                DecisionRequirementsIntent::Created,
+                Box::new(record),
+            ),
         )?;
     }
     for decision in &value.decisions_metadata {
@@ -238,7 +244,7 @@ pub(super) fn distributed(
         }
         ctx.event(
             decision.decision_key,
-            RecordValue::Decision(DecisionIntent::Created, decision.clone()),
+            RecordValue::Decision(DecisionIntent::Created, Box::new(decision.clone())),
         )?;
     }
     Ok(())

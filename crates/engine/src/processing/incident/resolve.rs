@@ -38,7 +38,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
             ctx.event_answering(
                 command,
                 key,
-                RecordValue::Incident(IncidentIntent::Resolved, incident),
+                RecordValue::Incident(IncidentIntent::Resolved, Box::new(incident)),
             )?;
             ctx.job_available(&job_type);
             return Ok(());
@@ -71,7 +71,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     ctx.event_answering(
         command,
         key,
-        RecordValue::Incident(IncidentIntent::Resolved, incident),
+        RecordValue::Incident(IncidentIntent::Resolved, Box::new(incident)),
     )?;
     bpmn::continue_after_incident(ctx, &instance)
 }

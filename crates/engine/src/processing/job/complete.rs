@@ -22,7 +22,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::Completed, record),
+        RecordValue::Job(JobIntent::Completed, Box::new(record)),
     )?;
     transitions::complete_if_active(ctx, element_instance_key)
 }

@@ -39,7 +39,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::Failed, record),
+        RecordValue::Job(JobIntent::Failed, Box::new(record)),
     )?;
     // Variables sent with the failure become local variables of the job's element, as in Zeebe.
     if !value.variables.is_empty() {

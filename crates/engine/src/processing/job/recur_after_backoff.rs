@@ -33,7 +33,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     let job_type = job.record.job_type.clone();
     ctx.event(
         key,
-        RecordValue::Job(JobIntent::RecurredAfterBackoff, job.record),
+        RecordValue::Job(JobIntent::RecurredAfterBackoff, Box::new(job.record)),
     )?;
     ctx.job_available(&job_type);
     Ok(())

@@ -28,7 +28,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::ErrorThrown, record),
+        RecordValue::Job(JobIntent::ErrorThrown, Box::new(record)),
     )?;
     let Some(instance) = element_instances::get_instance(&ctx.state, element_instance_key)? else {
         return Ok(());

@@ -27,7 +27,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::TimedOut, job.record),
+        RecordValue::Job(JobIntent::TimedOut, Box::new(job.record)),
     )?;
     ctx.job_available(&job_type);
     Ok(())

@@ -31,7 +31,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::RetriesUpdated, record),
+        RecordValue::Job(JobIntent::RetriesUpdated, Box::new(record)),
     )?;
     Ok(())
 }

@@ -45,7 +45,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         key,
-        RecordValue::Job(JobIntent::TimeoutUpdated, record),
+        RecordValue::Job(JobIntent::TimeoutUpdated, Box::new(record)),
     )?;
     Ok(())
 }

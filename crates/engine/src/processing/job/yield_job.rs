@@ -15,7 +15,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
     ctx.event_answering(
         command,
         command.key,
-        RecordValue::Job(JobIntent::Yielded, job.record),
+        RecordValue::Job(JobIntent::Yielded, Box::new(job.record)),
     )?;
     ctx.job_available(&job_type);
     Ok(())

@@ -80,7 +80,7 @@ pub(crate) fn process(
     ctx.event_answering(
         command,
         key,
-        RecordValue::JobBatch(JobBatchIntent::Activated, batch),
+        RecordValue::JobBatch(JobBatchIntent::Activated, Box::new(batch)),
     )?;
     Ok(())
 }

@@ -66,7 +66,10 @@ pub(crate) fn create(
     let key = ctx.next_key();
     ctx.event(
         key,
-        RecordValue::MessageSubscription(MessageSubscriptionIntent::Created, record.clone()),
+        RecordValue::MessageSubscription(
+            MessageSubscriptionIntent::Created,
+            Box::new(record.clone()),
+        ),
     )?;
     let subscription = MessageSubscription {
         key,
@@ -116,7 +119,10 @@ pub(crate) fn start_correlating(
     record.variables = variables.clone();
     ctx.event(
         subscription.key,
-        RecordValue::MessageSubscription(MessageSubscriptionIntent::Correlating, record.clone()),
+        RecordValue::MessageSubscription(
+            MessageSubscriptionIntent::Correlating,
+            Box::new(record.clone()),
+        ),
     )?;
     send_to_instance_partition(
         ctx,
@@ -191,7 +197,7 @@ pub(crate) fn correlate(
         subscription.key,
         RecordValue::MessageSubscription(
             MessageSubscriptionIntent::Correlated,
-            subscription.record.clone(),
+            Box::new(subscription.record.clone()),
         ),
     )?;
     if !subscription.record.is_interrupting {
@@ -237,7 +243,7 @@ pub(crate) fn reject(
         subscription.key,
         RecordValue::MessageSubscription(
             MessageSubscriptionIntent::Rejected,
-            subscription.record.clone(),
+            Box::new(subscription.record.clone()),
         ),
     )?;
     correlate_elsewhere(
@@ -278,7 +284,7 @@ pub(crate) fn delete(
                 subscription.key,
                 RecordValue::MessageSubscription(
                     MessageSubscriptionIntent::Correlated,
-                    subscription.record.clone(),
+                    Box::new(subscription.record.clone()),
                 ),
             )?;
             subscription.correlating = false;
@@ -290,7 +296,7 @@ pub(crate) fn delete(
         subscription.key,
         RecordValue::MessageSubscription(
             MessageSubscriptionIntent::Deleted,
-            subscription.record.clone(),
+            Box::new(subscription.record.clone()),
         ),
     )?;
     if let Some(message_key) = unanswered {

@@ -67,7 +67,7 @@ fn send_to_message_partition(
     send(
         ctx,
         partition,
-        RecordValue::MessageSubscription(intent, record),
+        RecordValue::MessageSubscription(intent, Box::new(record)),
     );
 }
 
@@ -81,7 +81,7 @@ fn send_to_instance_partition(
     send(
         ctx,
         partition,
-        RecordValue::ProcessMessageSubscription(intent, record),
+        RecordValue::ProcessMessageSubscription(intent, Box::new(record)),
     );
     Ok(())
 }
@@ -152,7 +152,10 @@ pub(crate) fn pending_outbound(
         };
         outbound.push(Outbound {
             partition: message_partition(&record.correlation_key, config.partition_count),
-            command: Record::command(Key::NONE, RecordValue::MessageSubscription(intent, record)),
+            command: Record::command(
+                Key::NONE,
+                RecordValue::MessageSubscription(intent, Box::new(record)),
+            ),
         });
     }
     for subscription in subscriptions::correlating_messages(state)? {
@@ -163,7 +166,7 @@ pub(crate) fn pending_outbound(
                 Key::NONE,
                 RecordValue::ProcessMessageSubscription(
                     ProcessMessageSubscriptionIntent::Correlate,
-                    record,
+                    Box::new(record),
                 ),
             ),
         });

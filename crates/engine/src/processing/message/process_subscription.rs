@@ -25,7 +25,7 @@ pub(crate) fn open(
         key,
         RecordValue::ProcessMessageSubscription(
             ProcessMessageSubscriptionIntent::Creating,
-            record.clone(),
+            Box::new(record.clone()),
         ),
     )?;
     send_to_message_partition(
@@ -47,7 +47,7 @@ pub(crate) fn close_all(ctx: &mut Ctx<'_>, element_instance: Key) -> Result<(), 
             subscription.key,
             RecordValue::ProcessMessageSubscription(
                 ProcessMessageSubscriptionIntent::Deleting,
-                subscription.record.clone(),
+                Box::new(subscription.record.clone()),
             ),
         )?;
         send_to_message_partition(
@@ -89,7 +89,7 @@ pub(crate) fn create(
                 subscription.key,
                 RecordValue::ProcessMessageSubscription(
                     ProcessMessageSubscriptionIntent::Created,
-                    subscription.record,
+                    Box::new(subscription.record),
                 ),
             )?;
         }
@@ -139,7 +139,7 @@ pub(crate) fn delete(
                 subscription.key,
                 RecordValue::ProcessMessageSubscription(
                     ProcessMessageSubscriptionIntent::Deleted,
-                    subscription.record,
+                    Box::new(subscription.record),
                 ),
             )?;
         }
@@ -267,7 +267,7 @@ fn trigger(
         subscription.key,
         RecordValue::ProcessMessageSubscription(
             ProcessMessageSubscriptionIntent::Correlated,
-            correlated.clone(),
+            Box::new(correlated.clone()),
         ),
     )?;
     if correlated.element_id == instance.record.element_id {

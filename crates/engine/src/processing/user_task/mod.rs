@@ -74,9 +74,16 @@ fn transition(
         return Ok(());
     };
     for intent in earlier {
-        ctx.event(command.key, RecordValue::UserTask(*intent, record.clone()))?;
+        ctx.event(
+            command.key,
+            RecordValue::UserTask(*intent, Box::new(record.clone())),
+        )?;
     }
-    ctx.event_answering(command, command.key, RecordValue::UserTask(*last, record))
+    ctx.event_answering(
+        command,
+        command.key,
+        RecordValue::UserTask(*last, Box::new(record)),
+    )
 }
 
 pub(crate) fn complete(
