@@ -1,6 +1,11 @@
 //! Record values, one struct per value type, with Zeebe's field names (camelCase in exported JSON).
 //!
 //! Fields are encoded by position in the log: append new fields at the end of a struct, never reorder.
+//!
+//! The engine moves and clones records all the time, so their in-memory form is kept small: ids are
+//! `SmolStr` (held inline up to 23 bytes, cheap to clone) and the values of the larger, rarer types
+//! are boxed in [`RecordValue`]. Neither changes the encoding, which serde sees as plain strings and
+//! structs.
 
 mod decision;
 mod deployment;
