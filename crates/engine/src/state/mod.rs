@@ -246,10 +246,16 @@ pub(crate) fn put<T: Serialize>(
             }
         })?;
         kv.put(key, &encoded);
-        *buffer = encoded;
+        // A large value (a deployed resource) would otherwise keep its memory for the thread's life.
+        if encoded.capacity() <= MAX_RETAINED_ENCODE_BUFFER {
+            *buffer = encoded;
+        }
         Ok(())
     })
 }
+
+/// The largest encoding buffer [`put`] keeps for the next value.
+const MAX_RETAINED_ENCODE_BUFFER: usize = 64 * 1024;
 
 /// Collects the keys under `prefix` (for deleting or iterating while mutating).
 pub(crate) fn keys_with_prefix(
