@@ -47,6 +47,17 @@ impl Document {
         ))
     }
 
+    /// Builds a document from values that are already JSON text, in name order, without parsing
+    /// them into a tree and writing them out again.
+    pub fn from_raw_values(
+        values: &std::collections::BTreeMap<String, Box<serde_json::value::RawValue>>,
+    ) -> Document {
+        // Serializing names and raw JSON values cannot fail.
+        Document(Arc::from(
+            serde_json::to_string(values).unwrap_or_else(|_| "{}".into()),
+        ))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

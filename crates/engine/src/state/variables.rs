@@ -9,8 +9,9 @@
 use super::{column, element_instances, get, put, KeyBuf};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
-use hornet_protocol::Key;
+use hornet_protocol::{Document, Key};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -146,6 +147,27 @@ pub fn visible(
     Ok(out)
 }
 
+/// Every variable visible from `scope` as one JSON object document: what [`visible`] returns, but
+/// with the stored JSON texts copied as they are instead of parsed and written out again.
+pub fn visible_document(kv: &dyn KvRead, scope: Key) -> Result<Document, EngineError> {
+    let mut out = BTreeMap::new();
+    for scope in variable_scopes(kv, scope)? {
+        for (name, variable) in scope_variables(kv, scope)? {
+            if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(name) {
+                slot.insert(raw_json(variable.value));
+            }
+        }
+    }
+    Ok(Document::from_raw_values(&out))
+}
+
+/// A stored value as raw JSON; like [`parse_json`], anything unparsable reads as null.
+fn raw_json(text: String) -> Box<RawValue> {
+    RawValue::from_string(text).unwrap_or_else(|_| {
+        RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
+    })
+}
+
 /// The given names as visible from `scope` (missing names are left out), in name order.
 pub fn visible_named(
     kv: &dyn KvRead,
@@ -207,5 +229,37 @@ impl hornet_feel::Variables for ScopeVariables<'_> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kv::MemKv;
+
+    #[test]
+    fn the_visible_document_is_what_the_visible_map_serializes_to() {
+        // Stored values are JSON as serde_json writes it, which the document copies as it is.
+        let mut kv = MemKv::new();
+        let scope = Key(7);
+        let stored = [
+            ("amount", "123.45"),
+            ("customer \"id\"", "\"c-1\""),
+            ("items", "[1,2,{\"a\":null}]"),
+            ("nested", "{\"b\":true,\"é\":\"é\"}"),
+            ("broken", "{not json"),
+        ];
+        for (index, (name, value)) in stored.into_iter().enumerate() {
+            let variable = StoredVariable {
+                key: Key(100 + index as i64),
+                value: value.to_string(),
+            };
+            put_local(&mut kv, scope, name, &variable).unwrap();
+        }
+        let document = visible_document(&kv, scope).unwrap();
+        let from_map = Document::from_map(&visible(&kv, scope).unwrap().into_iter().collect());
+        assert_eq!(document.as_str(), from_map.as_str());
+        assert_eq!(document.to_map()["broken"], serde_json::Value::Null);
+        assert_eq!(document.to_map()["items"], serde_json::json!([1, 2, {"a": null}]));
     }
 }

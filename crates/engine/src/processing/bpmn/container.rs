@@ -91,13 +91,12 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
     let awaiting = element_instances::awaiting_result(&ctx.state, el.key)?;
     let result_variables = match &awaiting {
         Some(awaiting) if awaiting.fetch_variables.is_empty() => {
-            Some(variables::visible(&ctx.state, el.key)?)
+            Some(variables::visible_document(&ctx.state, el.key)?)
         }
-        Some(awaiting) => Some(variables::visible_named(
-            &ctx.state,
-            el.key,
-            &awaiting.fetch_variables,
-        )?),
+        Some(awaiting) => {
+            let named = variables::visible_named(&ctx.state, el.key, &awaiting.fetch_variables)?;
+            Some(Document::from_map(&named.into_iter().collect()))
+        }
         None => None,
     };
     events::unsubscribe(ctx, el)?;
@@ -114,8 +113,7 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
             RecordValue::ProcessInstance(ProcessInstanceIntent::CompleteElement, parent_record),
         );
     }
-    if let (Some(awaiting), Some(vars)) = (awaiting, result_variables) {
-        let map: serde_json::Map<String, serde_json::Value> = vars.into_iter().collect();
+    if let (Some(awaiting), Some(variables)) = (awaiting, result_variables) {
         let record = ctx.response_record(
             el.key,
             RecordKind::Event,
@@ -126,7 +124,7 @@ fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineErro
                     version: el.record.version,
                     process_definition_key: el.record.process_definition_key,
                     process_instance_key: el.key,
-                    variables: Document::from_map(&map),
+                    variables,
                     tenant_id: el.record.tenant_id.to_string(),
                 },
             ),

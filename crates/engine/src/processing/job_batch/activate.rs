@@ -62,17 +62,16 @@ pub(crate) fn process(
         record.worker = value.worker.as_str().into();
         record.deadline = deadline;
         record.timeout = value.timeout;
-        let visible = if value.fetch_variables.is_empty() {
-            variables::visible(&ctx.state, record.element_instance_key)?
+        record.variables = if value.fetch_variables.is_empty() {
+            variables::visible_document(&ctx.state, record.element_instance_key)?
         } else {
-            variables::visible_named(
+            let named = variables::visible_named(
                 &ctx.state,
                 record.element_instance_key,
                 &value.fetch_variables,
-            )?
+            )?;
+            Document::from_map(&named.into_iter().collect())
         };
-        let map: serde_json::Map<String, serde_json::Value> = visible.into_iter().collect();
-        record.variables = Document::from_map(&map);
         batch.job_keys.push(key);
         batch.jobs.push(record);
     }
