@@ -260,6 +260,9 @@ mod tests {
         let from_map = Document::from_map(&visible(&kv, scope).unwrap().into_iter().collect());
         assert_eq!(document.as_str(), from_map.as_str());
         assert_eq!(document.to_map()["broken"], serde_json::Value::Null);
-        assert_eq!(document.to_map()["items"], serde_json::json!([1, 2, {"a": null}]));
+        assert_eq!(
+            document.to_map()["items"],
+            serde_json::json!([1, 2, {"a": null}])
+        );
     }
 }
