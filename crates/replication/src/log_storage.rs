@@ -4,8 +4,8 @@
 //! requires) and made durable by a per-partition flusher thread that fsyncs the write-ahead log
 //! once for every append queued while the previous fsync ran (group commit). A flush delay spaces
 //! the fsyncs out further: each fsync then covers more appends, for less CPU and more latency.
-//! openraft learns an append is done only from the flusher, after the fsync. Votes, truncations and purges are
-//! synchronous durable writes, which also cover every earlier append.
+//! openraft learns an append is done only from the flusher, after the fsync. Votes, truncations
+//! and purges are synchronous durable writes, which also cover every earlier append.
 
 use std::fmt::Debug;
 use std::ops::{ControlFlow, RangeBounds};

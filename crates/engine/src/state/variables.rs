@@ -132,33 +132,50 @@ pub fn resolve(
     Ok(None)
 }
 
-/// Every variable visible from `scope` (nearest scope wins), as JSON values in name order.
-pub fn visible(
-    kv: &dyn KvRead,
-    scope: Key,
-) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
+/// The stored JSON text of every variable visible from `scope` (nearest scope wins), in name order.
+fn visible_texts(kv: &dyn KvRead, scope: Key) -> Result<BTreeMap<String, String>, EngineError> {
     let mut out = BTreeMap::new();
     for scope in variable_scopes(kv, scope)? {
         for (name, variable) in scope_variables(kv, scope)? {
-            out.entry(name)
-                .or_insert_with(|| parse_json(&variable.value));
+            out.entry(name).or_insert(variable.value);
         }
     }
     Ok(out)
 }
 
+/// Every variable visible from `scope` (nearest scope wins), as JSON values in name order.
+pub fn visible(
+    kv: &dyn KvRead,
+    scope: Key,
+) -> Result<BTreeMap<String, serde_json::Value>, EngineError> {
+    Ok(visible_texts(kv, scope)?
+        .into_iter()
+        .map(|(name, text)| (name, parse_json(&text)))
+        .collect())
+}
+
 /// Every variable visible from `scope` as one JSON object document: what [`visible`] returns, but
 /// with the stored JSON texts copied as they are instead of parsed and written out again.
 pub fn visible_document(kv: &dyn KvRead, scope: Key) -> Result<Document, EngineError> {
-    let mut out = BTreeMap::new();
-    for scope in variable_scopes(kv, scope)? {
-        for (name, variable) in scope_variables(kv, scope)? {
-            if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(name) {
-                slot.insert(raw_json(variable.value));
-            }
-        }
+    let raw = visible_texts(kv, scope)?
+        .into_iter()
+        .map(|(name, text)| (name, raw_json(text)))
+        .collect();
+    Ok(Document::from_raw_values(&raw))
+}
+
+/// The variables a job or an instance's result carries: those of `names` visible from `scope`, or
+/// every visible one when `names` is empty (Zeebe's `fetchVariables`).
+pub fn fetched_document(
+    kv: &dyn KvRead,
+    scope: Key,
+    names: &[String],
+) -> Result<Document, EngineError> {
+    if names.is_empty() {
+        return visible_document(kv, scope);
     }
-    Ok(Document::from_raw_values(&out))
+    let named = visible_named(kv, scope, names)?;
+    Ok(Document::from_map(&named.into_iter().collect()))
 }
 
 /// A stored value as raw JSON; like [`parse_json`], anything unparsable reads as null.

@@ -90,13 +90,11 @@ pub(crate) fn on_complete(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), Engi
 fn complete_process(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), EngineError> {
     let awaiting = element_instances::awaiting_result(&ctx.state, el.key)?;
     let result_variables = match &awaiting {
-        Some(awaiting) if awaiting.fetch_variables.is_empty() => {
-            Some(variables::visible_document(&ctx.state, el.key)?)
-        }
-        Some(awaiting) => {
-            let named = variables::visible_named(&ctx.state, el.key, &awaiting.fetch_variables)?;
-            Some(Document::from_map(&named.into_iter().collect()))
-        }
+        Some(awaiting) => Some(variables::fetched_document(
+            &ctx.state,
+            el.key,
+            &awaiting.fetch_variables,
+        )?),
         None => None,
     };
     events::unsubscribe(ctx, el)?;

@@ -7,7 +7,7 @@ use crate::error::EngineError;
 use crate::processing::Ctx;
 use crate::state::{jobs, variables};
 use hornet_protocol::value::JobBatchRecord;
-use hornet_protocol::{Document, JobBatchIntent, Record, RecordValue, RejectionType};
+use hornet_protocol::{JobBatchIntent, Record, RecordValue, RejectionType};
 
 fn invalid(value: &JobBatchRecord) -> Option<String> {
     let format = |what: &str, expected: &str, actual: String| {
@@ -62,16 +62,11 @@ pub(crate) fn process(
         record.worker = value.worker.as_str().into();
         record.deadline = deadline;
         record.timeout = value.timeout;
-        record.variables = if value.fetch_variables.is_empty() {
-            variables::visible_document(&ctx.state, record.element_instance_key)?
-        } else {
-            let named = variables::visible_named(
-                &ctx.state,
-                record.element_instance_key,
-                &value.fetch_variables,
-            )?;
-            Document::from_map(&named.into_iter().collect())
-        };
+        record.variables = variables::fetched_document(
+            &ctx.state,
+            record.element_instance_key,
+            &value.fetch_variables,
+        )?;
         batch.job_keys.push(key);
         batch.jobs.push(record);
     }
