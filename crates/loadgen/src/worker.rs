@@ -65,7 +65,10 @@ pub async fn run_polling_worker(
     fatal: mpsc::UnboundedSender<LoadgenError>,
 ) {
     let max_jobs = config.max_jobs as usize;
-    let threshold = activation_threshold(config.max_jobs, config.activation_threshold);
+    // Below `max_jobs` (at least 1), so that every activation asks for at least one job without
+    // the worker ever holding more than `max_jobs`.
+    let threshold = activation_threshold(config.max_jobs, config.activation_threshold)
+        .min(max_jobs.saturating_sub(1));
     let mut completions = JoinSet::new();
     loop {
         while completions.try_join_next().is_some() {}
@@ -76,7 +79,7 @@ pub async fn run_polling_worker(
                 _ = completions.join_next() => {}
             }
         }
-        let capacity = max_jobs.saturating_sub(completions.len()).max(1);
+        let capacity = max_jobs - completions.len();
         let request = ActivateJobs::new(config.job_type.clone(), worker_name(index))
             .with_max_jobs(capacity as u32)
             .with_timeout(JOB_TIMEOUT)
