@@ -29,18 +29,19 @@ const WORKER_STOP_TIMEOUT: Duration = Duration::from_secs(2);
 /// Ctrl-C ends the measured phase early; the summary covers the time until then.
 pub async fn run(args: BenchArgs) -> Result<Summary, LoadgenError> {
     args.validate()?;
-    let client = Client::connect(&args.address)
-        .await
-        .map_err(|source| LoadgenError::Connect {
-            address: args.address.clone(),
-            source,
-        })?;
-    let process = process::deploy(&client, args.process.as_deref()).await?;
+    // The starter and the workers each get their own connection, as in Zeebe's benchmark, where
+    // they are separate applications. On one shared connection every request and response of both
+    // goes through one HTTP/2 connection task at each end, which serializes them on one core.
+    let clients = Clients {
+        starter: connect(&args.address).await?,
+        workers: connect(&args.address).await?,
+    };
+    let process = process::deploy(&clients.starter, args.process.as_deref()).await?;
     eprintln!(
         "deployed {process}; starting {} {} workers for job type {:?}",
         args.workers, args.worker_mode, args.job_type
     );
-    let summary = drive(&args, &client, &process).await?;
+    let summary = drive(&args, &clients, &process).await?;
     println!("{summary}");
     if let Some(path) = &args.json {
         write_json(path, &summary)?;
@@ -48,9 +49,24 @@ pub async fn run(args: BenchArgs) -> Result<Summary, LoadgenError> {
     Ok(summary)
 }
 
+/// The connections of one run: one for the starter, one shared by the workers.
+struct Clients {
+    starter: Client,
+    workers: Client,
+}
+
+async fn connect(address: &str) -> Result<Client, LoadgenError> {
+    Client::connect(address)
+        .await
+        .map_err(|source| LoadgenError::Connect {
+            address: address.to_owned(),
+            source,
+        })
+}
+
 async fn drive(
     args: &BenchArgs,
-    client: &Client,
+    clients: &Clients,
     process: &DeployedProcess,
 ) -> Result<Summary, LoadgenError> {
     let stats = Arc::new(Stats::default());
@@ -62,7 +78,7 @@ async fn drive(
     // Dropping a JoinSet aborts its tasks, so every early return below cleans up after itself.
     let mut workers = JoinSet::new();
     let worker_config = WorkerConfig {
-        client: client.clone(),
+        client: clients.workers.clone(),
         job_type: args.job_type.clone(),
         max_jobs: args.max_jobs,
         activation_threshold: args.activation_threshold,
@@ -117,7 +133,7 @@ async fn drive(
     let mut starter = JoinSet::new();
     starter.spawn(run_starter(
         StarterConfig {
-            client: client.clone(),
+            client: clients.starter.clone(),
             process_definition_key: process.process_definition_key,
             payload: Arc::new(payload::generate(args.payload_size)),
             rate: args.rate,
