@@ -21,6 +21,7 @@ mod network;
 mod replica;
 mod snapshot;
 mod state_machine;
+mod tail_cache;
 mod types;
 
 pub use codec::CodecError;

@@ -5,7 +5,8 @@
 //! once for every append queued while the previous fsync ran (group commit). A flush delay spaces
 //! the fsyncs out further: each fsync then covers more appends, for less CPU and more latency.
 //! openraft learns an append is done only from the flusher, after the fsync. Votes, truncations
-//! and purges are synchronous durable writes, which also cover every earlier append.
+//! and purges are synchronous durable writes, which also cover every earlier append. Reads of the
+//! last entries appended are served from memory (see [`crate::tail_cache`]).
 
 use std::fmt::Debug;
 use std::ops::{ControlFlow, RangeBounds};
@@ -18,6 +19,7 @@ use openraft::{AnyError, LogState, RaftLogReader, StorageIOError, Vote};
 
 use crate::codec::{decode_entry, decode_log_id, decode_value, encode_entry, encode_value};
 use crate::error::ReplicationError;
+use crate::tail_cache::{TailCache, TAIL_CACHE_BYTES};
 use crate::types::{Entry, LogId, NodeId, RaftStorageError, TypeConfig};
 
 fn read_error(err: impl std::error::Error + 'static) -> RaftStorageError {
@@ -28,11 +30,15 @@ fn write_error(err: impl std::error::Error + 'static) -> RaftStorageError {
     StorageIOError::write_logs(AnyError::new(&err)).into()
 }
 
-/// Reads `range` of the log as openraft entries.
+/// Reads `range` of the log as openraft entries, from the tail in memory if it covers the range.
 fn read_entries(
     store: &LogStore,
+    tail: &TailCache,
     range: impl RangeBounds<u64>,
 ) -> Result<Vec<Entry>, ReplicationError> {
+    if let Some(entries) = tail.get(&range) {
+        return Ok(entries);
+    }
     let mut entries = Vec::new();
     store.for_each_in_range(range, |index, value| {
         entries.push(decode_entry(index, value)?);
@@ -45,6 +51,7 @@ fn read_entries(
 #[derive(Clone, Debug)]
 pub struct LogReader {
     store: Arc<LogStore>,
+    tail: Arc<TailCache>,
 }
 
 impl RaftLogReader<TypeConfig> for LogReader {
@@ -52,13 +59,14 @@ impl RaftLogReader<TypeConfig> for LogReader {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, RaftStorageError> {
-        read_entries(&self.store, range).map_err(read_error)
+        read_entries(&self.store, &self.tail, range).map_err(read_error)
     }
 }
 
 /// openraft's `RaftLogStorage` for one partition.
 pub struct RaftLog {
     store: Arc<LogStore>,
+    tail: Arc<TailCache>,
     flusher: mpsc::Sender<LogFlushed<TypeConfig>>,
     /// Joined when the log is dropped, so that the thread's handle on the store is gone by then:
     /// otherwise the database could still be closing in that thread when the partition is reopened.
@@ -95,6 +103,7 @@ impl RaftLog {
         };
         Self {
             store,
+            tail: Arc::default(),
             flusher,
             flusher_thread,
             encode_buffer: Vec::new(),
@@ -138,7 +147,7 @@ impl RaftLogReader<TypeConfig> for RaftLog {
         &mut self,
         range: RB,
     ) -> Result<Vec<Entry>, RaftStorageError> {
-        read_entries(&self.store, range).map_err(read_error)
+        read_entries(&self.store, &self.tail, range).map_err(read_error)
     }
 }
 
@@ -165,6 +174,7 @@ impl RaftLogStorage<TypeConfig> for RaftLog {
     async fn get_log_reader(&mut self) -> Self::LogReader {
         LogReader {
             store: Arc::clone(&self.store),
+            tail: Arc::clone(&self.tail),
         }
     }
 
@@ -212,15 +222,17 @@ impl RaftLogStorage<TypeConfig> for RaftLog {
         I: IntoIterator<Item = Entry> + Send,
         I::IntoIter: Send,
     {
+        let entries: Vec<Entry> = entries.into_iter().collect();
         let mut batch = LogBatch::new();
-        for entry in entries {
+        for entry in &entries {
             self.encode_buffer.clear();
-            encode_entry(&entry, &mut self.encode_buffer).map_err(write_error)?;
+            encode_entry(entry, &mut self.encode_buffer).map_err(write_error)?;
             batch
                 .push(entry.log_id.index, &self.encode_buffer)
                 .map_err(write_error)?;
         }
         self.store.append_buffered(batch).map_err(write_error)?;
+        self.tail.appended(&entries, TAIL_CACHE_BYTES);
         if let Err(unsent) = self.flusher.send(callback) {
             // The flusher only stops when this storage is dropped; sync inline as a fallback.
             let result = self.store.sync().map_err(std::io::Error::other);
@@ -230,11 +242,14 @@ impl RaftLogStorage<TypeConfig> for RaftLog {
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), RaftStorageError> {
+        // Forgotten first: if the write fails, the tail must not serve entries the log may lack.
+        self.tail.truncated(log_id.index);
         self.store.truncate_from(log_id.index).map_err(write_error)
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), RaftStorageError> {
         let bytes = encode_value("last purged log id", &log_id).map_err(write_error)?;
+        self.tail.purged(log_id.index);
         self.store
             .purge_up_to(log_id.index, &bytes)
             .map_err(write_error)
@@ -318,5 +333,60 @@ mod tests {
         let state = log.get_log_state().await.unwrap();
         // With every entry purged, the last log id is the purged one.
         assert_eq!(state.last_log_id.map(|id| id.index), Some(3));
+    }
+
+    /// Writes `entries` as `RaftLog::append` does, without a flush callback (which only openraft
+    /// can make).
+    fn append_like_raft(log: &mut RaftLog, entries: &[Entry]) {
+        let mut batch = LogBatch::new();
+        for entry in entries {
+            let mut buf = Vec::new();
+            encode_entry(entry, &mut buf).unwrap();
+            batch.push(entry.log_id.index, &buf).unwrap();
+        }
+        log.store.append(batch).unwrap();
+        log.tail.appended(entries, TAIL_CACHE_BYTES);
+    }
+
+    #[tokio::test]
+    async fn reads_from_the_tail_match_the_log_through_truncation_and_purge() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = RaftLog::new(
+            Arc::new(LogStore::open(dir.path()).unwrap()),
+            Duration::ZERO,
+        );
+        let from_disk = |log: &RaftLog, range: std::ops::Range<u64>| {
+            read_entries(&log.store, &TailCache::default(), range).unwrap()
+        };
+        append_like_raft(&mut log, &(1..=8).map(entry).collect::<Vec<_>>());
+        for range in [1..9, 3..6, 7..20, 9..12] {
+            let cached = log.try_get_log_entries(range.clone()).await.unwrap();
+            assert_eq!(cached, from_disk(&log, range.clone()), "range {range:?}");
+        }
+
+        log.truncate(LogId::new(CommittedLeaderId::new(1, 1), 6))
+            .await
+            .unwrap();
+        let replacement = Entry {
+            log_id: LogId::new(CommittedLeaderId::new(2, 1), 6),
+            payload: EntryPayload::Normal(Payload(Bytes::from_static(b"term 2"))),
+        };
+        append_like_raft(&mut log, std::slice::from_ref(&replacement));
+        let cached = log.try_get_log_entries(4..20).await.unwrap();
+        assert_eq!(cached, from_disk(&log, 4..20));
+        assert_eq!(cached.last(), Some(&replacement));
+
+        log.purge(LogId::new(CommittedLeaderId::new(1, 1), 4))
+            .await
+            .unwrap();
+        let mut reader = log.get_log_reader().await;
+        assert_eq!(
+            reader.try_get_log_entries(1..20).await.unwrap(),
+            from_disk(&log, 1..20)
+        );
+        assert_eq!(
+            from_disk(&log, 1..20).first().map(|e| e.log_id.index),
+            Some(5)
+        );
     }
 }
