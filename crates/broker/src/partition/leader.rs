@@ -83,7 +83,6 @@ struct Round {
 /// What becomes visible once a processed batch commits.
 struct Outcome {
     responses: Vec<Response>,
-    jobs_available: Vec<String>,
     outbound: Vec<Outbound>,
     /// Due commands are now processed, so more due work may be scheduled.
     due_done: bool,
@@ -359,13 +358,19 @@ impl<'a> Leader<'a> {
             .append_prepared(entry.into(), self.term, prepared)
             .await?;
         self.layers.push_back(writes);
+        // Workers learn of new jobs now rather than when the batch commits: the activation they ask
+        // for is processed after this batch, over its layer, and answered only once it commits too,
+        // so no job reaches a worker before the job is committed. Its command entry is appended
+        // while this batch commits instead of after.
         jobs_available.sort();
         jobs_available.dedup();
+        for job_type in jobs_available {
+            self.shared.notify_jobs_available(job_type);
+        }
         self.committed_outcomes.push_back(Box::pin(async move {
             receipt.await?;
             Ok(Outcome {
                 responses,
-                jobs_available,
                 outbound,
                 due_done,
             })
@@ -466,9 +471,6 @@ impl<'a> Leader<'a> {
             if let Some(reply) = self.waiting.remove(&request.id) {
                 let _ = reply.send(Ok(record));
             }
-        }
-        for job_type in outcome.jobs_available {
-            self.shared.notify_jobs_available(job_type);
         }
         for Outbound { partition, command } in outcome.outbound {
             self.shared.router.send(partition, command);
