@@ -85,6 +85,20 @@ impl Drop for RaftLog {
 }
 
 impl RaftLog {
+    /// Writes `entries` to the log, readable at once and durable after the flusher's next sync, and
+    /// keeps them in the tail.
+    fn write_buffered(&mut self, entries: &[Entry]) -> Result<(), ReplicationError> {
+        let mut batch = LogBatch::new();
+        for entry in entries {
+            self.encode_buffer.clear();
+            encode_entry(entry, &mut self.encode_buffer)?;
+            batch.push(entry.log_id.index, &self.encode_buffer)?;
+        }
+        self.store.append_buffered(batch)?;
+        self.tail.appended(entries, TAIL_CACHE_BYTES);
+        Ok(())
+    }
+
     /// Wraps `store`; starts the partition's flusher thread, which ends when this log is dropped.
     /// The flusher starts an fsync no sooner than `flush_delay` after it started the previous one.
     pub fn new(store: Arc<LogStore>, flush_delay: Duration) -> Self {
@@ -223,16 +237,7 @@ impl RaftLogStorage<TypeConfig> for RaftLog {
         I::IntoIter: Send,
     {
         let entries: Vec<Entry> = entries.into_iter().collect();
-        let mut batch = LogBatch::new();
-        for entry in &entries {
-            self.encode_buffer.clear();
-            encode_entry(entry, &mut self.encode_buffer).map_err(write_error)?;
-            batch
-                .push(entry.log_id.index, &self.encode_buffer)
-                .map_err(write_error)?;
-        }
-        self.store.append_buffered(batch).map_err(write_error)?;
-        self.tail.appended(&entries, TAIL_CACHE_BYTES);
+        self.write_buffered(&entries).map_err(write_error)?;
         if let Err(unsent) = self.flusher.send(callback) {
             // The flusher only stops when this storage is dropped; sync inline as a fallback.
             let result = self.store.sync().map_err(std::io::Error::other);
@@ -335,19 +340,6 @@ mod tests {
         assert_eq!(state.last_log_id.map(|id| id.index), Some(3));
     }
 
-    /// Writes `entries` as `RaftLog::append` does, without a flush callback (which only openraft
-    /// can make).
-    fn append_like_raft(log: &mut RaftLog, entries: &[Entry]) {
-        let mut batch = LogBatch::new();
-        for entry in entries {
-            let mut buf = Vec::new();
-            encode_entry(entry, &mut buf).unwrap();
-            batch.push(entry.log_id.index, &buf).unwrap();
-        }
-        log.store.append(batch).unwrap();
-        log.tail.appended(entries, TAIL_CACHE_BYTES);
-    }
-
     #[tokio::test]
     async fn reads_from_the_tail_match_the_log_through_truncation_and_purge() {
         let dir = tempfile::tempdir().unwrap();
@@ -358,7 +350,9 @@ mod tests {
         let from_disk = |log: &RaftLog, range: std::ops::Range<u64>| {
             read_entries(&log.store, &TailCache::default(), range).unwrap()
         };
-        append_like_raft(&mut log, &(1..=8).map(entry).collect::<Vec<_>>());
+        // `append` without its flush callback, which only openraft can make.
+        log.write_buffered(&(1..=8).map(entry).collect::<Vec<_>>())
+            .unwrap();
         for range in [1..9, 3..6, 7..20, 9..12] {
             let cached = log.try_get_log_entries(range.clone()).await.unwrap();
             assert_eq!(cached, from_disk(&log, range.clone()), "range {range:?}");
@@ -371,7 +365,8 @@ mod tests {
             log_id: LogId::new(CommittedLeaderId::new(2, 1), 6),
             payload: EntryPayload::Normal(Payload(Bytes::from_static(b"term 2"))),
         };
-        append_like_raft(&mut log, std::slice::from_ref(&replacement));
+        log.write_buffered(std::slice::from_ref(&replacement))
+            .unwrap();
         let cached = log.try_get_log_entries(4..20).await.unwrap();
         assert_eq!(cached, from_disk(&log, 4..20));
         assert_eq!(cached.last(), Some(&replacement));
