@@ -6,15 +6,17 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use crate::stats::{format_bytes, per_second, Snapshot};
+use crate::stats::{format_bytes, per_second, LatencySummary, Snapshot};
 
-/// Formats one progress report. `previous` is the snapshot of one `interval` earlier.
+/// Formats one progress report. `previous` is the snapshot of one `interval` earlier; `recent` the
+/// latencies of the instances completed in that interval.
 pub fn line(
     elapsed: Duration,
     warming_up: bool,
     previous: &Snapshot,
     current: &Snapshot,
     interval: Duration,
+    recent: Option<&LatencySummary>,
     broker_memory: Option<u64>,
 ) -> String {
     let rate = |now: u64, before: u64| per_second(now.saturating_sub(before), interval);
@@ -32,6 +34,10 @@ pub fn line(
             latency.p50_ms, latency.p99_ms
         )),
         None => text.push_str("  p50       - ms  p99       - ms"),
+    }
+    match recent {
+        Some(recent) => text.push_str(&format!(" (last {:>7.2} ms)", recent.p99_ms)),
+        None => text.push_str(" (last       - ms)"),
     }
     text.push_str(&format!("  backpressure {}", current.backpressure));
     if let Some(bytes) = broker_memory {
@@ -90,20 +96,26 @@ mod tests {
             jobs_completed: 90,
             ..Default::default()
         };
+        let run = LatencySummary {
+            count: 330,
+            p50_ms: 3.25,
+            p90_ms: 5.0,
+            p99_ms: 9.5,
+            max_ms: 12.0,
+            mean_ms: 3.5,
+        };
         let current = Snapshot {
             started: 350,
             completed: 330,
             jobs_completed: 331,
             backpressure: 4,
-            latency: Some(LatencySummary {
-                count: 330,
-                p50_ms: 3.25,
-                p90_ms: 5.0,
-                p99_ms: 9.5,
-                max_ms: 12.0,
-                mean_ms: 3.5,
-            }),
+            latency: Some(run),
             ..Default::default()
+        };
+        let recent = LatencySummary {
+            count: 240,
+            p99_ms: 31.25,
+            ..run
         };
         let text = line(
             Duration::from_secs(12),
@@ -111,12 +123,13 @@ mod tests {
             &previous,
             &current,
             Duration::from_millis(500),
+            Some(&recent),
             Some(24 * 1024 * 1024),
         );
         assert_eq!(
             text,
             "[   12s] started     500/s  completed     480/s  jobs     482/s  \
-             p50    3.25 ms  p99    9.50 ms  backpressure 4  broker RSS 24.0 MiB"
+             p50    3.25 ms  p99    9.50 ms (last   31.25 ms)  backpressure 4  broker RSS 24.0 MiB"
         );
     }
 
@@ -129,12 +142,14 @@ mod tests {
             &Snapshot::default(),
             Duration::from_secs(1),
             None,
+            None,
         );
         assert!(
             text.starts_with("[    1s warm-up] started       0/s"),
             "{text}"
         );
         assert!(text.contains("p50       - ms"), "{text}");
+        assert!(text.contains("(last       - ms)"), "{text}");
         assert!(!text.contains("RSS"), "{text}");
     }
 
@@ -150,6 +165,7 @@ mod tests {
             &previous,
             &Snapshot::default(),
             Duration::from_secs(1),
+            None,
             None,
         );
         assert!(text.contains("started       0/s"), "{text}");

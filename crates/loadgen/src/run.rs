@@ -267,12 +267,14 @@ async fn report_progress(
         if current.started < previous.started {
             previous = Snapshot::default();
         }
+        let recent = stats.take_recent_latency();
         let text = progress::line(
             now - started_at,
             now < warm_until,
             &previous,
             &current,
             now - previous_at,
+            recent.as_ref(),
             memory.latest(),
         );
         output.0.print(&text);

@@ -43,9 +43,26 @@ pub struct Stats {
     failed: AtomicU64,
     jobs_completed: AtomicU64,
     backpressure: AtomicU64,
-    latency: Mutex<Histogram<u64>>,
+    latency: Mutex<Latencies>,
     /// Errors other than backpressure, by RPC and gRPC code name.
     errors: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
+}
+
+/// Create-to-complete latencies of the whole run and of the time since the progress line last
+/// took them, under one lock because every completion records into both.
+#[derive(Debug)]
+struct Latencies {
+    run: Histogram<u64>,
+    recent: Histogram<u64>,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self {
+            run: new_histogram(),
+            recent: new_histogram(),
+        }
+    }
 }
 
 impl Default for Stats {
@@ -57,7 +74,7 @@ impl Default for Stats {
             failed: AtomicU64::new(0),
             jobs_completed: AtomicU64::new(0),
             backpressure: AtomicU64::new(0),
-            latency: Mutex::new(new_histogram()),
+            latency: Mutex::new(Latencies::default()),
             errors: Mutex::new(BTreeMap::new()),
         }
     }
@@ -82,7 +99,10 @@ impl Stats {
         }
         self.completed.fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        lock(&self.latency).saturating_record(micros.clamp(1, MAX_LATENCY_MICROS));
+        let micros = micros.clamp(1, MAX_LATENCY_MICROS);
+        let mut latencies = lock(&self.latency);
+        latencies.run.saturating_record(micros);
+        latencies.recent.saturating_record(micros);
     }
 
     /// An instance gave up with an error (recorded separately with [`Stats::error`]).
@@ -124,21 +144,34 @@ impl Stats {
         ] {
             counter.store(0, Ordering::Relaxed);
         }
-        lock(&self.latency).reset();
+        let mut latencies = lock(&self.latency);
+        latencies.run.reset();
+        latencies.recent.reset();
+        drop(latencies);
         lock(&self.errors).clear();
     }
 
     /// The counters and latency percentiles as of now.
     pub fn snapshot(&self) -> Snapshot {
-        let histogram = lock(&self.latency);
+        let latencies = lock(&self.latency);
         Snapshot {
             started: self.started.load(Ordering::Relaxed),
             completed: self.completed.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             jobs_completed: self.jobs_completed.load(Ordering::Relaxed),
             backpressure: self.backpressure.load(Ordering::Relaxed),
-            latency: LatencySummary::of(&histogram),
+            latency: LatencySummary::of(&latencies.run),
         }
+    }
+
+    /// The latencies of the instances completed since the last call (or the warm-up's end), then
+    /// forgets them: what the progress line shows for the last second, where the run's percentiles
+    /// hide a bad second among many good ones.
+    pub fn take_recent_latency(&self) -> Option<LatencySummary> {
+        let mut latencies = lock(&self.latency);
+        let recent = LatencySummary::of(&latencies.recent);
+        latencies.recent.reset();
+        recent
     }
 
     pub fn errors(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
@@ -405,6 +438,11 @@ mod tests {
         }
     }
 
+    /// Within the histogram's 3 significant digits.
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() <= expected * 0.001
+    }
+
     #[test]
     fn percentiles_come_from_recorded_latencies() {
         let stats = Stats::default();
@@ -415,7 +453,6 @@ mod tests {
         }
         let latency = stats.snapshot().latency.unwrap();
         assert_eq!(latency.count, 100);
-        let close = |actual: f64, expected: f64| (actual - expected).abs() <= expected * 0.001;
         assert!(close(latency.p50_ms, 50.0), "{latency:?}");
         assert!(close(latency.p90_ms, 90.0), "{latency:?}");
         assert!(close(latency.p99_ms, 99.0), "{latency:?}");
@@ -510,6 +547,7 @@ mod tests {
         stats.error("ActivateJobs", "UNAVAILABLE");
         stats.reset();
         assert_eq!(stats.snapshot(), Snapshot::default());
+        assert_eq!(stats.take_recent_latency(), None);
         assert!(stats.errors().is_empty());
         // An instance started in the warm-up that ends afterwards is not counted, so the
         // measured completions never exceed the measured starts.
@@ -522,6 +560,28 @@ mod tests {
             (snapshot.started, snapshot.completed, snapshot.failed),
             (1, 1, 0)
         );
+    }
+
+    #[test]
+    fn recent_latency_covers_the_completions_since_it_was_last_taken() {
+        let stats = Stats::default();
+        for millis in [10, 20] {
+            let epoch = stats.instance_started();
+            stats.instance_completed(epoch, Duration::from_millis(millis));
+        }
+        let recent = stats.take_recent_latency().expect("two completions");
+        assert_eq!(recent.count, 2);
+        assert!(close(recent.max_ms, 20.0), "{recent:?}");
+        assert_eq!(stats.take_recent_latency(), None);
+
+        let epoch = stats.instance_started();
+        stats.instance_completed(epoch, Duration::from_millis(500));
+        let recent = stats.take_recent_latency().expect("one completion");
+        assert!(close(recent.p99_ms, 500.0), "{recent:?}");
+        // The run's percentiles still cover all three.
+        let run = stats.snapshot().latency.expect("three completions");
+        assert_eq!(run.count, 3);
+        assert!(close(run.p50_ms, 20.0), "{run:?}");
     }
 
     #[test]
