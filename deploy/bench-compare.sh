@@ -34,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 # The first number named `$2` in the JSON file `$1`.
 json_field() { grep -o "\"$2\": *[0-9.eE+-]*" "$1" | head -1 | sed 's/.*: *//'; }
 
-# One run: prints "completed/s p50 p99 broker-CPU-µs-per-instance".
+# One run: prints "completed/s p50 p99 broker-CPU-µs-per-instance generator-CPU-µs-per-instance".
 run_once() {
     local bin="$1" out="$work/run.out" json="$work/run.json"
     shift
@@ -42,16 +42,23 @@ run_once() {
         "$@" --json "$json" >"$out" 2>&1 || { cat "$out" >&2; return 1; }
     # The broker's CPU covers warm-up and measurement alike, so it is divided by the measured rate
     # times the whole wall time (as docs/performance.md does).
-    local cpu_ms wall_ms
+    # The generator's CPU is counted the same way, from `/usr/bin/time` in bench-node.sh.
+    local cpu_ms wall_ms generator
     cpu_ms=$(sed -n 's/^broker CPU during the run: \([0-9]*\) ms in \([0-9]*\) ms.*/\1/p' "$out")
     wall_ms=$(sed -n 's/^broker CPU during the run: \([0-9]*\) ms in \([0-9]*\) ms.*/\2/p' "$out")
+    generator=$(sed -n 's/^generator CPU: \([0-9.]*\) s user + \([0-9.]*\) s system in \([0-9.]*\) s wall.*/\1 \2 \3/p' "$out")
     awk -v rate="$(json_field "$json" completed_per_second)" \
         -v p50="$(json_field "$json" p50_ms)" -v p99="$(json_field "$json" p99_ms)" \
-        -v cpu="$cpu_ms" -v wall="$wall_ms" \
-        'BEGIN { printf "%.0f %.1f %.1f %.0f\n", rate, p50, p99, (rate > 0 ? cpu * 1000000 / (rate * wall) : 0) }'
+        -v cpu="$cpu_ms" -v wall="$wall_ms" -v generator="$generator" \
+        'BEGIN {
+            split(generator, g, " ")
+            broker = rate > 0 ? cpu * 1000000 / (rate * wall) : 0
+            gen = (rate > 0 && g[3] > 0) ? (g[1] + g[2]) * 1000000 / (rate * g[3]) : 0
+            printf "%.0f %.1f %.1f %.0f %.0f\n", rate, p50, p99, broker, gen
+        }'
 }
 
-printf '%-6s %-4s %12s %9s %9s %16s\n' round bin completed/s p50_ms p99_ms cpu_us/instance
+printf '%-6s %-4s %12s %9s %9s %16s %16s\n' round bin completed/s p50_ms p99_ms cpu_us/instance gen_us/instance
 for round in $(seq 1 "$rounds"); do
     order="A B"
     (( round % 2 == 0 )) && order="B A"
@@ -61,20 +68,20 @@ for round in $(seq 1 "$rounds"); do
         line=$(run_once "$bin" "$@")
         echo "$line" >>"$work/$which"
         # shellcheck disable=SC2086
-        printf '%-6s %-4s %12s %9s %9s %16s\n' "$round" "$which" $line
+        printf '%-6s %-4s %12s %9s %9s %16s %16s\n' "$round" "$which" $line
     done
 done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 echo "medians over $rounds runs each (A: $binary_a, B: $binary_b)"
-printf '%-4s %12s %9s %9s %16s\n' bin completed/s p50_ms p99_ms cpu_us/instance
+printf '%-4s %12s %9s %9s %16s %16s\n' bin completed/s p50_ms p99_ms cpu_us/instance gen_us/instance
 for which in A B; do
     printf '%-4s' "$which"
-    for column in 1 2 3 4; do
+    for column in 1 2 3 4 5; do
         width=12
         (( column > 1 )) && width=9
-        (( column == 4 )) && width=16
+        (( column >= 4 )) && width=16
         printf " %${width}s" "$(cut -d' ' -f"$column" "$work/$which" | median)"
     done
     echo
