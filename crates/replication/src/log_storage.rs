@@ -95,7 +95,7 @@ impl RaftLog {
             batch.push(entry.log_id.index, &self.encode_buffer)?;
         }
         self.store.append_buffered(batch)?;
-        self.tail.appended(entries, TAIL_CACHE_BYTES);
+        self.tail.appended(entries);
         Ok(())
     }
 
@@ -117,7 +117,7 @@ impl RaftLog {
         };
         Self {
             store,
-            tail: Arc::default(),
+            tail: Arc::new(TailCache::new(TAIL_CACHE_BYTES)),
             flusher,
             flusher_thread,
             encode_buffer: Vec::new(),
@@ -284,17 +284,9 @@ mod tests {
             let mut log = RaftLog::new(Arc::clone(&store), Duration::ZERO);
             let state = log.get_log_state().await.unwrap();
             assert_eq!(state.last_log_id, None);
-            for index in 1..=5 {
-                log.store
-                    .append({
-                        let mut batch = LogBatch::new();
-                        let mut buf = Vec::new();
-                        encode_entry(&entry(index), &mut buf).unwrap();
-                        batch.push(index, &buf).unwrap();
-                        batch
-                    })
-                    .unwrap();
-            }
+            log.write_buffered(&(1..=5).map(entry).collect::<Vec<_>>())
+                .unwrap();
+            log.store.sync().unwrap();
             log.save_vote(&Vote::new_committed(3, 1)).await.unwrap();
             log.purge(LogId::new(CommittedLeaderId::new(1, 1), 2))
                 .await
@@ -348,7 +340,7 @@ mod tests {
             Duration::ZERO,
         );
         let from_disk = |log: &RaftLog, range: std::ops::Range<u64>| {
-            read_entries(&log.store, &TailCache::default(), range).unwrap()
+            read_entries(&log.store, &TailCache::new(0), range).unwrap()
         };
         // `append` without its flush callback, which only openraft can make.
         log.write_buffered(&(1..=8).map(entry).collect::<Vec<_>>())

@@ -18,9 +18,11 @@ use crate::types::Entry;
 pub(crate) const TAIL_CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// A contiguous run of entries ending at the last entry of the log, or nothing.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct TailCache {
     tail: Mutex<Tail>,
+    /// Payload bytes (see [`weight`]) beyond which the oldest entries are dropped.
+    budget: usize,
 }
 
 #[derive(Debug, Default)]
@@ -67,6 +69,14 @@ impl Tail {
 }
 
 impl TailCache {
+    /// An empty tail that keeps at most `budget` bytes of entries.
+    pub(crate) fn new(budget: usize) -> Self {
+        TailCache {
+            tail: Mutex::default(),
+            budget,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Tail> {
         // The tail is consistent after every operation; a panic elsewhere cannot leave it torn.
         self.tail
@@ -77,7 +87,7 @@ impl TailCache {
     /// Notes entries that were just written to the log, in index order. Entries that do not
     /// continue the cached run (the first append after opening the log, or one that a truncation
     /// should have preceded) start a new run.
-    pub(crate) fn appended(&self, entries: &[Entry], budget: usize) {
+    pub(crate) fn appended(&self, entries: &[Entry]) {
         let mut tail = self.lock();
         for entry in entries {
             let index = entry.log_id.index;
@@ -90,7 +100,7 @@ impl TailCache {
             tail.bytes += weight(entry);
             tail.entries.push_back(entry.clone());
         }
-        while tail.bytes > budget && !tail.entries.is_empty() {
+        while tail.bytes > self.budget && !tail.entries.is_empty() {
             tail.pop_front();
         }
     }
@@ -160,9 +170,9 @@ mod tests {
     }
 
     fn filled(range: std::ops::RangeInclusive<u64>) -> TailCache {
-        let cache = TailCache::default();
+        let cache = TailCache::new(usize::MAX);
         let entries: Vec<Entry> = range.map(|index| entry(index, "x")).collect();
-        cache.appended(&entries, usize::MAX);
+        cache.appended(&entries);
         cache
     }
 
@@ -179,7 +189,7 @@ mod tests {
         // Anything before the cached run must come from the log.
         assert_eq!(indices(cache.get(&(4..=6))), None);
         assert_eq!(indices(cache.get(&(..))), None);
-        assert_eq!(indices(TailCache::default().get(&(1..2))), None);
+        assert_eq!(indices(TailCache::new(usize::MAX).get(&(1..2))), None);
     }
 
     #[test]
@@ -187,7 +197,7 @@ mod tests {
         let cache = filled(1..=6);
         cache.truncated(5);
         assert_eq!(indices(cache.get(&(3..))), Some(vec![3, 4]));
-        cache.appended(&[entry(5, "new")], usize::MAX);
+        cache.appended(&[entry(5, "new")]);
         let read = cache.get(&(5..=5)).unwrap();
         assert!(matches!(&read[0].payload, EntryPayload::Normal(p) if p.0 == "new"));
         cache.purged(2);
@@ -200,14 +210,13 @@ mod tests {
     #[test]
     fn a_gap_starts_a_new_run_and_the_budget_drops_the_oldest() {
         let cache = filled(1..=3);
-        cache.appended(&[entry(7, "x")], usize::MAX);
+        cache.appended(&[entry(7, "x")]);
         assert_eq!(indices(cache.get(&(3..))), None);
         assert_eq!(indices(cache.get(&(7..))), Some(vec![7]));
 
-        let cache = TailCache::default();
-        let budget = 3 * weight(&entry(0, "abcd"));
+        let cache = TailCache::new(3 * weight(&entry(0, "abcd")));
         let entries: Vec<Entry> = (1..=5).map(|index| entry(index, "abcd")).collect();
-        cache.appended(&entries, budget);
+        cache.appended(&entries);
         assert_eq!(indices(cache.get(&(2..))), None);
         assert_eq!(indices(cache.get(&(3..))), Some(vec![3, 4, 5]));
     }
