@@ -8,6 +8,7 @@
 
 mod cluster_handler;
 pub mod config;
+pub mod job_streams;
 pub mod metrics;
 pub mod monitoring;
 mod node;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 pub use config::{BrokerConfig, ConfigError, ProcessingConfig, Settings};
 pub use hornet_protocol::{JobsAvailable, PartitionId};
 pub use hornet_replication::Role;
+pub use job_streams::{JobStreamRegistration, JobStreamRegistry};
 pub use node::{Broker, PartitionStatus};
 pub use partition::PartitionError;
 

@@ -21,6 +21,8 @@ pub struct Metrics {
     commands_processed: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     records_written: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     backpressure: Family<PartitionLabel, Counter<u64, AtomicU64>>,
+    jobs_pushed: Family<PartitionLabel, Counter<u64, AtomicU64>>,
+    jobs_push_yielded: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     leader: Family<PartitionLabel, Gauge>,
     resident_memory: Gauge,
 }
@@ -31,6 +33,8 @@ impl Metrics {
         let commands_processed = Family::<PartitionLabel, Counter<u64, AtomicU64>>::default();
         let records_written = Family::<PartitionLabel, Counter<u64, AtomicU64>>::default();
         let backpressure = Family::<PartitionLabel, Counter<u64, AtomicU64>>::default();
+        let jobs_pushed = Family::<PartitionLabel, Counter<u64, AtomicU64>>::default();
+        let jobs_push_yielded = Family::<PartitionLabel, Counter<u64, AtomicU64>>::default();
         let leader = Family::<PartitionLabel, Gauge>::default();
         registry.register(
             "commands_processed",
@@ -48,6 +52,16 @@ impl Metrics {
             backpressure.clone(),
         );
         registry.register(
+            "jobs_pushed",
+            "Jobs handed to job streams",
+            jobs_pushed.clone(),
+        );
+        registry.register(
+            "jobs_push_yielded",
+            "Jobs activated for a job stream that could no longer take them, given back",
+            jobs_push_yielded.clone(),
+        );
+        registry.register(
             "partition_leader",
             "1 while this node leads the partition",
             leader.clone(),
@@ -63,6 +77,8 @@ impl Metrics {
             commands_processed,
             records_written,
             backpressure,
+            jobs_pushed,
+            jobs_push_yielded,
             leader,
             resident_memory,
         }
@@ -104,6 +120,14 @@ impl Metrics {
                 partition: partition.get(),
             })
             .inc();
+    }
+
+    pub(crate) fn jobs_pushed(&self, partition: PartitionId, pushed: u64, yielded: u64) {
+        let label = PartitionLabel {
+            partition: partition.get(),
+        };
+        self.jobs_pushed.get_or_create(&label).inc_by(pushed);
+        self.jobs_push_yielded.get_or_create(&label).inc_by(yielded);
     }
 
     pub(crate) fn set_leader(&self, partition: PartitionId, leader: bool) {

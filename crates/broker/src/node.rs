@@ -17,6 +17,7 @@ use tracing::{info, warn};
 
 use crate::cluster_handler::LocalPartitions;
 use crate::config::BrokerConfig;
+use crate::job_streams::JobStreamRegistry;
 use crate::metrics::Metrics;
 use crate::partition::{Partition, PartitionError, PartitionRouter};
 use crate::{BrokerError, JobsAvailable};
@@ -45,6 +46,7 @@ pub struct Broker {
     directory: Directory,
     server: ClusterServer,
     jobs_available: broadcast::Sender<JobsAvailable>,
+    job_streams: Arc<JobStreamRegistry>,
     metrics: Arc<Metrics>,
 }
 
@@ -59,6 +61,7 @@ impl Broker {
         })?;
         let metrics = Arc::new(Metrics::new());
         let (jobs_available, _) = broadcast::channel(4096);
+        let job_streams = Arc::new(JobStreamRegistry::default());
         let router = Arc::new(PartitionRouter::default());
         let registry = RaftRegistry::new();
         let peers = Peers::new(PeersConfig::new(config.node_id, &config.cluster_name));
@@ -107,6 +110,7 @@ impl Broker {
                 Arc::clone(&metrics),
                 Arc::clone(&router),
                 jobs_available.clone(),
+                Arc::clone(&job_streams),
             )
             .await?;
             registry.register(id, partition.raft().clone());
@@ -139,6 +143,7 @@ impl Broker {
             directory,
             server,
             jobs_available,
+            job_streams,
             metrics,
         })
     }
@@ -206,6 +211,11 @@ impl Broker {
 
     pub fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
+    }
+
+    /// The job streams of this node, which the partitions it leads push jobs to.
+    pub fn job_streams(&self) -> &Arc<JobStreamRegistry> {
+        &self.job_streams
     }
 
     /// Ready once every partition this node hosts has joined its group: it leads and serves, or

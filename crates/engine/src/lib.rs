@@ -19,11 +19,14 @@
 //!
 //! Determinism: time is the command's timestamp, keys come from a counter kept in state (advanced by the
 //! appliers for every event key of this partition), and every iteration runs over ordered structures, so
-//! two replicas that apply the same events hold byte-identical state.
+//! two replicas that apply the same events hold byte-identical state. The one input besides state and
+//! the command is the set of job streams open on the leader's node ([`job_streams`]), as in Zeebe: it
+//! decides whether a new job is activated for a stream at once, and that decision is logged as an event.
 //!
 //! What is supported is listed in the crate's README.md.
 
 pub mod error;
+pub mod job_streams;
 pub mod kv;
 pub mod state;
 
@@ -33,9 +36,11 @@ mod processing;
 
 pub use error::EngineError;
 
-use hornet_protocol::{PartitionId, Record, RequestRef};
+use hornet_protocol::{PartitionId, PushedJob, Record, RequestRef};
+use job_streams::{JobStreamId, JobStreams, NoJobStreams};
 use kv::{KvRead, KvWrite, WriteSet};
 use process_cache::ProcessCache;
+use std::sync::Arc;
 
 /// The partition an engine instance serves.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -60,8 +65,12 @@ pub struct Processed {
     pub writes: WriteSet,
     /// To send after the records commit (only for commands that carried a `request`).
     pub responses: Vec<Response>,
-    /// Job types that got activatable jobs in this round (long-poll / job-push wake-ups), sorted.
+    /// Job types that got activatable jobs in this round that no job stream took (long-poll and
+    /// job-stream wake-ups), sorted.
     pub jobs_available: Vec<String>,
+    /// Jobs activated in this round for job streams, to hand to each stream after the records commit;
+    /// a job the stream cannot take then goes back with [`PushedJob::yield_command`].
+    pub pushed: Vec<(JobStreamId, PushedJob)>,
     /// Follow-up commands the round did not reach because of [`MAX_FOLLOW_UPS_PER_ROUND`]; the broker
     /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in
     /// all but pathological cases.
@@ -102,6 +111,7 @@ pub struct Engine {
     processes: ProcessCache,
     /// Element ranges of collections that multi-instance bodies read item by item.
     collections: processing::behaviour::json_text::ArrayIndexes,
+    job_streams: Arc<dyn JobStreams>,
 }
 
 impl Engine {
@@ -110,7 +120,14 @@ impl Engine {
             config,
             processes: ProcessCache::default(),
             collections: Default::default(),
+            job_streams: Arc::new(NoJobStreams),
         }
+    }
+
+    /// The engine of a leader that pushes jobs to `job_streams` as they become activatable.
+    pub fn with_job_streams(mut self, job_streams: Arc<dyn JobStreams>) -> Engine {
+        self.job_streams = job_streams;
+        self
     }
 
     pub fn config(&self) -> EngineConfig {
@@ -136,6 +153,7 @@ impl Engine {
             self.config,
             &mut self.processes,
             &mut self.collections,
+            self.job_streams.as_ref(),
             state,
             command,
         )

@@ -209,21 +209,6 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
     );
 }
 
-pub fn incident_value() -> IncidentRecord {
-    IncidentRecord {
-        error_type: ErrorType::Unknown,
-        error_message: String::new(),
-        bpmn_process_id: String::new(),
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        element_instance_key: Key::NONE,
-        job_key: Key::NONE,
-        variable_scope_key: Key::NONE,
-        tenant_id: String::new(),
-    }
-}
-
 #[test]
 fn unhandled_thrown_error_raises_an_incident_with_zeebes_message() {
     let mut h = setup(1);

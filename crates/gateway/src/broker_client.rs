@@ -5,7 +5,7 @@
 //! double.
 
 use crate::topology::ClusterTopology;
-pub use hornet_protocol::JobsAvailable;
+pub use hornet_protocol::{JobStreamProperties, JobsAvailable, PushedJob};
 use hornet_protocol::{PartitionId, Record};
 use std::time::Instant;
 
@@ -56,4 +56,20 @@ pub trait BrokerClient: Send + Sync + 'static {
     /// left, timed out, back from backoff). Long-polling `ActivateJobs` and `StreamActivatedJobs` rely on
     /// them to wake up; a missed notification delays a worker until its request times out.
     fn subscribe_jobs_available(&self) -> tokio::sync::broadcast::Receiver<JobsAvailable>;
+
+    /// Opens a job stream with the partition leaders that can push to this gateway: they activate jobs
+    /// of the stream's type for it as the jobs become activatable, and send them to `sink` once the
+    /// activation is committed. The stream stays open while the returned registration is kept. `None`
+    /// where no leader pushes (the default); the stream then finds its jobs by activating on
+    /// [`JobsAvailable`] notices alone, as it also does for partitions that do not push to it.
+    fn open_job_stream(
+        &self,
+        _properties: JobStreamProperties,
+        _sink: tokio::sync::mpsc::Sender<PushedJob>,
+    ) -> Option<JobStreamRegistration> {
+        None
+    }
 }
+
+/// Keeps a job stream open with the leaders while it is held.
+pub type JobStreamRegistration = Box<dyn Send + Sync>;

@@ -1,15 +1,23 @@
 //! `StreamActivatedJobs`: a long-lived stream that pushes jobs of one type as they become activatable.
 //!
-//! Zeebe's brokers push jobs into registered streams. Hornet's gateway gets the same effect from what the
-//! [`BrokerClient`](crate::BrokerClient) offers: when the stream opens, and whenever a
-//! [`JobsAvailable`](crate::JobsAvailable) notification for its type arrives, it activates jobs in batches
-//! over all partitions and pushes them one by one, until a pass finds nothing. A job pushed to a client
-//! that has gone stays activated until its timeout, after which it is activatable again.
+//! Jobs reach the stream two ways:
+//! - **Pushed by the leaders.** The stream is opened with the partition leaders that can push to this
+//!   gateway ([`BrokerClient::open_job_stream`](crate::BrokerClient::open_job_stream)). They activate a
+//!   job for it in the processing that makes the job activatable, and hand it over once that is
+//!   committed, so a streamed job costs no activation command.
+//! - **Activated by the gateway.** When the stream opens, and whenever a
+//!   [`JobsAvailable`](crate::JobsAvailable) notice for its type arrives (jobs no stream took: from
+//!   partitions that do not push here, or while the stream was full), it activates jobs in batches over
+//!   all partitions until a pass finds nothing.
+//!
+//! A pushed job that cannot reach the client (it has gone) is given back with a job YIELD, so it is
+//! activatable again at once. A job activated by the gateway for a client that has gone stays activated
+//! until its timeout.
 
-use crate::broker_client::BrokerError;
+use crate::broker_client::{BrokerError, JobStreamProperties, PushedJob};
 use crate::commands::ActivateJobs;
 use crate::dispatch::Dispatcher;
-use crate::responses::activated_jobs;
+use crate::responses::{activated_job, activated_jobs};
 use crate::routing::RoundRobin;
 use crate::validate::tenants;
 use hornet_api::gateway_protocol as pb;
@@ -21,9 +29,14 @@ use tonic::Status;
 
 /// How many jobs one partition activates per command for a stream.
 const STREAM_BATCH: i32 = 32;
+/// How many pushed jobs wait for the client at most. Leaders offer a stream jobs only while this has
+/// room; the rest are announced and found by activation.
+const PUSH_BUFFER: usize = 64;
 /// After a pass where some partition failed (no leader, backpressure), look again this soon even without
 /// a notification: jobs waiting there would otherwise be found only by the next notification.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// How long giving back an undelivered pushed job may take.
+const GIVE_BACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub type JobSender = mpsc::Sender<Result<pb::ActivatedJob, Status>>;
 
@@ -62,6 +75,16 @@ struct Pass {
     failed: bool,
 }
 
+/// What a stream asks of the jobs pushed to it.
+fn push_properties(request: &ActivateJobs) -> JobStreamProperties {
+    JobStreamProperties {
+        job_type: request.job_type.clone(),
+        worker: request.worker.clone(),
+        timeout: request.timeout,
+        fetch_variables: request.fetch_variables.clone(),
+    }
+}
+
 /// Runs a job stream until the client goes away (`Ok`) or activation is rejected (`Err`).
 pub async fn stream_jobs(
     dispatcher: &Dispatcher,
@@ -70,12 +93,43 @@ pub async fn stream_jobs(
     request_timeout: Duration,
     tx: &JobSender,
 ) -> Result<(), Status> {
+    let (push_sink, mut pushed) = mpsc::channel(PUSH_BUFFER);
+    let registration = dispatcher
+        .broker()
+        .open_job_stream(push_properties(&request), push_sink);
+    let result = run_stream(
+        dispatcher,
+        order,
+        &request,
+        request_timeout,
+        tx,
+        &mut pushed,
+    )
+    .await;
+    // Close the stream before giving back what was pushed but not delivered: a leader that pushes
+    // after this gives the job back itself.
+    drop(registration);
+    pushed.close();
+    while let Ok(job) = pushed.try_recv() {
+        give_back(dispatcher, job);
+    }
+    result
+}
+
+async fn run_stream(
+    dispatcher: &Dispatcher,
+    order: &RoundRobin,
+    request: &ActivateJobs,
+    request_timeout: Duration,
+    tx: &JobSender,
+    pushed: &mut mpsc::Receiver<PushedJob>,
+) -> Result<(), Status> {
     let mut notifications = dispatcher.broker().subscribe_jobs_available();
     let mut notifications_open = true;
     loop {
         // Activate until a pass finds nothing.
         let failed = loop {
-            let pass = activation_pass(dispatcher, order, &request, request_timeout, tx).await?;
+            let pass = activation_pass(dispatcher, order, request, request_timeout, tx).await?;
             if tx.is_closed() {
                 return Ok(());
             }
@@ -83,7 +137,7 @@ pub async fn stream_jobs(
                 break pass.failed;
             }
         };
-        // Wait for a reason to look again.
+        // Forward pushed jobs while waiting for a reason to activate again.
         let retry_at = failed.then(|| Instant::now() + RETRY_AFTER_FAILURE);
         let retry = async {
             match retry_at {
@@ -95,6 +149,13 @@ pub async fn stream_jobs(
         loop {
             tokio::select! {
                 _ = tx.closed() => return Ok(()),
+                Some(job) = pushed.recv() => match tx.reserve().await {
+                    Ok(permit) => permit.send(Ok(activated_job(job.key, *job.job))),
+                    Err(_) => {
+                        give_back(dispatcher, job);
+                        return Ok(());
+                    }
+                },
                 _ = &mut retry => break,
                 notification = notifications.recv(), if notifications_open => match notification {
                     Ok(available) if available.job_type == request.job_type => break,
@@ -105,6 +166,24 @@ pub async fn stream_jobs(
             }
         }
     }
+}
+
+/// Yields a pushed job the client did not get, so it is activatable again without waiting for its
+/// deadline. Best effort: if the yield is lost, the job times out as any unfinished activation does.
+fn give_back(dispatcher: &Dispatcher, job: PushedJob) {
+    let Some(partition) = job.key.partition() else {
+        return;
+    };
+    let broker = std::sync::Arc::clone(dispatcher.broker());
+    tokio::spawn(async move {
+        let deadline = Instant::now() + GIVE_BACK_TIMEOUT;
+        if let Err(error) = broker
+            .execute(partition, job.yield_command(), deadline)
+            .await
+        {
+            tracing::debug!(%partition, job = %job.key, %error, "could not give back a pushed job; it times out instead");
+        }
+    });
 }
 
 async fn activation_pass(

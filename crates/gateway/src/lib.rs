@@ -16,7 +16,7 @@
 //! | CreateProcessInstanceWithResult | ProcessInstanceCreation CREATE_WITH_AWAITING_RESULT | as above | ProcessInstanceResult COMPLETED |
 //! | CancelProcessInstance | ProcessInstance CANCEL; instance key | of the key | any ProcessInstance event |
 //! | ActivateJobs | JobBatch ACTIVATE per partition | all, round-robin start | JobBatch ACTIVATED -> streamed jobs |
-//! | StreamActivatedJobs | JobBatch ACTIVATE on open and per notification | all | pushed jobs |
+//! | StreamActivatedJobs | a job stream ([`BrokerClient::open_job_stream`]); JobBatch ACTIVATE on open and per notification | all | pushed and activated jobs |
 //! | CompleteJob / FailJob / ThrowError / UpdateJobRetries / UpdateJobTimeout | Job COMPLETE / FAIL / THROW_ERROR / UPDATE_RETRIES / UPDATE_TIMEOUT; job key | of the key | any Job event |
 //! | SetVariables | VariableDocument UPDATE (scope = element instance key) | of the key | VariableDocument event -> its key |
 //! | ResolveIncident | Incident RESOLVE; incident key | of the key | any Incident event |
@@ -60,7 +60,9 @@ mod status;
 mod topology;
 mod validate;
 
-pub use broker_client::{BrokerClient, BrokerError, JobsAvailable};
+pub use broker_client::{
+    BrokerClient, BrokerError, JobStreamProperties, JobStreamRegistration, JobsAvailable, PushedJob,
+};
 pub use config::GatewayConfig;
 pub use metrics::GatewayMetrics;
 pub use rest::{rest_router, serve_rest};

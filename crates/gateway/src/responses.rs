@@ -234,7 +234,7 @@ pub fn activated_jobs(answer: Record) -> Result<Vec<pb::ActivatedJob>, Status> {
     }
 }
 
-fn activated_job(key: Key, job: JobRecord) -> pb::ActivatedJob {
+pub fn activated_job(key: Key, job: JobRecord) -> pb::ActivatedJob {
     // A map of strings always serializes.
     let custom_headers =
         serde_json::to_string(&job.custom_headers).unwrap_or_else(|_| "{}".to_owned());

@@ -5,6 +5,7 @@ use hornet_api::gateway_protocol as pb;
 use hornet_api::gateway_protocol::gateway_client::GatewayClient;
 use hornet_gateway::{
     serve_with_listener, BrokerError, GatewayConfig, GatewayMetrics, GatewayService, JobsAvailable,
+    PushedJob,
 };
 use hornet_protocol::value::{
     DecisionEvaluationRecord, DecisionRecord, DecisionRequirementsMetadata, DeploymentRecord,
@@ -1084,6 +1085,113 @@ async fn job_stream_pushes_waiting_jobs_then_new_ones_on_notification() {
         calls,
         "a closed stream must not activate jobs"
     );
+}
+
+/// A job a leader pushed to a stream.
+fn pushed_job(partition: u16, index: u64) -> PushedJob {
+    let mut record = job("pay", index as i64);
+    record.worker = "streamer".into();
+    record.deadline = 1_700_000_030_000;
+    record.variables = Document::parse(r#"{"amount":3}"#).unwrap();
+    PushedJob {
+        key: Key::new(PartitionId(partition), index),
+        job: Box::new(record),
+    }
+}
+
+#[tokio::test]
+async fn job_stream_is_opened_with_the_leaders_and_forwards_what_they_push() {
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, command| batch(partition, command, 0)),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let mut stream = h
+        .client
+        .stream_activated_jobs(pb::StreamActivatedJobsRequest {
+            r#type: "pay".into(),
+            worker: "streamer".into(),
+            timeout: 30_000,
+            fetch_variable: vec!["amount".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (properties, sink) = broker.job_stream().await;
+    assert_eq!(properties.job_type, "pay");
+    assert_eq!(properties.worker, "streamer");
+    assert_eq!(properties.timeout, 30_000);
+    assert_eq!(properties.fetch_variables, ["amount"]);
+    sink.send(pushed_job(2, 7)).await.unwrap();
+    let job = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.key, Key::new(PartitionId(2), 7).get());
+    assert_eq!(job.r#type, "pay");
+    assert_eq!(job.worker, "streamer");
+    assert_eq!(job.deadline, 1_700_000_030_000);
+    assert_eq!(job.variables, r#"{"amount":3}"#);
+    // A pushed job costs no activation: only the opening pass activated (once per partition).
+    let activations = broker
+        .calls()
+        .iter()
+        .filter(|(_, c)| matches!(c.value, RecordValue::JobBatch(..)))
+        .count();
+    assert_eq!(activations, 2);
+}
+
+#[tokio::test]
+async fn jobs_pushed_to_a_stream_whose_client_left_are_given_back() {
+    // Activation never answers, so the gateway is busy in its opening pass while a job is pushed.
+    let broker = FakeBroker::new(
+        1,
+        Box::new(|_, command| match &command.value {
+            RecordValue::JobBatch(..) => Err(BrokerError::Timeout),
+            _ => Ok(event(command, command.key, command.value.clone())),
+        }),
+    );
+    let config = GatewayConfig {
+        request_timeout: Duration::from_millis(500),
+        ..GatewayConfig::default()
+    };
+    let mut h = start(broker.clone(), config).await;
+    let stream = h
+        .client
+        .stream_activated_jobs(pb::StreamActivatedJobsRequest {
+            r#type: "pay".into(),
+            worker: "streamer".into(),
+            timeout: 30_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (_, sink) = broker.job_stream().await;
+    let job = pushed_job(1, 5);
+    sink.send(job.clone()).await.unwrap();
+    drop(stream);
+    let given_back = async {
+        loop {
+            let yields: Vec<(PartitionId, Record)> = broker
+                .calls()
+                .into_iter()
+                .filter(|(_, c)| matches!(c.value, RecordValue::Job(JobIntent::Yield, _)))
+                .collect();
+            if !yields.is_empty() {
+                return yields;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let yields = tokio::time::timeout(Duration::from_secs(5), given_back)
+        .await
+        .expect("the undelivered job was not given back");
+    assert_eq!(yields.len(), 1);
+    assert_eq!(yields[0].0, PartitionId(1));
+    assert_eq!(yields[0].1.key, job.key);
 }
 
 #[tokio::test]

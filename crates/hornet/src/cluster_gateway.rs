@@ -3,7 +3,7 @@
 //! Inside a broker (the embedded gateway), partitions this node leads are served in-process; every
 //! other partition is reached through the cluster [`Directory`], which finds its leader and forwards
 //! the command over the internal transport. A standalone gateway (`hornet gateway`) has no local
-//! partitions and forwards everything.
+//! partitions and forwards everything. Job streams are pushed to by this node's leaders only.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,8 +11,8 @@ use std::time::Instant;
 use hornet_broker::{Broker, PartitionError, Role};
 use hornet_cluster::{ClusterError, Directory, ExecuteError, MemberView, NodeStatus};
 use hornet_gateway::{
-    BrokerClient, BrokerError, BrokerInfo, ClusterTopology, JobsAvailable, PartitionHealth,
-    PartitionInfo, PartitionRole,
+    BrokerClient, BrokerError, BrokerInfo, ClusterTopology, JobStreamProperties,
+    JobStreamRegistration, JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole, PushedJob,
 };
 use hornet_protocol::{PartitionId, Record};
 use tokio::sync::broadcast;
@@ -232,6 +232,17 @@ impl BrokerClient for ClusterGateway {
 
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
+    }
+
+    /// Streams are opened with this node's partitions only; partitions led elsewhere announce their
+    /// jobs, and the gateway activates them.
+    fn open_job_stream(
+        &self,
+        properties: JobStreamProperties,
+        sink: tokio::sync::mpsc::Sender<PushedJob>,
+    ) -> Option<JobStreamRegistration> {
+        let broker = self.local.as_ref()?;
+        Some(Box::new(broker.job_streams().register(properties, sink)))
     }
 }
 

@@ -221,3 +221,84 @@ async fn nothing_acknowledged_is_lost_when_the_broker_is_killed() {
         assert_eq!(err.code(), Some(Code::NotFound), "{err}");
     }
 }
+
+/// The value of a per-partition counter summed over partitions, from the Prometheus text.
+fn counter_total(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaders_push_new_jobs_to_open_job_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = BrokerProcess::start(&dir.path().join("data"), 2);
+    let client = connect(&broker).await;
+    client
+        .deploy_resource("one-task.bpmn", ONE_TASK.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let mut stream = client
+        .raw()
+        .stream_activated_jobs(hornet_api::gateway_protocol::StreamActivatedJobsRequest {
+            r#type: "work".into(),
+            worker: "streamer".into(),
+            timeout: 60_000,
+            fetch_variable: vec!["i".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // Opening a stream is asynchronous, as in Zeebe: create instances until one arrives on it.
+    let mut created = BTreeSet::new();
+    let first = loop {
+        let instance = client
+            .create_process_instance(
+                ProcessRef::latest("one-task"),
+                &json!({"i": created.len(), "x": 1}),
+            )
+            .await
+            .unwrap();
+        created.insert(instance.process_instance_key);
+        if let Ok(job) = tokio::time::timeout(Duration::from_millis(200), stream.message()).await {
+            break job.unwrap().expect("the stream ended");
+        }
+        assert!(created.len() < 50, "no job reached the stream");
+    };
+    assert!(created.contains(&first.process_instance_key));
+    assert_eq!(first.worker, "streamer");
+    assert!(
+        first.variables.starts_with(r#"{"i":"#),
+        "{}",
+        first.variables
+    );
+    client.complete_job(first.key, &json!({})).await.unwrap();
+
+    // From now on every new job is pushed by its leader, not activated by the gateway.
+    let pushed_before = counter_total(&broker.metrics(), "hornet_jobs_pushed_total");
+    let mut streamed = BTreeSet::new();
+    for i in 0..20 {
+        let instance = client
+            .create_process_instance(ProcessRef::latest("one-task"), &json!({"i": i}))
+            .await
+            .unwrap();
+        streamed.insert(instance.process_instance_key);
+    }
+    let mut received = BTreeSet::new();
+    while received.len() < streamed.len() {
+        let job = tokio::time::timeout(Duration::from_secs(10), stream.message())
+            .await
+            .expect("a job did not reach the stream")
+            .unwrap()
+            .expect("the stream ended");
+        if streamed.contains(&job.process_instance_key) {
+            received.insert(job.process_instance_key);
+        }
+        client.complete_job(job.key, &json!({})).await.unwrap();
+    }
+    let pushed = counter_total(&broker.metrics(), "hornet_jobs_pushed_total") - pushed_before;
+    assert!(pushed >= 20, "only {pushed} jobs were pushed");
+}

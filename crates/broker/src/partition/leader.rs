@@ -3,19 +3,21 @@
 //! Commands are appended to the Raft log; once committed they are processed in log order by the engine.
 //! The outcome of each round is appended as one [`ProcessedBatch`]; until it commits, its state changes
 //! stay in an in-memory layer that later rounds read through, and its responses wait. When the batch
-//! commits (and so is applied to RocksDB), the layer is dropped and responses, job notifications and the
-//! next due-date check follow. Losing leadership drops every layer and fails every waiting request.
+//! commits (and so is applied to RocksDB), the layer is dropped and responses, jobs pushed to job streams
+//! and the next due-date check follow (jobs without a stream are announced at append, see
+//! `process_round`). Losing leadership drops every layer and fails every waiting request.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
+use hornet_engine::job_streams::JobStreamId;
 use hornet_engine::kv::{KvRead, Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
-    LogEntry, OutcomeRef, PartitionId, Position, Record, RecordKind, Rejection, RejectionType,
-    RequestRef,
+    LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record, RecordKind, Rejection,
+    RejectionType, RequestRef,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, watch};
@@ -74,6 +76,7 @@ struct Round {
     writes: WriteSet,
     responses: Vec<Response>,
     jobs_available: Vec<String>,
+    pushed: Vec<(JobStreamId, PushedJob)>,
     follow_ups: Vec<Record>,
     outbound: Vec<Outbound>,
     /// The round processed commands without a client (due work), so more due work may be scheduled.
@@ -83,6 +86,8 @@ struct Round {
 /// What becomes visible once a processed batch commits.
 struct Outcome {
     responses: Vec<Response>,
+    /// Jobs activated for job streams, handed over only now that their activation is committed.
+    pushed: Vec<(JobStreamId, PushedJob)>,
     outbound: Vec<Outbound>,
     /// Due commands are now processed, so more due work may be scheduled.
     due_done: bool,
@@ -125,7 +130,7 @@ impl<'a> Leader<'a> {
         Leader {
             shared,
             replica,
-            engine: shared.new_engine(),
+            engine: shared.new_leader_engine(),
             term,
             layers: VecDeque::new(),
             last_processed: Position::default(),
@@ -339,6 +344,7 @@ impl<'a> Leader<'a> {
             writes,
             responses,
             mut jobs_available,
+            pushed,
             follow_ups,
             outbound,
             due_done,
@@ -371,6 +377,7 @@ impl<'a> Leader<'a> {
             receipt.await?;
             Ok(Outcome {
                 responses,
+                pushed,
                 outbound,
                 due_done,
             })
@@ -411,6 +418,7 @@ impl<'a> Leader<'a> {
                         round.records.extend(processed.records);
                         round.responses.extend(processed.responses);
                         round.jobs_available.extend(processed.jobs_available);
+                        round.pushed.extend(processed.pushed);
                         round.follow_ups.extend(processed.follow_ups);
                         round.outbound.extend(processed.outbound);
                     }
@@ -472,6 +480,7 @@ impl<'a> Leader<'a> {
                 let _ = reply.send(Ok(record));
             }
         }
+        self.push_jobs(outcome.pushed);
         for Outbound { partition, command } in outcome.outbound {
             self.shared.router.send(partition, command);
         }
@@ -485,6 +494,28 @@ impl<'a> Leader<'a> {
             return self.refresh_next_due();
         }
         Ok(())
+    }
+
+    /// Hands committed activations to their job streams. A job whose stream has closed or filled up
+    /// since goes back to activatable through a YIELD command, rather than waiting for its deadline.
+    fn push_jobs(&self, pushed: Vec<(JobStreamId, PushedJob)>) {
+        if pushed.is_empty() {
+            return;
+        }
+        let count = pushed.len() as u64;
+        let mut yielded = 0;
+        for (stream, job) in pushed {
+            if let Err(job) = self.shared.job_streams.push(stream, job) {
+                debug!(partition = %self.partition(), job = %job.key, "job stream cannot take the job; yielding it");
+                yielded += 1;
+                self.shared
+                    .router
+                    .send(self.partition(), job.yield_command());
+            }
+        }
+        self.shared
+            .metrics
+            .jobs_pushed(self.partition(), count - yielded, yielded);
     }
 
     /// Moves the next due date earlier if `writes` schedule something before it. Only added due dates

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use hornet_engine::job_streams::JobStreams;
 use hornet_engine::{Engine, EngineConfig};
 use hornet_protocol::{PartitionId, Record};
 use hornet_replication::{PartitionReplica, Raft, ReplicaConfig, Role, RoleState, TypeConfig};
@@ -21,6 +22,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, Instrument};
 
 use crate::config::BrokerConfig;
+use crate::job_streams::JobStreamRegistry;
 use crate::metrics::Metrics;
 use crate::JobsAvailable;
 pub(crate) use router::PartitionRouter;
@@ -44,15 +46,24 @@ pub(crate) struct PartitionShared {
     pub metrics: Arc<Metrics>,
     pub router: Arc<PartitionRouter>,
     jobs_available: broadcast::Sender<JobsAvailable>,
+    /// The node's job streams, which the leader's engine pushes jobs to.
+    pub job_streams: Arc<JobStreamRegistry>,
     serving: AtomicBool,
 }
 
 impl PartitionShared {
+    /// The engine of a replica, which only applies events.
     pub(crate) fn new_engine(&self) -> Engine {
         Engine::new(EngineConfig {
             partition_id: self.id,
             partition_count: self.partitions_count,
         })
+    }
+
+    /// The engine of a leader, which also pushes jobs to the node's job streams.
+    pub(crate) fn new_leader_engine(&self) -> Engine {
+        self.new_engine()
+            .with_job_streams(Arc::clone(&self.job_streams) as Arc<dyn JobStreams>)
     }
 
     pub(crate) fn notify_jobs_available(&self, job_type: String) {
@@ -162,6 +173,7 @@ impl Partition {
         metrics: Arc<Metrics>,
         router: Arc<PartitionRouter>,
         jobs_available: broadcast::Sender<JobsAvailable>,
+        job_streams: Arc<JobStreamRegistry>,
     ) -> Result<Partition, crate::BrokerError>
     where
         N: RaftNetworkFactory<TypeConfig>,
@@ -182,6 +194,7 @@ impl Partition {
             metrics,
             router,
             jobs_available,
+            job_streams,
             serving: AtomicBool::new(false),
         });
         let members = config.members();

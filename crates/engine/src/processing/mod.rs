@@ -28,14 +28,15 @@ pub(crate) mod variable_document;
 
 use crate::appliers;
 use crate::error::EngineError;
+use crate::job_streams::{JobStreamId, JobStreams};
 use crate::kv::{KvRead, Overlay};
 use crate::process_cache::{DeployedProcess, ProcessCache};
 use crate::state::keys::KeyGenerator;
 use crate::{EngineConfig, Outbound, Processed, Response, MAX_FOLLOW_UPS_PER_ROUND};
 use hornet_protocol::value::SmolStr;
 use hornet_protocol::{
-    Key, PartitionId, Position, ProcessInstanceIntent, Record, RecordKind, RecordValue, Rejection,
-    RejectionType, RequestRef,
+    Key, PartitionId, Position, ProcessInstanceIntent, PushedJob, Record, RecordKind, RecordValue,
+    Rejection, RejectionType, RequestRef,
 };
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -48,10 +49,13 @@ pub(crate) struct Ctx<'a> {
     pub keys: KeyGenerator,
     /// The original command's timestamp: the only "now" of the round.
     pub now: i64,
+    /// Where jobs that become activatable may be pushed (see [`crate::job_streams`]).
+    pub job_streams: &'a dyn JobStreams,
     source_position: Position,
     records: Vec<Record>,
     responses: Vec<Response>,
     jobs_available: BTreeSet<String>,
+    pushed: Vec<(JobStreamId, PushedJob)>,
     queue: VecDeque<Record>,
     outbound: Vec<Outbound>,
     /// Indexes of collections read item by item (multi-instance), kept across rounds.
@@ -191,6 +195,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Hands `job`, activated in this round, to `stream` once the round commits.
+    pub fn push_job(&mut self, stream: JobStreamId, job: PushedJob) {
+        self.pushed.push((stream, job));
+    }
+
     pub fn next_key(&mut self) -> Key {
         self.keys.next_key()
     }
@@ -208,6 +217,7 @@ pub(crate) fn process_round(
     config: EngineConfig,
     processes: &mut ProcessCache,
     collections: &mut behaviour::json_text::ArrayIndexes,
+    job_streams: &dyn JobStreams,
     state: &dyn KvRead,
     command: &Record,
 ) -> Result<Processed, EngineError> {
@@ -218,10 +228,12 @@ pub(crate) fn process_round(
         state: Overlay::new(state),
         keys,
         now: command.timestamp,
+        job_streams,
         source_position: command.position,
         records: Vec::new(),
         responses: Vec::new(),
         jobs_available: BTreeSet::new(),
+        pushed: Vec::new(),
         queue: VecDeque::new(),
         outbound: Vec::new(),
         collections,
@@ -258,6 +270,7 @@ pub(crate) fn process_round(
         writes: ctx.state.into_writes(),
         responses: ctx.responses,
         jobs_available: ctx.jobs_available.into_iter().collect(),
+        pushed: ctx.pushed,
         follow_ups,
         outbound: ctx.outbound,
     })

@@ -5,6 +5,7 @@
 
 pub mod cluster;
 
+use hornet_engine::job_streams::{JobStreamId, JobStreams};
 use hornet_engine::kv::MemKv;
 use hornet_engine::{Engine, EngineConfig, Outbound, Processed, Response};
 use hornet_protocol::value::*;
@@ -22,6 +23,8 @@ pub struct Harness {
     pub log: Vec<Record>,
     pub responses: Vec<Response>,
     pub jobs_available: Vec<String>,
+    /// Jobs the leader activated for job streams, in the order the rounds produced them.
+    pub pushed: Vec<(JobStreamId, PushedJob)>,
     /// Commands for other partitions, in the order the rounds produced them.
     pub outbound: Vec<Outbound>,
     pub now: i64,
@@ -54,11 +57,20 @@ impl Harness {
             log: Vec::new(),
             responses: Vec::new(),
             jobs_available: Vec::new(),
+            pushed: Vec::new(),
             outbound: Vec::new(),
             now: 1_700_000_000_000,
             next_index: 1,
             next_request: 1,
         }
+    }
+
+    /// A harness whose leader pushes jobs to `streams`; its replica only applies events, as always.
+    pub fn with_job_streams(streams: std::sync::Arc<dyn JobStreams>) -> Harness {
+        let mut harness = Harness::new();
+        let config = harness.leader.config();
+        harness.leader = Engine::new(config).with_job_streams(streams);
+        harness
     }
 
     pub fn advance(&mut self, millis: i64) {
@@ -103,6 +115,7 @@ impl Harness {
             );
             self.responses.extend(processed.responses);
             self.jobs_available.extend(processed.jobs_available);
+            self.pushed.extend(processed.pushed);
             self.outbound.extend(processed.outbound);
             for mut follow_up in processed.follow_ups {
                 follow_up.timestamp = self.now;
@@ -303,6 +316,22 @@ pub fn empty_instance_record() -> ProcessInstanceRecord {
         parent_process_instance_key: Key::NONE,
         parent_element_instance_key: Key::NONE,
         tenant_id: Default::default(),
+    }
+}
+
+/// An incident value for commands that only name the incident by key (RESOLVE).
+pub fn incident_value() -> IncidentRecord {
+    IncidentRecord {
+        error_type: ErrorType::Unknown,
+        error_message: String::new(),
+        bpmn_process_id: String::new(),
+        process_definition_key: Key::NONE,
+        process_instance_key: Key::NONE,
+        element_id: String::new(),
+        element_instance_key: Key::NONE,
+        job_key: Key::NONE,
+        variable_scope_key: Key::NONE,
+        tenant_id: String::new(),
     }
 }
 

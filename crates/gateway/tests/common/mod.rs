@@ -3,13 +3,13 @@
 #![allow(dead_code)]
 
 use hornet_gateway::{
-    BrokerClient, BrokerError, BrokerInfo, ClusterTopology, JobsAvailable, PartitionHealth,
-    PartitionInfo, PartitionRole,
+    BrokerClient, BrokerError, BrokerInfo, ClusterTopology, JobStreamProperties,
+    JobStreamRegistration, JobsAvailable, PartitionHealth, PartitionInfo, PartitionRole, PushedJob,
 };
 use hornet_protocol::{PartitionId, Record};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 pub type Answer = Box<dyn Fn(PartitionId, &Record) -> Result<Record, BrokerError> + Send + Sync>;
 
@@ -19,6 +19,8 @@ pub struct FakeBroker {
     pub calls: Mutex<Vec<(PartitionId, Record)>>,
     pub answer: Answer,
     pub jobs_available: broadcast::Sender<JobsAvailable>,
+    /// Job streams the gateway opened, with the sinks a leader would push to.
+    pub job_streams: Mutex<Vec<(JobStreamProperties, mpsc::Sender<PushedJob>)>>,
 }
 
 impl FakeBroker {
@@ -28,11 +30,23 @@ impl FakeBroker {
             calls: Mutex::new(Vec::new()),
             answer,
             jobs_available: broadcast::channel(16).0,
+            job_streams: Mutex::new(Vec::new()),
         })
     }
 
     pub fn calls(&self) -> Vec<(PartitionId, Record)> {
         self.calls.lock().unwrap().clone()
+    }
+
+    /// The sink of the first job stream opened, once there is one.
+    pub async fn job_stream(&self) -> (JobStreamProperties, mpsc::Sender<PushedJob>) {
+        for _ in 0..500 {
+            if let Some(stream) = self.job_streams.lock().unwrap().first().cloned() {
+                return stream;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no job stream was opened");
     }
 
     pub fn partitions_called(&self) -> Vec<u16> {
@@ -67,6 +81,15 @@ impl BrokerClient for FakeBroker {
 
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
+    }
+
+    fn open_job_stream(
+        &self,
+        properties: JobStreamProperties,
+        sink: mpsc::Sender<PushedJob>,
+    ) -> Option<JobStreamRegistration> {
+        self.job_streams.lock().unwrap().push((properties, sink));
+        Some(Box::new(()))
     }
 }
 

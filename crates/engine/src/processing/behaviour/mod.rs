@@ -2,6 +2,7 @@
 
 pub(crate) mod expressions;
 pub(crate) mod incidents;
+pub(crate) mod job_activation;
 pub(crate) mod json_text;
 pub(crate) mod mappings;
 pub(crate) mod variables;

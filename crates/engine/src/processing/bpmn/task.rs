@@ -9,9 +9,9 @@ use super::transitions::{
 use super::{compensation, container, events, multi_instance, user_task, ElementCtx};
 use crate::error::EngineError;
 use crate::processing::behaviour::expressions::{evaluate, evaluate_i32, evaluate_string};
-use crate::processing::behaviour::incidents;
 use crate::processing::behaviour::mappings::{apply_inputs, apply_outputs};
 use crate::processing::behaviour::Failure;
+use crate::processing::behaviour::{incidents, job_activation};
 use crate::processing::decision_evaluation::{self, Evaluation};
 use crate::processing::Ctx;
 use crate::state::decisions;
@@ -85,8 +85,7 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     };
     let key = ctx.next_key();
     ctx.event(key, RecordValue::Job(JobIntent::Created, Box::new(job)))?;
-    ctx.job_available(&job_type);
-    Ok(())
+    job_activation::publish_work(ctx, key, &job_type)
 }
 
 /// A script task with a FEEL expression: evaluated while activating (a failure is an incident), its

@@ -3,6 +3,7 @@
 //! activation or completion) runs again, and may raise a new incident.
 
 use crate::error::EngineError;
+use crate::processing::behaviour::job_activation;
 use crate::processing::bpmn;
 use crate::processing::Ctx;
 use crate::state::element_instances::{self, ElementState};
@@ -35,13 +36,13 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
                 return Ok(());
             }
             let job_type = job.record.job_type.clone();
+            let job_key = incident.job_key;
             ctx.event_answering(
                 command,
                 key,
                 RecordValue::Incident(IncidentIntent::Resolved, Box::new(incident)),
             )?;
-            ctx.job_available(&job_type);
-            return Ok(());
+            return job_activation::publish_work(ctx, job_key, &job_type);
         }
     }
     let instance = element_instances::get_instance(&ctx.state, incident.element_instance_key)?;

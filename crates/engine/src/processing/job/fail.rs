@@ -4,6 +4,7 @@
 
 use super::{require_job, WORKABLE};
 use crate::error::EngineError;
+use crate::processing::behaviour::job_activation;
 use crate::processing::behaviour::variables::{merge_local, VariableOwner};
 use crate::processing::behaviour::{incidents, Failure};
 use crate::processing::Ctx;
@@ -55,7 +56,7 @@ pub(crate) fn process(
     }
     if value.retries > 0 {
         if !backoff {
-            ctx.job_available(&job_type);
+            job_activation::publish_work(ctx, command.key, &job_type)?;
         }
         return Ok(());
     }

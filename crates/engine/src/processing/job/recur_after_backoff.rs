@@ -2,6 +2,7 @@
 //! activatable again.
 
 use crate::error::EngineError;
+use crate::processing::behaviour::job_activation;
 use crate::processing::Ctx;
 use crate::state::jobs::{self, JobState};
 use hornet_protocol::{JobIntent, Record, RecordValue, RejectionType};
@@ -35,6 +36,5 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         key,
         RecordValue::Job(JobIntent::RecurredAfterBackoff, Box::new(job.record)),
     )?;
-    ctx.job_available(&job_type);
-    Ok(())
+    job_activation::publish_work(ctx, key, &job_type)
 }

@@ -4,6 +4,7 @@
 
 use super::require_job;
 use crate::error::EngineError;
+use crate::processing::behaviour::job_activation;
 use crate::processing::Ctx;
 use crate::state::jobs::JobState;
 use hornet_protocol::{JobIntent, Record, RecordValue, RejectionType};
@@ -29,6 +30,5 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, command: &Record) -> Result<(), EngineE
         command.key,
         RecordValue::Job(JobIntent::TimedOut, Box::new(job.record)),
     )?;
-    ctx.job_available(&job_type);
-    Ok(())
+    job_activation::publish_work(ctx, command.key, &job_type)
 }

@@ -4,6 +4,7 @@
 //! answer (the gateway long-polls on it). As in Zeebe 8, the worker name may be empty.
 
 use crate::error::EngineError;
+use crate::processing::behaviour::job_activation::activated;
 use crate::processing::Ctx;
 use crate::state::{jobs, variables};
 use hornet_protocol::value::JobBatchRecord;
@@ -47,7 +48,6 @@ pub(crate) fn process(
     let mut keys = jobs::activatable(&ctx.state, &value.job_type, max + 1)?;
     let truncated = keys.len() > max;
     keys.truncate(max);
-    let deadline = ctx.now.saturating_add(value.timeout);
     let mut batch = JobBatchRecord {
         job_keys: Vec::with_capacity(keys.len()),
         jobs: Vec::with_capacity(keys.len()),
@@ -58,10 +58,7 @@ pub(crate) fn process(
         let Some(job) = jobs::get_job(&ctx.state, key)? else {
             continue;
         };
-        let mut record = job.record;
-        record.worker = value.worker.as_str().into();
-        record.deadline = deadline;
-        record.timeout = value.timeout;
+        let mut record = activated(ctx, job.record, &value.worker, value.timeout);
         record.variables = variables::fetched_document(
             &ctx.state,
             record.element_instance_key,
