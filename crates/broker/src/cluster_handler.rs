@@ -1,20 +1,22 @@
-//! What this node does for other nodes: runs commands forwarded to the partitions it leads and
-//! tells them when jobs become activatable here.
+//! What this node does for other nodes: runs commands forwarded to the partitions it leads, tells
+//! them when jobs become activatable here, and takes their gateways' job streams.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use hornet_cluster::{CommandHandler, ExecuteError};
-use hornet_protocol::{JobsAvailable, PartitionId, Record};
-use tokio::sync::broadcast;
+use hornet_protocol::{JobStreamProperties, JobsAvailable, PartitionId, PushedJob, Record};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
+use crate::job_streams::JobStreamRegistry;
 use crate::partition::{PartitionError, PartitionRouter};
 
 /// The [`CommandHandler`] of this node's cluster service, over its local partitions.
 pub(crate) struct LocalPartitions {
     pub router: Arc<PartitionRouter>,
     pub jobs_available: broadcast::Sender<JobsAvailable>,
+    pub job_streams: Arc<JobStreamRegistry>,
 }
 
 impl LocalPartitions {
@@ -68,5 +70,13 @@ impl CommandHandler for LocalPartitions {
 
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
+    }
+
+    fn open_job_stream(
+        &self,
+        properties: JobStreamProperties,
+        sink: mpsc::Sender<PushedJob>,
+    ) -> Box<dyn Send + Sync> {
+        Box::new(self.job_streams.register(properties, sink))
     }
 }

@@ -8,8 +8,8 @@
 //! [`JobStreamRegistry::push`] once the activation is committed, and gives it back (job YIELD) if the
 //! stream has gone or filled up meanwhile.
 //!
-//! Streams are local to the node: partitions led elsewhere reach a stream only through the gateway's
-//! activation on `JobsAvailable` notices.
+//! Gateways on other nodes register here too, over the cluster transport (`OpenJobStream`), so every
+//! leader pushes to every gateway's streams.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

@@ -87,6 +87,7 @@ impl Broker {
                 Arc::new(LocalPartitions {
                     router: Arc::clone(&router),
                     jobs_available: jobs_available.clone(),
+                    job_streams: Arc::clone(&job_streams),
                 }),
             );
             let (stop, stopped) = oneshot::channel::<()>();

@@ -7,21 +7,23 @@
 //! long before the next poll. Redirects (`NOT_LEADER` naming the leader) update the view too.
 //!
 //! The directory also listens to every other member's job notices, so that long-polling job
-//! activations on this node wake up for jobs created on partitions led elsewhere.
+//! activations on this node wake up for jobs created on partitions led elsewhere, and opens job
+//! streams with every other member, so that their leaders push jobs to this node's gateway.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use hornet_protocol::{JobsAvailable, PartitionId, Record};
+use hornet_protocol::{JobStreamProperties, JobsAvailable, PartitionId, PushedJob, Record};
 use hornet_replication::{NodeId, Role};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_stream::StreamExt;
 use tracing::debug;
 
 use crate::error::{ClusterError, ExecuteError};
+use crate::job_stream;
 use crate::peers::Peers;
 use crate::registry::PartitionRegistry;
 use crate::status::NodeStatus;
@@ -295,6 +297,38 @@ impl Directory {
     /// Job notices of partitions led by other members (this node's own come from the broker).
     pub fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.inner.jobs_available.subscribe()
+    }
+
+    /// Opens a job stream with every other member, whose leaders push jobs of its type to `sink`
+    /// (this node's own leaders are the broker's business). Each member's stream is reopened when
+    /// it breaks, and all of them close once `sink` closes.
+    pub fn open_job_streams(
+        &self,
+        properties: &JobStreamProperties,
+        sink: &mpsc::Sender<PushedJob>,
+    ) {
+        let local_id = self.inner.local.as_ref().map(|(id, _)| *id);
+        for (_, address) in self
+            .inner
+            .members
+            .iter()
+            .filter(|(id, _)| Some(**id) != local_id)
+        {
+            tokio::spawn(job_stream::forward_from(
+                self.clone(),
+                address.clone(),
+                properties.clone(),
+                sink.clone(),
+            ));
+        }
+    }
+
+    pub(crate) fn config(&self) -> &DirectoryConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn peers(&self) -> &Peers {
+        &self.inner.peers
     }
 }
 

@@ -1,7 +1,7 @@
 //! The broker's side of command forwarding.
 
-use hornet_protocol::{JobsAvailable, PartitionId, Record};
-use tokio::sync::broadcast;
+use hornet_protocol::{JobStreamProperties, JobsAvailable, PartitionId, PushedJob, Record};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 
 use crate::error::ExecuteError;
@@ -32,4 +32,12 @@ pub trait CommandHandler: Send + Sync + 'static {
 
     /// Notices of jobs becoming activatable on the partitions this node leads.
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable>;
+
+    /// Opens a job stream with the partitions this node leads: jobs they activate for it arrive on
+    /// `sink`, until the returned registration is dropped.
+    fn open_job_stream(
+        &self,
+        properties: JobStreamProperties,
+        sink: mpsc::Sender<PushedJob>,
+    ) -> Box<dyn Send + Sync>;
 }

@@ -49,6 +49,7 @@ mod codec;
 mod directory;
 mod error;
 mod handler;
+mod job_stream;
 mod network;
 mod peers;
 mod registry;

@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use hornet_api::hornet_cluster as pb;
 use hornet_api::hornet_cluster::cluster_client::ClusterClient;
-use hornet_protocol::{PartitionId, Position, Record};
+use hornet_protocol::{JobStreamProperties, PartitionId, Position, Record};
 use hornet_replication::NodeId;
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::codec;
 use crate::error::ClusterError;
+use crate::job_stream;
 use crate::network::GrpcRaftNetwork;
 use crate::status::NodeStatus;
 use crate::wire;
@@ -240,6 +241,20 @@ impl Peers {
         let mut client = self.client(peer)?;
         client
             .watch_jobs_available(pb::WatchJobsAvailableRequest {})
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|status| ClusterError::from_status(peer, &status))
+    }
+
+    /// A job stream with the partitions `peer` leads, until the connection ends.
+    pub async fn open_job_stream(
+        &self,
+        peer: &str,
+        properties: &JobStreamProperties,
+    ) -> Result<tonic::Streaming<pb::PushedJobMessage>, ClusterError> {
+        let mut client = self.client(peer)?;
+        client
+            .open_job_stream(job_stream::properties_to_wire(properties))
             .await
             .map(tonic::Response::into_inner)
             .map_err(|status| ClusterError::from_status(peer, &status))

@@ -19,6 +19,7 @@ use tonic::{Request, Response, Status};
 use crate::codec;
 use crate::error::ExecuteError;
 use crate::handler::CommandHandler;
+use crate::job_stream;
 use crate::registry::PartitionRegistry;
 use crate::status::{ClusterShape, NodeStatus, PartitionStatus};
 use crate::wire;
@@ -356,7 +357,30 @@ impl Cluster for ClusterService {
             Box::pin(closed),
         ))))
     }
+
+    type OpenJobStreamStream = PushedJobStream;
+
+    async fn open_job_stream(
+        &self,
+        request: Request<pb::OpenJobStreamRequest>,
+    ) -> Result<Response<Self::OpenJobStreamStream>, Status> {
+        let properties = job_stream::properties_from_wire(request.into_inner())
+            .map_err(Status::invalid_argument)?;
+        let stream = job_stream::served(Arc::clone(&self.inner.handler), properties);
+        let mut closing = self.inner.closing.subscribe();
+        let closed = async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        Ok(Response::new(Box::pin(futures::StreamExt::take_until(
+            stream,
+            Box::pin(closed),
+        ))))
+    }
 }
+
+/// The jobs a node's leaders push to a caller's stream.
+pub type PushedJobStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<pb::PushedJobMessage, Status>> + Send>>;
 
 /// The stream of job notices a watching node receives.
 pub type JobsAvailableStream =

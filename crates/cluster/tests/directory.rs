@@ -11,8 +11,10 @@ use common::{agreed_leader, publish, start_group, P1, TIMEOUT};
 use hornet_cluster::{
     Directory, DirectoryConfig, MemberView, PartitionRegistry, Peers, PeersConfig,
 };
-use hornet_protocol::{JobsAvailable, RecordKind};
+use hornet_protocol::value::JobRecord;
+use hornet_protocol::{Document, JobStreamProperties, JobsAvailable, Key, PushedJob, RecordKind};
 use hornet_replication::Role;
+use std::sync::atomic::Ordering;
 
 fn config() -> DirectoryConfig {
     DirectoryConfig {
@@ -150,6 +152,102 @@ async fn a_member_answering_under_another_id_is_not_trusted() {
         other => panic!("expected the member to be refused, got {other:?}"),
     }
     assert_eq!(directory.leader_of(P1), None, "a leader it does not trust");
+    for node in nodes {
+        node.stop().await;
+    }
+}
+
+fn pushed(index: u64) -> PushedJob {
+    PushedJob {
+        key: Key::new(P1, index),
+        job: Box::new(JobRecord {
+            job_type: "work".into(),
+            worker: "streamer".into(),
+            retries: 3,
+            retry_backoff: 0,
+            recurring_time: -1,
+            deadline: 1_700_000_030_000,
+            timeout: 30_000,
+            error_message: String::new(),
+            error_code: String::new(),
+            custom_headers: Default::default(),
+            variables: Document::parse(r#"{"n":1}"#).unwrap(),
+            element_id: "task".into(),
+            element_instance_key: Key::new(P1, 100 + index),
+            bpmn_process_id: "p".into(),
+            process_definition_version: 1,
+            process_definition_key: Key::new(P1, 1),
+            process_instance_key: Key::new(P1, 200 + index),
+            tenant_id: "<default>".into(),
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_streams_are_opened_with_every_member_and_give_back_what_they_cannot_deliver() {
+    let root = tempfile::tempdir().unwrap();
+    let (setup, nodes) = start_group(root.path(), 3, None).await;
+    agreed_leader(&nodes).await;
+    let outside = Directory::start(
+        Peers::new(PeersConfig::new(u64::MAX, common::CLUSTER)),
+        setup.members.clone(),
+        None,
+        config(),
+    );
+    let properties = JobStreamProperties {
+        job_type: "work".into(),
+        worker: "streamer".into(),
+        timeout: 30_000,
+        fetch_variables: vec!["n".into()],
+    };
+    // Room for one job, so that a second one waits in the member's forwarding task.
+    let (sink, mut received) = tokio::sync::mpsc::channel(1);
+    outside.open_job_streams(&properties, &sink);
+    drop(sink);
+    eventually("every member to register the stream", || {
+        nodes
+            .iter()
+            .all(|node| node.handler.open_streams.load(Ordering::SeqCst) == 1)
+    })
+    .await;
+    for node in &nodes {
+        assert_eq!(node.handler.job_streams.lock().unwrap()[0].0, properties);
+    }
+    let member_sink = |node: usize| nodes[node].handler.job_streams.lock().unwrap()[0].1.clone();
+
+    member_sink(0).send(pushed(1)).await.unwrap();
+    let first = tokio::time::timeout(TIMEOUT, received.recv())
+        .await
+        .expect("the pushed job crosses the network")
+        .unwrap();
+    assert_eq!(first, pushed(1));
+
+    // Job 3 fills the sink again, so job 2, pushed after it, is held on the way.
+    member_sink(1).send(pushed(3)).await.unwrap();
+    eventually("the third job to arrive", || received.len() == 1).await;
+    member_sink(2).send(pushed(2)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The gateway's stream ends: every member closes its stream, and the held job goes back.
+    received.close();
+    assert_eq!(received.recv().await, Some(pushed(3)));
+    eventually("every member to close the stream", || {
+        nodes
+            .iter()
+            .all(|node| node.handler.open_streams.load(Ordering::SeqCst) == 0)
+    })
+    .await;
+    let given_back = || {
+        nodes
+            .iter()
+            .flat_map(|node| node.handler.delivered.lock().unwrap().clone())
+            .filter(|(_, key)| *key == pushed(2).key)
+            .count()
+    };
+    eventually("the held job to be given back", || given_back() == 1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(given_back(), 1, "given back exactly once");
+
     for node in nodes {
         node.stop().await;
     }

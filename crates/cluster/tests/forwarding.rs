@@ -205,6 +205,14 @@ impl CommandHandler for Stalling {
     ) -> tokio::sync::broadcast::Receiver<hornet_protocol::JobsAvailable> {
         tokio::sync::broadcast::channel(1).1
     }
+
+    fn open_job_stream(
+        &self,
+        _properties: hornet_protocol::JobStreamProperties,
+        _sink: tokio::sync::mpsc::Sender<hornet_protocol::PushedJob>,
+    ) -> Box<dyn Send + Sync> {
+        Box::new(())
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,8 @@
 //! Inside a broker (the embedded gateway), partitions this node leads are served in-process; every
 //! other partition is reached through the cluster [`Directory`], which finds its leader and forwards
 //! the command over the internal transport. A standalone gateway (`hornet gateway`) has no local
-//! partitions and forwards everything. Job streams are pushed to by this node's leaders only.
+//! partitions and forwards everything. Job streams are opened with every node, so that every
+//! partition's leader pushes to them.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -234,15 +235,19 @@ impl BrokerClient for ClusterGateway {
         self.jobs_available.subscribe()
     }
 
-    /// Streams are opened with this node's partitions only; partitions led elsewhere announce their
-    /// jobs, and the gateway activates them.
+    /// Streams are opened with this node's broker, if any, and with every other node; the remote
+    /// ones close when the gateway closes `sink`.
     fn open_job_stream(
         &self,
         properties: JobStreamProperties,
         sink: tokio::sync::mpsc::Sender<PushedJob>,
     ) -> Option<JobStreamRegistration> {
-        let broker = self.local.as_ref()?;
-        Some(Box::new(broker.job_streams().register(properties, sink)))
+        self.directory.open_job_streams(&properties, &sink);
+        let local = self
+            .local
+            .as_ref()
+            .map(|broker| broker.job_streams().register(properties, sink));
+        Some(Box::new(local))
     }
 }
 

@@ -463,7 +463,7 @@ async fn an_isolated_leader_stops_acknowledging_and_the_majority_elects_another_
 async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() {
     let root = tempfile::tempdir().unwrap();
     let specs = cluster_specs(root.path(), 3, PARTITIONS, 3);
-    let _nodes = start_cluster(&specs);
+    let nodes = start_cluster(&specs);
     let contact_points = specs
         .iter()
         .map(BrokerSpec::internal_address)
@@ -516,5 +516,59 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
         jobs.len(),
         1,
         "the long poll returned when the job was created"
+    );
+    for job in jobs {
+        client.complete_job(job.key, &json!({})).await.unwrap();
+    }
+
+    // A job stream on this gateway is opened with every broker, and their leaders push to it. Jobs
+    // created before it was open everywhere arrive too, activated by the gateway on their notice.
+    let pushed = || -> u64 {
+        nodes
+            .iter()
+            .map(|node| support::counter_total(&node.metrics(), "hornet_jobs_pushed_total"))
+            .sum()
+    };
+    let pushed_before = pushed();
+    let mut stream = client
+        .raw()
+        .stream_activated_jobs(hornet_api::gateway_protocol::StreamActivatedJobsRequest {
+            r#type: "work".into(),
+            worker: "streamer".into(),
+            timeout: 60_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // Opening the stream with the brokers is asynchronous: wait until a job arrives on it.
+    let mut streamed = 0;
+    let mut received = BTreeSet::new();
+    while received.is_empty() {
+        create(&client, 1, &mut ledger).await;
+        streamed += 1;
+        if let Ok(job) = tokio::time::timeout(Duration::from_millis(300), stream.message()).await {
+            let job = job.unwrap().expect("the stream ended");
+            client.complete_job(job.key, &json!({})).await.unwrap();
+            received.insert(job.process_instance_key);
+        }
+        assert!(streamed < 50, "no job reached the stream");
+    }
+    let pushed_after_first = pushed();
+    create(&client, 12, &mut ledger).await;
+    while received.len() < streamed + 12 {
+        let job = tokio::time::timeout(TIMEOUT, stream.message())
+            .await
+            .expect("a job did not reach the stream")
+            .unwrap()
+            .expect("the stream ended");
+        client.complete_job(job.key, &json!({})).await.unwrap();
+        received.insert(job.process_instance_key);
+    }
+    assert!(pushed_after_first > pushed_before);
+    assert!(
+        pushed() >= pushed_after_first + 12,
+        "the brokers pushed {} of 12 jobs",
+        pushed() - pushed_after_first
     );
 }

@@ -222,15 +222,6 @@ async fn nothing_acknowledged_is_lost_when_the_broker_is_killed() {
     }
 }
 
-/// The value of a per-partition counter summed over partitions, from the Prometheus text.
-fn counter_total(metrics: &str, name: &str) -> u64 {
-    metrics
-        .lines()
-        .filter(|line| line.starts_with(&format!("{name}{{")))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leaders_push_new_jobs_to_open_job_streams() {
     let dir = tempfile::tempdir().unwrap();
@@ -278,7 +269,7 @@ async fn leaders_push_new_jobs_to_open_job_streams() {
     client.complete_job(first.key, &json!({})).await.unwrap();
 
     // From now on every new job is pushed by its leader, not activated by the gateway.
-    let pushed_before = counter_total(&broker.metrics(), "hornet_jobs_pushed_total");
+    let pushed_before = support::counter_total(&broker.metrics(), "hornet_jobs_pushed_total");
     let mut streamed = BTreeSet::new();
     for i in 0..20 {
         let instance = client
@@ -299,6 +290,7 @@ async fn leaders_push_new_jobs_to_open_job_streams() {
         }
         client.complete_job(job.key, &json!({})).await.unwrap();
     }
-    let pushed = counter_total(&broker.metrics(), "hornet_jobs_pushed_total") - pushed_before;
+    let pushed =
+        support::counter_total(&broker.metrics(), "hornet_jobs_pushed_total") - pushed_before;
     assert!(pushed >= 20, "only {pushed} jobs were pushed");
 }

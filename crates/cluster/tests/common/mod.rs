@@ -15,16 +15,17 @@ use hornet_cluster::{
 };
 use hornet_protocol::value::MessageRecord;
 use hornet_protocol::{
-    Document, JobsAvailable, Key, MessageIntent, PartitionId, Position, Record, RecordKind,
-    RecordValue,
+    Document, JobStreamProperties, JobsAvailable, Key, MessageIntent, PartitionId, Position,
+    PushedJob, Record, RecordKind, RecordValue,
 };
 use hornet_replication::{
     Applier, ApplyError, CommittedEntry, NodeId, PartitionReplica, Payload, ReplicaConfig,
     StateBatch, StateStore,
 };
 use openraft::error::{ClientWriteError, RaftError};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::net::TcpListener;
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -87,12 +88,25 @@ pub fn counters(replica: &PartitionReplica) -> (u64, u64) {
 /// time-to-live as an entry and answers MESSAGE PUBLISHED at the entry's position.
 ///
 /// Delivered commands are only recorded; each one also announces jobs of type `delivered` on its
-/// partition, so tests can watch notices travel between nodes.
+/// partition, so tests can watch notices travel between nodes. Job streams are recorded with their
+/// sinks, so tests can push as a leader would.
 pub struct PublishHandler {
     pub registry: RaftRegistry,
     pub executed: Mutex<Vec<Key>>,
     pub delivered: Mutex<Vec<(PartitionId, Key)>>,
     pub jobs_available: broadcast::Sender<JobsAvailable>,
+    pub job_streams: Mutex<Vec<(JobStreamProperties, mpsc::Sender<PushedJob>)>>,
+    /// Job streams whose registration is still held.
+    pub open_streams: Arc<AtomicUsize>,
+}
+
+/// Counts itself out of [`PublishHandler::open_streams`] when the stream closes.
+struct StreamRegistration(Arc<AtomicUsize>);
+
+impl Drop for StreamRegistration {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[async_trait::async_trait]
@@ -160,6 +174,16 @@ impl CommandHandler for PublishHandler {
     fn subscribe_jobs_available(&self) -> broadcast::Receiver<JobsAvailable> {
         self.jobs_available.subscribe()
     }
+
+    fn open_job_stream(
+        &self,
+        properties: JobStreamProperties,
+        sink: mpsc::Sender<PushedJob>,
+    ) -> Box<dyn Send + Sync> {
+        self.job_streams.lock().unwrap().push((properties, sink));
+        self.open_streams.fetch_add(1, Ordering::SeqCst);
+        Box::new(StreamRegistration(Arc::clone(&self.open_streams)))
+    }
 }
 
 pub fn publish(time_to_live: i64) -> Record {
@@ -212,6 +236,8 @@ impl Node {
             executed: Mutex::new(Vec::new()),
             delivered: Mutex::new(Vec::new()),
             jobs_available: broadcast::channel(64).0,
+            job_streams: Mutex::new(Vec::new()),
+            open_streams: Arc::new(AtomicUsize::new(0)),
         });
         let service = ClusterService::new(
             ServiceConfig::new(id, CLUSTER),

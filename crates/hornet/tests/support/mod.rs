@@ -353,6 +353,15 @@ pub const ONE_TASK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 "#;
 
+/// The value of a per-partition counter summed over partitions, from the Prometheus text.
+pub fn counter_total(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|line| line.starts_with(&format!("{name}{{")))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// `size` nodes on loopback, every partition replicated on `replication_factor` of them, not yet
 /// started.
 pub fn cluster_specs(
