@@ -255,6 +255,11 @@ fn job_command(intent: JobIntent, job_key: i64, fill: impl FnOnce(&mut JobRecord
     Record::command(Key(job_key), RecordValue::Job(intent, Box::new(job)))
 }
 
+/// Job YIELD: gives an activated job that never reached its worker back, activatable at once.
+pub fn yield_job(job_key: Key) -> Record {
+    job_command(JobIntent::Yield, job_key.get(), |_| {})
+}
+
 pub fn complete_job(request: pb::CompleteJobRequest) -> Result<Record, Status> {
     if request.result.is_some() {
         return Err(unimplemented(

@@ -224,7 +224,10 @@ impl Gateway for GatewayService {
             }
             .instrument(span),
         );
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(job_stream::JobStreamBody::new(
+            rx,
+            Arc::clone(self.inner.dispatcher.broker()),
+        ))))
     }
 
     async fn cancel_process_instance(

@@ -1144,57 +1144,6 @@ async fn job_stream_is_opened_with_the_leaders_and_forwards_what_they_push() {
 }
 
 #[tokio::test]
-async fn jobs_pushed_to_a_stream_whose_client_left_are_given_back() {
-    // Activation never answers, so the gateway is busy in its opening pass while a job is pushed.
-    let broker = FakeBroker::new(
-        1,
-        Box::new(|_, command| match &command.value {
-            RecordValue::JobBatch(..) => Err(BrokerError::Timeout),
-            _ => Ok(event(command, command.key, command.value.clone())),
-        }),
-    );
-    let config = GatewayConfig {
-        request_timeout: Duration::from_millis(500),
-        ..GatewayConfig::default()
-    };
-    let mut h = start(broker.clone(), config).await;
-    let stream = h
-        .client
-        .stream_activated_jobs(pb::StreamActivatedJobsRequest {
-            r#type: "pay".into(),
-            worker: "streamer".into(),
-            timeout: 30_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let (_, sink) = broker.job_stream().await;
-    let job = pushed_job(1, 5);
-    sink.send(job.clone()).await.unwrap();
-    drop(stream);
-    let given_back = async {
-        loop {
-            let yields: Vec<(PartitionId, Record)> = broker
-                .calls()
-                .into_iter()
-                .filter(|(_, c)| matches!(c.value, RecordValue::Job(JobIntent::Yield, _)))
-                .collect();
-            if !yields.is_empty() {
-                return yields;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    let yields = tokio::time::timeout(Duration::from_secs(5), given_back)
-        .await
-        .expect("the undelivered job was not given back");
-    assert_eq!(yields.len(), 1);
-    assert_eq!(yields[0].0, PartitionId(1));
-    assert_eq!(yields[0].1.key, job.key);
-}
-
-#[tokio::test]
 async fn job_stream_requests_are_validated() {
     let broker = FakeBroker::new(1, Box::new(job_events));
     let mut h = start_default(broker.clone()).await;
