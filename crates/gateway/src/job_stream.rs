@@ -183,8 +183,12 @@ fn give_back(broker: &Arc<dyn BrokerClient>, job_key: Key) {
     let Some(partition) = job_key.partition() else {
         return;
     };
+    // Called from `Drop` too, which may run while the runtime shuts down: nothing to give back to then.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     let broker = Arc::clone(broker);
-    tokio::spawn(async move {
+    runtime.spawn(async move {
         let deadline = Instant::now() + GIVE_BACK_TIMEOUT;
         if let Err(error) = broker
             .execute(partition, yield_job(job_key), deadline)
