@@ -106,15 +106,7 @@ fn record(key: Key, kind: RecordKind, source: Position, value: RecordValue) -> R
 fn job(keys: &InstanceKeys, variables: Document) -> JobRecord {
     JobRecord {
         job_type: JOB_TYPE.into(),
-        worker: Default::default(),
         retries: 3,
-        retry_backoff: 0,
-        recurring_time: -1,
-        deadline: -1,
-        timeout: -1,
-        error_message: String::new(),
-        error_code: String::new(),
-        custom_headers: Default::default(),
         variables,
         element_id: "task".into(),
         element_instance_key: keys.task,
@@ -123,6 +115,7 @@ fn job(keys: &InstanceKeys, variables: Document) -> JobRecord {
         process_definition_key: keys.definition,
         process_instance_key: keys.instance,
         tenant_id: TENANT.into(),
+        ..JobRecord::empty()
     }
 }
 

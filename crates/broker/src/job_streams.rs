@@ -135,7 +135,7 @@ impl JobStreams for JobStreamRegistry {
 mod tests {
     use super::*;
     use hornet_protocol::value::JobRecord;
-    use hornet_protocol::{Document, Key, PartitionId};
+    use hornet_protocol::{Key, PartitionId};
 
     fn properties(job_type: &str) -> JobStreamProperties {
         JobStreamProperties {
@@ -151,23 +151,7 @@ mod tests {
             key: Key::new(PartitionId(1), key),
             job: Box::new(JobRecord {
                 job_type: job_type.into(),
-                worker: "w".into(),
-                retries: 3,
-                retry_backoff: 0,
-                recurring_time: -1,
-                deadline: 1_000,
-                timeout: 1_000,
-                error_message: String::new(),
-                error_code: String::new(),
-                custom_headers: Default::default(),
-                variables: Document::empty(),
-                element_id: "task".into(),
-                element_instance_key: Key::NONE,
-                bpmn_process_id: "p".into(),
-                process_definition_version: 1,
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                tenant_id: "<default>".into(),
+                ..JobRecord::empty()
             }),
         }
     }

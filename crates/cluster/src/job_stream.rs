@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 
 use hornet_api::hornet_cluster as pb;
 use hornet_protocol::value::JobRecord;
-use hornet_protocol::{JobStreamProperties, Key, PushedJob};
+use hornet_protocol::{yield_job, JobStreamProperties, Key, PushedJob};
 use tokio::sync::mpsc;
 use tokio_stream::{Stream, StreamExt};
 use tonic::Status;
@@ -111,7 +111,7 @@ fn give_back_here(handler: &dyn CommandHandler, job: &PushedJob, why: &str) {
     let Some(partition) = job.key.partition() else {
         return;
     };
-    if let Err(error) = handler.deliver(partition, job.yield_command()) {
+    if let Err(error) = handler.deliver(partition, yield_job(job.key)) {
         debug!(%partition, job = %job.key, why, %error, "cannot give back a pushed job; it times out");
     }
 }
@@ -171,7 +171,7 @@ pub(crate) async fn forward_from(
 
 fn give_back(directory: &Directory, job: PushedJob) {
     if let Some(partition) = job.key.partition() {
-        directory.deliver(partition, job.yield_command());
+        directory.deliver(partition, yield_job(job.key));
     }
 }
 
@@ -197,22 +197,13 @@ mod tests {
             job: Box::new(JobRecord {
                 job_type: "work".into(),
                 worker: "w".into(),
-                retries: 3,
-                retry_backoff: 0,
-                recurring_time: -1,
                 deadline: 99,
                 timeout: 30_000,
-                error_message: String::new(),
-                error_code: String::new(),
                 custom_headers: [("k".to_string(), "v".to_string())].into(),
                 variables: Document::parse(r#"{"a":1}"#).unwrap(),
-                element_id: "task".into(),
                 element_instance_key: Key::new(PartitionId(3), 5),
-                bpmn_process_id: "p".into(),
-                process_definition_version: 1,
-                process_definition_key: Key::new(PartitionId(1), 2),
                 process_instance_key: Key::new(PartitionId(3), 4),
-                tenant_id: "<default>".into(),
+                ..JobRecord::empty()
             }),
         };
         assert_eq!(job_from_wire(job_to_wire(&job).unwrap()).unwrap(), job);

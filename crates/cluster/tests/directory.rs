@@ -163,22 +163,11 @@ fn pushed(index: u64) -> PushedJob {
         job: Box::new(JobRecord {
             job_type: "work".into(),
             worker: "streamer".into(),
-            retries: 3,
-            retry_backoff: 0,
-            recurring_time: -1,
             deadline: 1_700_000_030_000,
             timeout: 30_000,
-            error_message: String::new(),
-            error_code: String::new(),
-            custom_headers: Default::default(),
             variables: Document::parse(r#"{"n":1}"#).unwrap(),
-            element_id: "task".into(),
-            element_instance_key: Key::new(P1, 100 + index),
-            bpmn_process_id: "p".into(),
-            process_definition_version: 1,
-            process_definition_key: Key::new(P1, 1),
             process_instance_key: Key::new(P1, 200 + index),
-            tenant_id: "<default>".into(),
+            ..JobRecord::empty()
         }),
     }
 }

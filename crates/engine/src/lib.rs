@@ -69,7 +69,7 @@ pub struct Processed {
     /// job-stream wake-ups), sorted.
     pub jobs_available: Vec<String>,
     /// Jobs activated in this round for job streams, to hand to each stream after the records commit;
-    /// a job the stream cannot take then goes back with [`PushedJob::yield_command`].
+    /// a job the stream cannot take then goes back with [`hornet_protocol::yield_job`].
     pub pushed: Vec<(JobStreamId, PushedJob)>,
     /// Follow-up commands the round did not reach because of [`MAX_FOLLOW_UPS_PER_ROUND`]; the broker
     /// appends them to the log as plain commands (`LogEntry::Commands`) to be processed later. Empty in

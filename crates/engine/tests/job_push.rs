@@ -129,7 +129,7 @@ fn the_yield_command_of_a_pushed_job_gives_it_back() {
     let (mut h, streams) = setup();
     streams.open(1, "work", &[]);
     h.create("p", "{}");
-    let command = h.pushed[0].1.yield_command();
+    let command = yield_job(h.pushed[0].1.key);
     assert_eq!(command.key, h.pushed[0].1.key);
     assert_eq!(command.intent_name(), "YIELD");
     assert!(command.is_command());
@@ -192,7 +192,7 @@ fn a_job_whose_incident_is_resolved_is_pushed() {
     streams.open(4, "work", &[]);
     let (request, _) = h.request(
         incident,
-        RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident_value())),
+        RecordValue::Incident(IncidentIntent::Resolve, Box::new(IncidentRecord::empty())),
     );
     assert_eq!(h.response(request).unwrap().intent_name(), "RESOLVED");
     assert_eq!(h.pushed.len(), 1);

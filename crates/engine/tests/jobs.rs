@@ -165,7 +165,7 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
     let resolve = |h: &mut Harness| {
         let (request, _) = h.request(
             incident_key,
-            RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident_value())),
+            RecordValue::Incident(IncidentIntent::Resolve, Box::new(IncidentRecord::empty())),
         );
         h.response(request).unwrap().clone()
     };
@@ -199,7 +199,7 @@ fn fail_without_retries_raises_an_incident_that_needs_new_retries() {
     let missing = Key::new(PARTITION, 777);
     let (request, _) = h.request(
         missing,
-        RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident_value())),
+        RecordValue::Incident(IncidentIntent::Resolve, Box::new(IncidentRecord::empty())),
     );
     assert_eq!(
         h.response(request).unwrap().rejection().unwrap().reason,
@@ -243,7 +243,7 @@ fn unhandled_thrown_error_raises_an_incident_with_zeebes_message() {
     let incident_key = incidents[0].key;
     h.command(
         incident_key,
-        RecordValue::Incident(IncidentIntent::Resolve, Box::new(incident_value())),
+        RecordValue::Incident(IncidentIntent::Resolve, Box::new(IncidentRecord::empty())),
     );
     assert_eq!(h.activate("work", 1).len(), 1);
 }

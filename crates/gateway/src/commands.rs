@@ -7,13 +7,13 @@ use crate::status::unimplemented;
 use crate::validate::{document, tenant, tenants};
 use hornet_api::gateway_protocol as pb;
 use hornet_protocol::value::{
-    DecisionEvaluationRecord, DeploymentRecord, DeploymentResource, ErrorType, IncidentRecord,
-    JobBatchRecord, JobRecord, MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord,
-    SignalRecord, SmolStr, VariableDocumentRecord, VariableDocumentUpdateSemantic,
+    DecisionEvaluationRecord, DeploymentRecord, DeploymentResource, IncidentRecord, JobBatchRecord,
+    JobRecord, MessageRecord, ProcessInstanceCreationRecord, ProcessInstanceRecord, SignalRecord,
+    SmolStr, VariableDocumentRecord, VariableDocumentUpdateSemantic,
 };
 use hornet_protocol::{
-    BpmnElementType, BpmnEventType, DecisionEvaluationIntent, DeploymentIntent, Document,
-    IncidentIntent, JobBatchIntent, JobIntent, Key, MessageIntent, ProcessInstanceCreationIntent,
+    BpmnElementType, BpmnEventType, DecisionEvaluationIntent, DeploymentIntent, IncidentIntent,
+    JobBatchIntent, JobIntent, Key, MessageIntent, ProcessInstanceCreationIntent,
     ProcessInstanceIntent, Record, RecordValue, SignalIntent, UserTaskIntent,
     VariableDocumentIntent,
 };
@@ -231,33 +231,9 @@ impl ActivateJobs {
 
 /// A job command on `job_key`; `fill` sets the fields the intent reads.
 fn job_command(intent: JobIntent, job_key: i64, fill: impl FnOnce(&mut JobRecord)) -> Record {
-    let mut job = JobRecord {
-        job_type: Default::default(),
-        worker: Default::default(),
-        retries: -1,
-        retry_backoff: 0,
-        recurring_time: -1,
-        deadline: -1,
-        timeout: -1,
-        error_message: String::new(),
-        error_code: String::new(),
-        custom_headers: Default::default(),
-        variables: Document::empty(),
-        element_id: Default::default(),
-        element_instance_key: Key::NONE,
-        bpmn_process_id: Default::default(),
-        process_definition_version: -1,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        tenant_id: Default::default(),
-    };
+    let mut job = JobRecord::empty();
     fill(&mut job);
     Record::command(Key(job_key), RecordValue::Job(intent, Box::new(job)))
-}
-
-/// Job YIELD: gives an activated job that never reached its worker back, activatable at once.
-pub fn yield_job(job_key: Key) -> Record {
-    job_command(JobIntent::Yield, job_key.get(), |_| {})
 }
 
 pub fn complete_job(request: pb::CompleteJobRequest) -> Result<Record, Status> {
@@ -328,21 +304,7 @@ pub fn set_variables(request: pb::SetVariablesRequest) -> Result<Record, Status>
 pub fn resolve_incident(request: &pb::ResolveIncidentRequest) -> Record {
     Record::command(
         Key(request.incident_key),
-        RecordValue::Incident(
-            IncidentIntent::Resolve,
-            Box::new(IncidentRecord {
-                error_type: ErrorType::Unknown,
-                error_message: String::new(),
-                bpmn_process_id: String::new(),
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                element_id: String::new(),
-                element_instance_key: Key::NONE,
-                job_key: Key::NONE,
-                variable_scope_key: Key::NONE,
-                tenant_id: String::new(),
-            }),
-        ),
+        RecordValue::Incident(IncidentIntent::Resolve, Box::new(IncidentRecord::empty())),
     )
 }
 

@@ -15,13 +15,13 @@
 //! stay activated until their deadline.
 
 use crate::broker_client::{BrokerClient, BrokerError, JobStreamProperties, PushedJob};
-use crate::commands::{yield_job, ActivateJobs};
+use crate::commands::ActivateJobs;
 use crate::dispatch::Dispatcher;
 use crate::responses::{activated_job, activated_jobs};
 use crate::routing::RoundRobin;
 use crate::validate::tenants;
 use hornet_api::gateway_protocol as pb;
-use hornet_protocol::{Key, PartitionId};
+use hornet_protocol::{yield_job, Key, PartitionId};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -283,7 +283,7 @@ mod tests {
     use crate::broker_client::{JobStreamRegistration, JobsAvailable};
     use crate::topology::ClusterTopology;
     use hornet_protocol::value::{JobBatchRecord, JobRecord};
-    use hornet_protocol::{Document, JobBatchIntent, JobIntent, Record, RecordKind, RecordValue};
+    use hornet_protocol::{JobBatchIntent, JobIntent, Record, RecordKind, RecordValue};
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
     use tokio::sync::broadcast;
@@ -383,22 +383,9 @@ mod tests {
             job: Box::new(JobRecord {
                 job_type: "work".into(),
                 worker: "w".into(),
-                retries: 3,
-                retry_backoff: 0,
-                recurring_time: -1,
                 deadline: 1,
                 timeout: 1_000,
-                error_message: String::new(),
-                error_code: String::new(),
-                custom_headers: Default::default(),
-                variables: Document::empty(),
-                element_id: "task".into(),
-                element_instance_key: Key::NONE,
-                bpmn_process_id: "p".into(),
-                process_definition_version: 1,
-                process_definition_key: Key::NONE,
-                process_instance_key: Key::NONE,
-                tenant_id: "<default>".into(),
+                ..JobRecord::empty()
             }),
         }
     }

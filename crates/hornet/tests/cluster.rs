@@ -530,17 +530,7 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
             .sum()
     };
     let pushed_before = pushed();
-    let mut stream = client
-        .raw()
-        .stream_activated_jobs(hornet_api::gateway_protocol::StreamActivatedJobsRequest {
-            r#type: "work".into(),
-            worker: "streamer".into(),
-            timeout: 60_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = support::stream_work(&client, &[]).await;
     // Opening the stream with the brokers is asynchronous: wait until a job arrives on it.
     let mut streamed = 0;
     let mut received = BTreeSet::new();

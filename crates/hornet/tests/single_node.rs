@@ -231,18 +231,7 @@ async fn leaders_push_new_jobs_to_open_job_streams() {
         .deploy_resource("one-task.bpmn", ONE_TASK.as_bytes().to_vec())
         .await
         .unwrap();
-    let mut stream = client
-        .raw()
-        .stream_activated_jobs(hornet_api::gateway_protocol::StreamActivatedJobsRequest {
-            r#type: "work".into(),
-            worker: "streamer".into(),
-            timeout: 60_000,
-            fetch_variable: vec!["i".into()],
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = support::stream_work(&client, &["i"]).await;
     // Opening a stream is asynchronous, as in Zeebe: create instances until one arrives on it.
     let mut created = BTreeSet::new();
     let first = loop {

@@ -225,14 +225,7 @@ mod tests {
     fn job_created(key: Key) -> Record {
         let job = JobRecord {
             job_type: "payment".into(),
-            worker: Default::default(),
             retries: 3,
-            retry_backoff: 0,
-            recurring_time: -1,
-            deadline: -1,
-            timeout: -1,
-            error_message: String::new(),
-            error_code: String::new(),
             custom_headers: [("k".to_string(), "v".to_string())].into(),
             variables: Document::parse(r#"{"x":1}"#).unwrap(),
             element_id: "task".into(),
@@ -242,6 +235,7 @@ mod tests {
             process_definition_key: Key::new(PartitionId(1), 1),
             process_instance_key: Key::new(PartitionId(1), 3),
             tenant_id: "<default>".into(),
+            ..JobRecord::empty()
         };
         Record {
             position: Position::default(),

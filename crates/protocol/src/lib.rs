@@ -24,6 +24,6 @@ pub use codec::{
 pub use document::{json_type_name, Document, DocumentError};
 pub use intent::*;
 pub use key::{Key, PartitionId, Position, MAX_PARTITIONS};
-pub use notice::{JobStreamProperties, JobsAvailable, PushedJob};
+pub use notice::{yield_job, JobStreamProperties, JobsAvailable, PushedJob};
 pub use record::{Record, RecordKind, RecordType, Rejection, RejectionType, RequestRef, ValueType};
 pub use value::RecordValue;

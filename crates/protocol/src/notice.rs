@@ -2,7 +2,7 @@
 //! it activated for a job stream.
 
 use crate::value::JobRecord;
-use crate::{Document, JobIntent, Key, PartitionId, Record, RecordValue};
+use crate::{JobIntent, Key, PartitionId, Record, RecordValue};
 
 /// Jobs of `job_type` became activatable on `partition` (created, failed with retries left, timed out,
 /// back from backoff) and no job stream took them. Wakes long-polling job activations and job streams, on
@@ -34,12 +34,11 @@ pub struct PushedJob {
     pub job: Box<JobRecord>,
 }
 
-impl PushedJob {
-    /// The command that makes the job activatable again when it cannot reach a worker (Zeebe's job
-    /// YIELD), so that it need not wait for its deadline.
-    pub fn yield_command(&self) -> Record {
-        let mut job = self.job.clone();
-        job.variables = Document::empty();
-        Record::command(self.key, RecordValue::Job(JobIntent::Yield, job))
-    }
+/// The command that makes activated job `key` activatable again when it cannot reach a worker
+/// (Zeebe's job YIELD), so that it need not wait for its deadline.
+pub fn yield_job(key: Key) -> Record {
+    Record::command(
+        key,
+        RecordValue::Job(JobIntent::Yield, Box::new(JobRecord::empty())),
+    )
 }

@@ -16,8 +16,8 @@ use hornet_engine::job_streams::JobStreamId;
 use hornet_engine::kv::{KvRead, Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
-    LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record, RecordKind, Rejection,
-    RejectionType, RequestRef,
+    yield_job, LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record, RecordKind,
+    Rejection, RejectionType, RequestRef,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, watch};
@@ -510,7 +510,7 @@ impl<'a> Leader<'a> {
                 yielded += 1;
                 self.shared
                     .router
-                    .send(self.partition(), job.yield_command());
+                    .send(self.partition(), yield_job(job.key));
             }
         }
         self.shared

@@ -319,42 +319,11 @@ pub fn empty_instance_record() -> ProcessInstanceRecord {
     }
 }
 
-/// An incident value for commands that only name the incident by key (RESOLVE).
-pub fn incident_value() -> IncidentRecord {
-    IncidentRecord {
-        error_type: ErrorType::Unknown,
-        error_message: String::new(),
-        bpmn_process_id: String::new(),
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        element_id: String::new(),
-        element_instance_key: Key::NONE,
-        job_key: Key::NONE,
-        variable_scope_key: Key::NONE,
-        tenant_id: String::new(),
-    }
-}
-
 pub fn empty_job() -> JobRecord {
     JobRecord {
-        job_type: Default::default(),
-        worker: Default::default(),
         retries: 0,
-        retry_backoff: 0,
-        recurring_time: -1,
-        deadline: -1,
-        timeout: -1,
-        error_message: String::new(),
-        error_code: String::new(),
-        custom_headers: Default::default(),
-        variables: Document::empty(),
-        element_id: Default::default(),
-        element_instance_key: Key::NONE,
-        bpmn_process_id: Default::default(),
         process_definition_version: 0,
-        process_definition_key: Key::NONE,
-        process_instance_key: Key::NONE,
-        tenant_id: Default::default(),
+        ..JobRecord::empty()
     }
 }
 

@@ -353,6 +353,25 @@ pub const ONE_TASK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 "#;
 
+/// A job stream (`StreamActivatedJobs`) for jobs of type `work`, as worker `streamer`.
+pub async fn stream_work(
+    client: &hornet_client::Client,
+    fetch_variables: &[&str],
+) -> tonic::Streaming<hornet_api::gateway_protocol::ActivatedJob> {
+    client
+        .raw()
+        .stream_activated_jobs(hornet_api::gateway_protocol::StreamActivatedJobsRequest {
+            r#type: "work".into(),
+            worker: "streamer".into(),
+            timeout: 60_000,
+            fetch_variable: fetch_variables.iter().map(|v| v.to_string()).collect(),
+            ..Default::default()
+        })
+        .await
+        .expect("open a job stream")
+        .into_inner()
+}
+
 /// The value of a per-partition counter summed over partitions, from the Prometheus text.
 pub fn counter_total(metrics: &str, name: &str) -> u64 {
     metrics

@@ -36,3 +36,21 @@ pub struct IncidentRecord {
     pub variable_scope_key: Key,
     pub tenant_id: String,
 }
+
+impl IncidentRecord {
+    /// An incident with no field set: what a command that names its incident by key alone carries.
+    pub fn empty() -> IncidentRecord {
+        IncidentRecord {
+            error_type: ErrorType::Unknown,
+            error_message: String::new(),
+            bpmn_process_id: String::new(),
+            process_definition_key: Key::NONE,
+            process_instance_key: Key::NONE,
+            element_id: String::new(),
+            element_instance_key: Key::NONE,
+            job_key: Key::NONE,
+            variable_scope_key: Key::NONE,
+            tenant_id: String::new(),
+        }
+    }
+}

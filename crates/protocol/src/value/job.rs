@@ -34,6 +34,32 @@ pub struct JobRecord {
     pub tenant_id: SmolStr,
 }
 
+impl JobRecord {
+    /// A job with no field set: what a command that names its job by key alone carries.
+    pub fn empty() -> JobRecord {
+        JobRecord {
+            job_type: SmolStr::default(),
+            worker: SmolStr::default(),
+            retries: -1,
+            retry_backoff: 0,
+            recurring_time: -1,
+            deadline: -1,
+            timeout: -1,
+            error_message: String::new(),
+            error_code: String::new(),
+            custom_headers: BTreeMap::new(),
+            variables: Document::empty(),
+            element_id: SmolStr::default(),
+            element_instance_key: Key::NONE,
+            bpmn_process_id: SmolStr::default(),
+            process_definition_version: -1,
+            process_definition_key: Key::NONE,
+            process_instance_key: Key::NONE,
+            tenant_id: SmolStr::default(),
+        }
+    }
+}
+
 /// A request to activate jobs of one type, and the jobs it activated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -65,16 +65,8 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
     activated(ctx, el)?;
     let job = JobRecord {
         job_type: job_type.as_str().into(),
-        worker: Default::default(),
         retries,
-        retry_backoff: 0,
-        recurring_time: -1,
-        deadline: -1,
-        timeout: -1,
-        error_message: String::new(),
-        error_code: String::new(),
         custom_headers,
-        variables: Document::empty(),
         element_id: el.record.element_id.clone(),
         element_instance_key: el.key,
         bpmn_process_id: el.record.bpmn_process_id.clone(),
@@ -82,6 +74,7 @@ pub(crate) fn job_on_activate(ctx: &mut Ctx<'_>, el: &ElementCtx) -> Result<(), 
         process_definition_key: el.record.process_definition_key,
         process_instance_key: el.record.process_instance_key,
         tenant_id: el.record.tenant_id.clone(),
+        ..JobRecord::empty()
     };
     let key = ctx.next_key();
     ctx.event(key, RecordValue::Job(JobIntent::Created, Box::new(job)))?;
