@@ -39,7 +39,7 @@ const PUSH_BUFFER: usize = 64;
 /// After a pass where some partition failed (no leader, backpressure), look again this soon even without
 /// a notification: jobs waiting there would otherwise be found only by the next notification.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
-/// How long giving back an undelivered pushed job may take.
+/// How long giving back an undelivered job may take.
 const GIVE_BACK_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub type JobSender = mpsc::Sender<Result<pb::ActivatedJob, Status>>;
@@ -75,7 +75,8 @@ pub fn validate(request: pb::StreamActivatedJobsRequest) -> Result<ActivateJobs,
 
 /// What one pass over the partitions achieved.
 struct Pass {
-    pushed: usize,
+    /// Jobs the pass activated and sent to the client.
+    sent: usize,
     failed: bool,
 }
 
@@ -149,7 +150,7 @@ async fn activate_on_notice(
             if tx.is_closed() {
                 return Ok(());
             }
-            if pass.pushed == 0 {
+            if pass.sent == 0 {
                 break pass.failed;
             }
         };
@@ -243,7 +244,7 @@ async fn activation_pass(
 ) -> Result<Pass, Status> {
     let partitions: Vec<PartitionId> = dispatcher.broker().topology().partitions().collect();
     let mut pass = Pass {
-        pushed: 0,
+        sent: 0,
         failed: false,
     };
     for partition in order.order(&partitions) {
@@ -267,7 +268,7 @@ async fn activation_pass(
                 tracing::warn!(%partition, job_type = %request.job_type, "job stream closed while pushing jobs");
                 return Ok(pass);
             }
-            pass.pushed += 1;
+            pass.sent += 1;
         }
     }
     Ok(pass)
