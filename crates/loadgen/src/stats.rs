@@ -37,28 +37,33 @@ pub struct Epoch(u64);
 /// Live statistics of a run, updated concurrently by every task.
 #[derive(Debug)]
 pub struct Stats {
-    epoch: AtomicU64,
-    started: AtomicU64,
-    completed: AtomicU64,
-    failed: AtomicU64,
+    period: Mutex<Period>,
     jobs_completed: AtomicU64,
     backpressure: AtomicU64,
-    latency: Mutex<Latencies>,
     /// Errors other than backpressure, by RPC and gRPC code name.
     errors: Mutex<BTreeMap<String, BTreeMap<String, u64>>>,
 }
 
-/// Create-to-complete latencies of the whole run and of the time since the progress line last
-/// took them, under one lock because every completion records into both.
+/// The instances of the current measurement period: how many started, how they ended, and their
+/// create-to-complete latencies over the period and since the progress line last took them. One
+/// lock, so that the end of the warm-up never falls between an instance's start and its count.
 #[derive(Debug)]
-struct Latencies {
+struct Period {
+    epoch: u64,
+    started: u64,
+    completed: u64,
+    failed: u64,
     run: Histogram<u64>,
     recent: Histogram<u64>,
 }
 
-impl Default for Latencies {
+impl Default for Period {
     fn default() -> Self {
         Self {
+            epoch: 0,
+            started: 0,
+            completed: 0,
+            failed: 0,
             run: new_histogram(),
             recent: new_histogram(),
         }
@@ -68,13 +73,9 @@ impl Default for Latencies {
 impl Default for Stats {
     fn default() -> Self {
         Self {
-            epoch: AtomicU64::new(0),
-            started: AtomicU64::new(0),
-            completed: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
+            period: Mutex::new(Period::default()),
             jobs_completed: AtomicU64::new(0),
             backpressure: AtomicU64::new(0),
-            latency: Mutex::new(Latencies::default()),
             errors: Mutex::new(BTreeMap::new()),
         }
     }
@@ -83,32 +84,29 @@ impl Default for Stats {
 impl Stats {
     /// An instance is being started; its outcome is reported with the returned epoch.
     pub fn instance_started(&self) -> Epoch {
-        let epoch = Epoch(self.epoch.load(Ordering::Acquire));
-        self.started.fetch_add(1, Ordering::Relaxed);
-        epoch
-    }
-
-    fn is_current(&self, epoch: Epoch) -> bool {
-        self.epoch.load(Ordering::Acquire) == epoch.0
+        let mut period = lock(&self.period);
+        period.started += 1;
+        Epoch(period.epoch)
     }
 
     /// An instance completed `latency` after the create call that started it was sent.
     pub fn instance_completed(&self, epoch: Epoch, latency: Duration) {
-        if !self.is_current(epoch) {
+        let mut period = lock(&self.period);
+        if period.epoch != epoch.0 {
             return;
         }
-        self.completed.fetch_add(1, Ordering::Relaxed);
+        period.completed += 1;
         let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         let micros = micros.clamp(1, MAX_LATENCY_MICROS);
-        let mut latencies = lock(&self.latency);
-        latencies.run.saturating_record(micros);
-        latencies.recent.saturating_record(micros);
+        period.run.saturating_record(micros);
+        period.recent.saturating_record(micros);
     }
 
     /// An instance gave up with an error (recorded separately with [`Stats::error`]).
     pub fn instance_failed(&self, epoch: Epoch) {
-        if self.is_current(epoch) {
-            self.failed.fetch_add(1, Ordering::Relaxed);
+        let mut period = lock(&self.period);
+        if period.epoch == epoch.0 {
+            period.failed += 1;
         }
     }
 
@@ -134,33 +132,28 @@ impl Stats {
     /// Forgets everything recorded so far (at the end of the warm-up), including the later
     /// outcomes of instances started before.
     pub fn reset(&self) {
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        for counter in [
-            &self.started,
-            &self.completed,
-            &self.failed,
-            &self.jobs_completed,
-            &self.backpressure,
-        ] {
-            counter.store(0, Ordering::Relaxed);
+        {
+            let mut period = lock(&self.period);
+            *period = Period {
+                epoch: period.epoch + 1,
+                ..Period::default()
+            };
         }
-        let mut latencies = lock(&self.latency);
-        latencies.run.reset();
-        latencies.recent.reset();
-        drop(latencies);
+        self.jobs_completed.store(0, Ordering::Relaxed);
+        self.backpressure.store(0, Ordering::Relaxed);
         lock(&self.errors).clear();
     }
 
     /// The counters and latency percentiles as of now.
     pub fn snapshot(&self) -> Snapshot {
-        let latencies = lock(&self.latency);
+        let period = lock(&self.period);
         Snapshot {
-            started: self.started.load(Ordering::Relaxed),
-            completed: self.completed.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
+            started: period.started,
+            completed: period.completed,
+            failed: period.failed,
             jobs_completed: self.jobs_completed.load(Ordering::Relaxed),
             backpressure: self.backpressure.load(Ordering::Relaxed),
-            latency: LatencySummary::of(&latencies.run),
+            latency: LatencySummary::of(&period.run),
         }
     }
 
@@ -168,9 +161,9 @@ impl Stats {
     /// forgets them: what the progress line shows for the last second, where the run's percentiles
     /// hide a bad second among many good ones.
     pub fn take_recent_latency(&self) -> Option<LatencySummary> {
-        let mut latencies = lock(&self.latency);
-        let recent = LatencySummary::of(&latencies.recent);
-        latencies.recent.reset();
+        let mut period = lock(&self.period);
+        let recent = LatencySummary::of(&period.recent);
+        period.recent.reset();
         recent
     }
 
