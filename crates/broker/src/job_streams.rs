@@ -17,6 +17,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use hornet_engine::job_streams::{JobStream, JobStreamId, JobStreams};
 use hornet_protocol::{JobStreamProperties, PushedJob};
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::mpsc;
 
 /// One open stream.
@@ -44,6 +45,8 @@ struct TypeStreams {
 pub struct JobStreamRegistry {
     next_id: AtomicU64,
     by_type: RwLock<BTreeMap<String, TypeStreams>>,
+    /// How many streams are open (the `hornet_job_streams` metric).
+    open: Gauge,
 }
 
 /// Keeps a stream open; dropping it closes the stream. Jobs pushed after that are given back.
@@ -55,6 +58,7 @@ pub struct JobStreamRegistration {
 
 impl Drop for JobStreamRegistration {
     fn drop(&mut self) {
+        self.registry.open.dec();
         let mut by_type = self.registry.write();
         if let Some(of_type) = by_type.get_mut(&self.job_type) {
             of_type.streams.retain(|stream| stream.id != self.id);
@@ -66,6 +70,14 @@ impl Drop for JobStreamRegistration {
 }
 
 impl JobStreamRegistry {
+    /// A registry that counts its open streams in `open`.
+    pub(crate) fn counting_in(open: Gauge) -> JobStreamRegistry {
+        JobStreamRegistry {
+            open,
+            ..JobStreamRegistry::default()
+        }
+    }
+
     /// Opens a stream that takes jobs of `properties.job_type` into `sink`.
     pub fn register(
         self: &Arc<Self>,
@@ -73,6 +85,7 @@ impl JobStreamRegistry {
         sink: mpsc::Sender<PushedJob>,
     ) -> JobStreamRegistration {
         let id = JobStreamId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        self.open.inc();
         let job_type = properties.job_type.clone();
         self.write()
             .entry(job_type.clone())
@@ -193,8 +206,10 @@ mod tests {
         let registry = Arc::new(JobStreamRegistry::default());
         let (tx, _rx) = mpsc::channel(4);
         let registration = registry.register(properties("work"), tx);
+        assert_eq!(registry.open.get(), 1);
         let id = registration.id;
         drop(registration);
+        assert_eq!(registry.open.get(), 0);
         assert!(registry.stream_for("work").is_none());
         assert!(registry.push(id, job("work", 1)).is_err());
         assert!(registry.read().is_empty());

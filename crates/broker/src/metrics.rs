@@ -24,6 +24,7 @@ pub struct Metrics {
     jobs_pushed: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     jobs_push_yielded: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     leader: Family<PartitionLabel, Gauge>,
+    job_streams: Gauge,
     resident_memory: Gauge,
 }
 
@@ -66,6 +67,12 @@ impl Metrics {
             "1 while this node leads the partition",
             leader.clone(),
         );
+        let job_streams = Gauge::default();
+        registry.register(
+            "job_streams",
+            "Job streams open on this node, from gateways on any node",
+            job_streams.clone(),
+        );
         let resident_memory = Gauge::default();
         registry.register(
             "process_resident_memory_bytes",
@@ -80,6 +87,7 @@ impl Metrics {
             jobs_pushed,
             jobs_push_yielded,
             leader,
+            job_streams,
             resident_memory,
         }
     }
@@ -128,6 +136,11 @@ impl Metrics {
         };
         self.jobs_pushed.get_or_create(&label).inc_by(pushed);
         self.jobs_push_yielded.get_or_create(&label).inc_by(yielded);
+    }
+
+    /// The gauge the node's job stream registry keeps current.
+    pub(crate) fn job_streams_gauge(&self) -> Gauge {
+        self.job_streams.clone()
     }
 
     pub(crate) fn set_leader(&self, partition: PartitionId, leader: bool) {

@@ -61,7 +61,7 @@ impl Broker {
         })?;
         let metrics = Arc::new(Metrics::new());
         let (jobs_available, _) = broadcast::channel(4096);
-        let job_streams = Arc::new(JobStreamRegistry::default());
+        let job_streams = Arc::new(JobStreamRegistry::counting_in(metrics.job_streams_gauge()));
         let router = Arc::new(PartitionRouter::default());
         let registry = RaftRegistry::new();
         let peers = Peers::new(PeersConfig::new(config.node_id, &config.cluster_name));

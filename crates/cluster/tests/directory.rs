@@ -215,6 +215,12 @@ async fn job_streams_are_opened_with_every_member_and_give_back_what_they_cannot
     member_sink(1).send(pushed(3)).await.unwrap();
     eventually("the third job to arrive", || received.len() == 1).await;
     member_sink(2).send(pushed(2)).await.unwrap();
+    eventually("the member to send job 2", || {
+        let sink = member_sink(2);
+        sink.capacity() == sink.max_capacity()
+    })
+    .await;
+    // Loopback delivers it to the forwarding task, which waits for room in the full sink.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     // The gateway's stream ends: every member closes its stream, and the held job goes back.

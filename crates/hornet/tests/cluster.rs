@@ -521,8 +521,7 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
         client.complete_job(job.key, &json!({})).await.unwrap();
     }
 
-    // A job stream on this gateway is opened with every broker, and their leaders push to it. Jobs
-    // created before it was open everywhere arrive too, activated by the gateway on their notice.
+    // A job stream on this gateway is opened with every broker, and their leaders push to it.
     let pushed = || -> u64 {
         nodes
             .iter()
@@ -531,22 +530,10 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
     };
     let pushed_before = pushed();
     let mut stream = support::stream_work(&client, &[]).await;
-    // Opening the stream with the brokers is asynchronous: wait until a job arrives on it.
-    let mut streamed = 0;
-    let mut received = BTreeSet::new();
-    while received.is_empty() {
-        create(&client, 1, &mut ledger).await;
-        streamed += 1;
-        if let Ok(job) = tokio::time::timeout(Duration::from_millis(300), stream.message()).await {
-            let job = job.unwrap().expect("the stream ended");
-            client.complete_job(job.key, &json!({})).await.unwrap();
-            received.insert(job.process_instance_key);
-        }
-        assert!(streamed < 50, "no job reached the stream");
-    }
-    let pushed_after_first = pushed();
+    support::wait_for_job_streams(&nodes.iter().collect::<Vec<_>>(), 1.0).await;
     create(&client, 12, &mut ledger).await;
-    while received.len() < streamed + 12 {
+    let mut received = BTreeSet::new();
+    while received.len() < 12 {
         let job = tokio::time::timeout(TIMEOUT, stream.message())
             .await
             .expect("a job did not reach the stream")
@@ -555,10 +542,9 @@ async fn a_standalone_gateway_reaches_every_partition_and_reports_the_cluster() 
         client.complete_job(job.key, &json!({})).await.unwrap();
         received.insert(job.process_instance_key);
     }
-    assert!(pushed_after_first > pushed_before);
     assert!(
-        pushed() >= pushed_after_first + 12,
+        pushed() >= pushed_before + 12,
         "the brokers pushed {} of 12 jobs",
-        pushed() - pushed_after_first
+        pushed() - pushed_before
     );
 }

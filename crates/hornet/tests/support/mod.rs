@@ -372,6 +372,29 @@ pub async fn stream_work(
         .into_inner()
 }
 
+/// The value of a metric without labels, from the Prometheus text.
+pub fn metric_value(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Waits until every broker in `brokers` has `streams` job streams open (`hornet_job_streams`):
+/// gateways open their streams with the brokers asynchronously, as in Zeebe.
+pub async fn wait_for_job_streams(brokers: &[&BrokerProcess], streams: f64) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !brokers
+        .iter()
+        .all(|broker| metric_value(&broker.metrics(), "hornet_job_streams") == Some(streams))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the job streams did not open on every broker"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The value of a per-partition counter summed over partitions, from the Prometheus text.
 pub fn counter_total(metrics: &str, name: &str) -> u64 {
     metrics
