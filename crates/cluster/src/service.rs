@@ -116,9 +116,21 @@ impl ClusterService {
         &self.inner.config
     }
 
-    /// Ends the service's streams (job notices); called when its server shuts down.
+    /// Ends the service's streams (job notices, job streams); called when its server shuts down.
     pub(crate) fn close(&self) {
         self.inner.closing.send_replace(true);
+    }
+
+    /// `stream`, ended when the service closes, so that the server can drain.
+    fn until_closing<T>(
+        &self,
+        stream: impl Stream<Item = T> + Send + 'static,
+    ) -> std::pin::Pin<Box<dyn Stream<Item = T> + Send>> {
+        let mut closing = self.inner.closing.subscribe();
+        let closed = async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        Box::pin(futures::StreamExt::take_until(stream, Box::pin(closed)))
     }
 
     /// This node's status, as [`Peers::node_status`](crate::Peers::node_status) reports it.
@@ -338,10 +350,6 @@ impl Cluster for ClusterService {
         _request: Request<pb::WatchJobsAvailableRequest>,
     ) -> Result<Response<Self::WatchJobsAvailableStream>, Status> {
         let notices = BroadcastStream::new(self.inner.handler.subscribe_jobs_available());
-        let mut closing = self.inner.closing.subscribe();
-        let closed = async move {
-            let _ = closing.wait_for(|closing| *closing).await;
-        };
         // A watcher that lags behind loses notices, which only delays its pollers; it keeps
         // watching.
         let stream = notices.filter_map(|notice| {
@@ -352,10 +360,7 @@ impl Cluster for ClusterService {
                 })
             })
         });
-        Ok(Response::new(Box::pin(futures::StreamExt::take_until(
-            stream,
-            Box::pin(closed),
-        ))))
+        Ok(Response::new(self.until_closing(stream)))
     }
 
     type OpenJobStreamStream = PushedJobStream;
@@ -367,14 +372,7 @@ impl Cluster for ClusterService {
         let properties = job_stream::properties_from_wire(request.into_inner())
             .map_err(Status::invalid_argument)?;
         let stream = job_stream::served(Arc::clone(&self.inner.handler), properties);
-        let mut closing = self.inner.closing.subscribe();
-        let closed = async move {
-            let _ = closing.wait_for(|closing| *closing).await;
-        };
-        Ok(Response::new(Box::pin(futures::StreamExt::take_until(
-            stream,
-            Box::pin(closed),
-        ))))
+        Ok(Response::new(self.until_closing(stream)))
     }
 }
 
