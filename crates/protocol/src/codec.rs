@@ -6,7 +6,16 @@
 //! A processed batch carries the state changes its events made ([`ProcessedOutcome`]), so that a
 //! replica writes them instead of running the event appliers again: the leader already ran them, and
 //! they are the larger part of a follower's work. Its changes come first in the encoding, so a replica
-//! reads them without decoding the records ([`LogEntry::decode_state_changes`]).
+//! reads them without decoding the records ([`LogEntry::read_state_changes`]).
+//!
+//! An entry of more than [`COMPRESS_FROM_BYTES`] is stored LZ4-compressed when that makes it smaller.
+//! Its records repeat process ids, element ids, tenant ids and variable documents, so entries shrink
+//! about sevenfold; the bytes every replica writes to its WAL, sends to followers and checksums shrink
+//! with them. A compressed entry is the byte [`COMPRESSED_TAG`], the plain encoding's first byte (its
+//! variant index, so the kind of entry is known without decompressing) and the LZ4 block of the whole
+//! plain encoding, its length first.
+
+use std::borrow::Cow;
 
 use crate::key::Position;
 use crate::record::Record;
@@ -20,6 +29,8 @@ pub enum CodecError {
     Decode { index: u64, source: postcard::Error },
     #[error("log entry holds {0} records, more than the {max} allowed", max = Position::MAX_RECORDS_PER_ENTRY)]
     TooManyRecords(usize),
+    #[error("cannot decompress log entry at index {index}: {reason}")]
+    Decompress { index: u64, reason: String },
 }
 
 /// What a processing round produced: events, rejections and processed follow-up commands, in order.
@@ -99,7 +110,9 @@ where
             .map(|(key, value)| key.len() + value.map_or(0, <[u8]>::len) + 8)
             .sum();
         let estimate = changes + self.records.len() * ESTIMATED_RECORD_BYTES + 32;
-        postcard::to_extend(&encoded, Vec::with_capacity(estimate)).map_err(CodecError::Encode)
+        let plain = postcard::to_extend(&encoded, Vec::with_capacity(estimate))
+            .map_err(CodecError::Encode)?;
+        Ok(compressed(plain))
     }
 }
 
@@ -152,6 +165,47 @@ const COMMANDS_VARIANT: u32 = 0;
 /// The variant index of [`LogEntry::Outcome`] in the encoding.
 const OUTCOME_VARIANT: u32 = 2;
 
+/// Leads a compressed entry. A plain entry begins with its variant index, a postcard varint whose
+/// first byte is below 0x80 while there are fewer than 128 variants, so it never begins with this.
+pub const COMPRESSED_TAG: u8 = 0xFF;
+
+/// Entries shorter than this are stored as they are: LZ4 saves little on a few records, and most
+/// short entries are single commands on the latency-critical path of an idle partition.
+pub const COMPRESS_FROM_BYTES: usize = 512;
+
+/// `plain` in the stored form: compressed if it is long enough and compression makes it shorter.
+fn compressed(plain: Vec<u8>) -> Vec<u8> {
+    if plain.len() < COMPRESS_FROM_BYTES {
+        return plain;
+    }
+    let block = lz4_flex::block::compress_prepend_size(&plain);
+    if block.len() + 2 >= plain.len() {
+        return plain;
+    }
+    let mut stored = Vec::with_capacity(block.len() + 2);
+    stored.push(COMPRESSED_TAG);
+    stored.push(plain[0]);
+    stored.extend_from_slice(&block);
+    stored
+}
+
+/// The plain encoding of the stored entry `bytes`: borrowed as it is, or decompressed.
+fn plain(index: u64, bytes: &[u8]) -> Result<Cow<'_, [u8]>, CodecError> {
+    match bytes {
+        [COMPRESSED_TAG, _, block @ ..] => lz4_flex::block::decompress_size_prepended(block)
+            .map(Cow::Owned)
+            .map_err(|err| CodecError::Decompress {
+                index,
+                reason: err.to_string(),
+            }),
+        [COMPRESSED_TAG, ..] => Err(CodecError::Decompress {
+            index,
+            reason: "compressed entry without its variant".to_string(),
+        }),
+        _ => Ok(Cow::Borrowed(bytes)),
+    }
+}
+
 impl LogEntry {
     pub fn records(&self) -> &[Record] {
         match self {
@@ -166,13 +220,16 @@ impl LogEntry {
         if count > Position::MAX_RECORDS_PER_ENTRY {
             return Err(CodecError::TooManyRecords(count));
         }
-        postcard::to_allocvec(self).map_err(CodecError::Encode)
+        postcard::to_allocvec(self)
+            .map(compressed)
+            .map_err(CodecError::Encode)
     }
 
     /// Decodes the entry at Raft index `index` and assigns its records' positions.
     pub fn decode(index: u64, bytes: &[u8]) -> Result<LogEntry, CodecError> {
+        let bytes = plain(index, bytes)?;
         let mut entry: LogEntry =
-            postcard::from_bytes(bytes).map_err(|source| CodecError::Decode { index, source })?;
+            postcard::from_bytes(&bytes).map_err(|source| CodecError::Decode { index, source })?;
         let records = match &mut entry {
             LogEntry::Commands(records) => records,
             LogEntry::Processed(batch) => &mut batch.records,
@@ -188,26 +245,37 @@ impl LogEntry {
         Ok(entry)
     }
 
-    /// The state changes of the entry at Raft index `index` if it is a [`LogEntry::Outcome`], read
-    /// without decoding its records; `None` for any other entry.
-    pub fn decode_state_changes(
+    /// Runs `read` over the state changes of the entry at Raft index `index` if it is a
+    /// [`LogEntry::Outcome`], read without decoding its records; `None` for any other entry. The
+    /// changes borrow from the entry's bytes, or from its decompressed form for as long as `read` runs.
+    pub fn read_state_changes<R>(
         index: u64,
         bytes: &[u8],
-    ) -> Result<Option<StateChanges<'_>>, CodecError> {
-        let (variant, rest) = take_variant(index, bytes)?;
-        if variant != OUTCOME_VARIANT {
+        read: impl FnOnce(StateChanges<'_>) -> R,
+    ) -> Result<Option<R>, CodecError> {
+        if variant(index, bytes)? != OUTCOME_VARIANT {
             return Ok(None);
         }
+        let bytes = plain(index, bytes)?;
+        let (_, rest) = take_variant(index, &bytes)?;
         let (changes, _records) = postcard::take_from_bytes::<StateChanges<'_>>(rest)
             .map_err(|source| CodecError::Decode { index, source })?;
-        Ok(Some(changes))
+        Ok(Some(read(changes)))
     }
 
     /// Whether the entry at Raft index `index` is a [`LogEntry::Commands`], read from its variant tag
     /// alone: replicas apply command entries without reading them, since commands change state only
     /// once processed (and the leader decodes them then).
     pub fn holds_commands(index: u64, bytes: &[u8]) -> Result<bool, CodecError> {
-        Ok(take_variant(index, bytes)?.0 == COMMANDS_VARIANT)
+        Ok(variant(index, bytes)? == COMMANDS_VARIANT)
+    }
+}
+
+/// The variant index of the stored entry `bytes`, compressed or not, without decompressing it.
+fn variant(index: u64, bytes: &[u8]) -> Result<u32, CodecError> {
+    match bytes {
+        [COMPRESSED_TAG, first, ..] => Ok(take_variant(index, std::slice::from_ref(first))?.0),
+        _ => Ok(take_variant(index, bytes)?.0),
     }
 }
 
@@ -283,20 +351,10 @@ mod tests {
             records: vec![job_created(Key::new(PartitionId(1), 9))],
         });
         let bytes = entry.encode().unwrap();
-        let changes = LogEntry::decode_state_changes(5, &bytes).unwrap().unwrap();
-        assert_eq!(changes.last_processed, Position::new(3, 1));
+        assert_ne!(bytes[0], COMPRESSED_TAG, "a short entry is stored as it is");
         assert_eq!(
-            changes.changes,
-            vec![
-                StateChangeRef {
-                    key: &[0x30, 1],
-                    value: Some(b"job")
-                },
-                StateChangeRef {
-                    key: &[0x31, 2],
-                    value: None
-                },
-            ]
+            changes_of(&bytes),
+            Some((Position::new(3, 1), outcome_changes(&entry)))
         );
         // The whole entry still decodes, with positions.
         let back = LogEntry::decode(5, &bytes).unwrap();
@@ -307,14 +365,110 @@ mod tests {
         // Other entries have no state changes.
         let commands = LogEntry::Commands(vec![job_created(Key::new(PartitionId(1), 9))]);
         let bytes = commands.encode().unwrap();
-        assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
+        assert_eq!(changes_of(&bytes), None);
         assert!(LogEntry::holds_commands(5, &bytes).unwrap());
         let processed = LogEntry::Processed(ProcessedBatch {
             last_processed: Position::new(3, 0),
             records: vec![],
         });
         let bytes = processed.encode().unwrap();
-        assert_eq!(LogEntry::decode_state_changes(5, &bytes).unwrap(), None);
+        assert_eq!(changes_of(&bytes), None);
+    }
+
+    fn outcome_changes(entry: &LogEntry) -> Vec<StateChange> {
+        match entry {
+            LogEntry::Outcome(outcome) => outcome.changes.clone(),
+            _ => unreachable!("built as an outcome"),
+        }
+    }
+
+    /// An outcome's changes as owned values, read through [`LogEntry::read_state_changes`].
+    fn changes_of(bytes: &[u8]) -> Option<(Position, Vec<StateChange>)> {
+        LogEntry::read_state_changes(5, bytes, |changes| {
+            let owned = changes
+                .changes
+                .iter()
+                .map(|change| StateChange {
+                    key: change.key.to_vec(),
+                    value: change.value.map(<[u8]>::to_vec),
+                })
+                .collect();
+            (changes.last_processed, owned)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn long_entries_are_stored_compressed_and_read_back_whole() {
+        let records: Vec<Record> = (0..40)
+            .map(|key| job_created(Key::new(PartitionId(1), key)))
+            .collect();
+        let changes: Vec<StateChange> = (0..40u8)
+            .map(|key| StateChange {
+                key: vec![0x30, key],
+                value: Some(b"a job stored in the state".to_vec()),
+            })
+            .collect();
+        let outcome = LogEntry::Outcome(ProcessedOutcome {
+            last_processed: Position::new(7, 39),
+            changes: changes.clone(),
+            records: records.clone(),
+        });
+        let plain_length = postcard::to_allocvec(&outcome).unwrap().len();
+        let bytes = outcome.encode().unwrap();
+        assert_eq!(bytes[0], COMPRESSED_TAG);
+        assert!(
+            bytes.len() * 4 < plain_length,
+            "{} bytes compressed from {plain_length}",
+            bytes.len()
+        );
+        assert_eq!(LogEntry::decode(9, &bytes).unwrap(), {
+            let mut expected = outcome.clone();
+            if let LogEntry::Outcome(outcome) = &mut expected {
+                for (offset, record) in outcome.records.iter_mut().enumerate() {
+                    record.position = Position::new(9, offset);
+                }
+            }
+            expected
+        });
+        let (last_processed, read) = changes_of(&bytes).unwrap();
+        assert_eq!(last_processed, Position::new(7, 39));
+        assert_eq!(read, changes);
+        assert!(!LogEntry::holds_commands(9, &bytes).unwrap());
+
+        let commands = LogEntry::Commands(records);
+        let bytes = commands.encode().unwrap();
+        assert_eq!(bytes[0], COMPRESSED_TAG);
+        assert!(LogEntry::holds_commands(9, &bytes).unwrap());
+        assert_eq!(changes_of(&bytes), None);
+        assert_eq!(LogEntry::decode(9, &bytes).unwrap().records().len(), 40);
+    }
+
+    #[test]
+    fn a_damaged_compressed_entry_is_an_error_not_a_panic() {
+        let commands = LogEntry::Commands(
+            (0..40)
+                .map(|key| job_created(Key::new(PartitionId(1), key)))
+                .collect(),
+        );
+        let mut bytes = commands.encode().unwrap();
+        assert_eq!(bytes[0], COMPRESSED_TAG);
+        bytes.truncate(bytes.len() / 2);
+        let err = LogEntry::decode(6, &bytes).unwrap_err();
+        assert!(
+            matches!(err, CodecError::Decompress { index: 6, .. }),
+            "{err}"
+        );
+        assert!(LogEntry::read_state_changes(6, &[COMPRESSED_TAG], |_| ()).is_err());
+        let mut outcome = OutcomeRef {
+            last_processed: Position::new(1, 0),
+            changes: std::iter::empty(),
+            records: commands.records(),
+        }
+        .encode()
+        .unwrap();
+        outcome.truncate(outcome.len() - 3);
+        assert!(LogEntry::read_state_changes(6, &outcome, |_| ()).is_err());
     }
 
     #[test]

@@ -40,18 +40,23 @@ impl Applier for EngineApplier {
         let superseded = |batch: Position| -> Result<bool, ApplyError> {
             Ok(last_processed(state)?.is_some_and(|done| batch <= done))
         };
-        let changes = LogEntry::decode_state_changes(entry.index, entry.payload)
-            .map_err(|err| ApplyError::Decode(err.to_string()))?;
-        if let Some(StateChanges {
-            last_processed,
-            changes,
-        }) = changes
-        {
-            if superseded(last_processed)? {
-                return Ok(StateBatch::new());
-            }
-            let changes = changes.iter().map(|change| (change.key, change.value));
-            return Ok(to_state_batch(changes, last_processed));
+        let outcome = LogEntry::read_state_changes(
+            entry.index,
+            entry.payload,
+            |StateChanges {
+                 last_processed,
+                 changes,
+             }| {
+                if superseded(last_processed)? {
+                    return Ok(StateBatch::new());
+                }
+                let changes = changes.iter().map(|change| (change.key, change.value));
+                Ok(to_state_batch(changes, last_processed))
+            },
+        )
+        .map_err(|err| ApplyError::Decode(err.to_string()))?;
+        if let Some(batch) = outcome {
+            return batch;
         }
         if LogEntry::holds_commands(entry.index, entry.payload)
             .map_err(|err| ApplyError::Decode(err.to_string()))?
