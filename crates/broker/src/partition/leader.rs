@@ -296,7 +296,8 @@ impl<'a> Leader<'a> {
         let now = now_millis();
         let commands = {
             let layers: Vec<&WriteSet> = self.layers.iter().collect();
-            let committed = Committed::with_floors(self.replica.state(), &self.floors);
+            let committed =
+                Committed::for_leader(self.replica.state(), &self.floors, self.partition());
             let view = Layered::new(&layers, &committed);
             self.engine
                 .due_commands(&view, now, self.shared.config.due_batch_size)
@@ -395,7 +396,7 @@ impl<'a> Leader<'a> {
         &mut self,
         rounds: Vec<(u64, Vec<Record>)>,
     ) -> Result<Option<Round>, LeaderError> {
-        let committed = Committed::with_floors(self.replica.state(), &self.floors);
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
         let mut round = Round::default();
         let mut processed_commands = 0usize;
         for (index, commands) in rounds {
@@ -540,7 +541,7 @@ impl<'a> Leader<'a> {
     /// Sends again what other partitions have not acknowledged yet. Only committed state counts: a
     /// command from an uncommitted round is sent when that round commits.
     fn resend_pending(&mut self) -> Result<(), LeaderError> {
-        let committed = Committed::with_floors(self.replica.state(), &self.floors);
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
         let pending = self
             .engine
             .pending_outbound(&committed)
@@ -556,7 +557,7 @@ impl<'a> Leader<'a> {
 
     fn refresh_next_due(&mut self) -> Result<(), LeaderError> {
         let layers: Vec<&WriteSet> = self.layers.iter().collect();
-        let committed = Committed::with_floors(self.replica.state(), &self.floors);
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
         let view = Layered::new(&layers, &committed);
         self.next_due = self
             .engine

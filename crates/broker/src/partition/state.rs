@@ -1,13 +1,13 @@
 //! The engine's view of a partition's state: committed RocksDB state, optionally under the leader's
 //! uncommitted layers, and the conversion of engine writes into a storage batch.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use hornet_engine::kv::{KvError, KvRead};
-use hornet_engine::state::is_queue_prefix;
-use hornet_protocol::Position;
+use hornet_engine::state::{is_queue_prefix, keys, owning_key};
+use hornet_protocol::{PartitionId, Position};
 use hornet_replication::{StateBatch, StateStore};
 
 use super::scan_floors::ScanFloors;
@@ -17,7 +17,8 @@ use super::scan_floors::ScanFloors;
 pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 
 /// Committed state as the engine reads it, for the span of one processing round (or one applied
-/// entry); the leader's view also starts its queue scans at their floors (see [`ScanFloors`]).
+/// entry). The leader's view also starts its queue scans at their floors (see [`ScanFloors`]) and
+/// does not look for entries of its own new entities (see [`NewKeys`]).
 ///
 /// Point reads are remembered for that span: a processor and the event applier after it often read
 /// the same committed key (the job being completed, the element instance it belongs to), and absent
@@ -27,7 +28,21 @@ pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 pub(crate) struct Committed<'a> {
     state: &'a StateStore,
     floors: Option<&'a ScanFloors>,
+    new_keys: Option<NewKeys>,
     reads: RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
+}
+
+/// The keys of this partition handed out after the committed state was written: those at or past its
+/// key counter. Committed state holds no entry owned by such a key ([`owning_key`]), so the leader
+/// answers reads of them without RocksDB. Most of them are the entities of the uncommitted rounds:
+/// the variables of an instance created in the same round, the deletion of an element instance
+/// that started and ended in it. The same argument as for remembered reads makes this safe: an
+/// entry such a key owns reaches RocksDB only with one of the leader's rounds, and until the leader
+/// drops that round's layer it reads the entry from there.
+struct NewKeys {
+    partition: PartitionId,
+    /// The committed key counter, read when first needed.
+    from: Cell<Option<u64>>,
 }
 
 impl<'a> Committed<'a> {
@@ -35,16 +50,49 @@ impl<'a> Committed<'a> {
         Committed {
             state,
             floors: None,
+            new_keys: None,
             reads: RefCell::default(),
         }
     }
 
-    pub(crate) fn with_floors(state: &'a StateStore, floors: &'a ScanFloors) -> Self {
+    /// The view of the leader of `partition`.
+    pub(crate) fn for_leader(
+        state: &'a StateStore,
+        floors: &'a ScanFloors,
+        partition: PartitionId,
+    ) -> Self {
         Committed {
             state,
             floors: Some(floors),
+            new_keys: Some(NewKeys {
+                partition,
+                from: Cell::new(None),
+            }),
             reads: RefCell::default(),
         }
+    }
+
+    /// Whether `key` (or every key under the prefix `key`) belongs to an entity this partition created
+    /// after the committed state was written.
+    fn owned_by_new_key(&self, key: &[u8]) -> Result<bool, KvError> {
+        let Some(new_keys) = &self.new_keys else {
+            return Ok(false);
+        };
+        let Some(owner) = owning_key(key) else {
+            return Ok(false);
+        };
+        if owner.partition() != Some(new_keys.partition) {
+            return Ok(false);
+        }
+        let from = match new_keys.from.get() {
+            Some(from) => from,
+            None => {
+                let from = keys::next_local(self).map_err(KvError::new)?;
+                new_keys.from.set(Some(from));
+                from
+            }
+        };
+        Ok(owner.local() >= from)
     }
 }
 
@@ -52,6 +100,9 @@ impl KvRead for Committed<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
         if let Some(value) = self.reads.borrow().get(key) {
             return Ok(value.clone());
+        }
+        if self.owned_by_new_key(key)? {
+            return Ok(None);
         }
         let value = self.state.get(key).map_err(KvError::new)?;
         self.reads.borrow_mut().insert(key.to_vec(), value.clone());
@@ -63,6 +114,9 @@ impl KvRead for Committed<'_> {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), KvError> {
+        if self.owned_by_new_key(prefix)? {
+            return Ok(());
+        }
         match self.floors {
             Some(floors) if is_queue_prefix(prefix) => floors.scan(self.state, prefix, visit),
             _ => self.state.scan_prefix(prefix, |key, value| {
@@ -107,4 +161,68 @@ pub(crate) fn to_state_batch<'c>(
     }
     batch.put(LAST_PROCESSED_KEY, last_processed.get().to_be_bytes());
     batch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hornet_engine::kv::MemKv;
+    use hornet_engine::state::variables::{self, StoredVariable};
+    use hornet_protocol::Key;
+
+    const OWN: PartitionId = PartitionId(1);
+
+    fn variable(scope: Key) -> StoredVariable {
+        StoredVariable {
+            key: Key::new(OWN, 100),
+            value: format!("\"of {scope}\""),
+        }
+    }
+
+    /// Committed state whose key counter stands at 10, holding a variable of scopes `scopes`. A
+    /// scope at or past the counter cannot hold one in a real state; it is written here to show that
+    /// the leader's view does not look.
+    fn committed_state(dir: &std::path::Path, scopes: &[Key]) -> StateStore {
+        let mut kv = MemKv::new();
+        keys::advance_past(&mut kv, OWN, Key::new(OWN, 9)).unwrap();
+        for &scope in scopes {
+            variables::put_local(&mut kv, scope, "x", &variable(scope)).unwrap();
+        }
+        let state = StateStore::open(dir).unwrap();
+        let mut batch = StateBatch::new();
+        for (key, value) in kv.iter() {
+            batch.put(key, value);
+        }
+        state.write(batch).unwrap();
+        state
+    }
+
+    #[test]
+    fn the_leader_does_not_look_up_entries_of_entities_newer_than_the_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = Key::new(OWN, 5);
+        let new = Key::new(OWN, 12);
+        let other_partition = Key::new(PartitionId(2), 12);
+        let state = committed_state(dir.path(), &[old, new, other_partition]);
+        let floors = ScanFloors::default();
+        let leader = Committed::for_leader(&state, &floors, OWN);
+        let replica = Committed::new(&state);
+
+        for scope in [old, other_partition] {
+            for view in [&leader, &replica] {
+                assert_eq!(
+                    variables::get_local(view, scope, "x").unwrap(),
+                    Some(variable(scope))
+                );
+                assert_eq!(variables::scope_variables(view, scope).unwrap().len(), 1);
+            }
+        }
+        assert_eq!(variables::get_local(&leader, new, "x").unwrap(), None);
+        assert!(variables::scope_variables(&leader, new).unwrap().is_empty());
+        // A view without the leader's knowledge reads RocksDB as it is.
+        assert_eq!(
+            variables::get_local(&replica, new, "x").unwrap(),
+            Some(variable(new))
+        );
+    }
 }

@@ -117,6 +117,41 @@ pub fn is_queue_prefix(prefix: &[u8]) -> bool {
     }
 }
 
+/// The key of the entity that an entry under `key` (or every entry under the prefix `key`) belongs
+/// to, for the columns that begin with such a key: element instances and what hangs off them
+/// (children, taken joins, awaited results, event triggers, variables, timers, incidents, user tasks,
+/// compensation and catch-event message subscriptions), and jobs and incidents with their indexes.
+///
+/// An entry of these columns is written only by an event whose entity key was handed out first, and
+/// appliers move the key counter past every key of their partition ([`keys::advance_past`]). So no
+/// state holds an entry owned by a key of its partition at or past its counter: a reader of
+/// committed state below uncommitted layers can answer for such keys (those of the layers' new
+/// entities) without looking.
+pub fn owning_key(key: &[u8]) -> Option<Key> {
+    let (&column, rest) = key.split_first()?;
+    let owned = matches!(
+        column,
+        column::ELEMENT_INSTANCE
+            | column::CHILD
+            | column::TAKEN_FLOW
+            | column::AWAITING_RESULT
+            | column::EVENT_TRIGGER
+            | column::VARIABLE
+            | column::JOB
+            | column::INCIDENT
+            | column::INCIDENT_BY_ELEMENT
+            | column::INCIDENT_BY_JOB
+            | column::TIMER
+            | column::TIMER_BY_ELEMENT
+            | column::SUBSCRIPTION
+            | column::COMPENSATION_SUBSCRIPTION
+            | column::USER_TASK
+            | column::USER_TASK_BY_ELEMENT
+    );
+    let (bytes, _) = rest.split_first_chunk::<8>()?;
+    owned.then(|| Key::from_be_bytes(*bytes))
+}
+
 /// Whether `bytes` is exactly one length-prefixed string, as [`KeyBuf::str`] writes it.
 fn is_one_str(bytes: &[u8]) -> bool {
     match bytes.split_first_chunk::<4>() {
@@ -294,5 +329,27 @@ mod tests {
         assert!(!is_queue_prefix(
             &KeyBuf::new(column::VARIABLE).key(Key(7)).build()
         ));
+    }
+
+    #[test]
+    fn entries_owned_by_an_entity_name_its_key() {
+        let scope = Key::new(hornet_protocol::PartitionId(2), 40);
+        let variable = KeyBuf::new(column::VARIABLE).key(scope).str("x").build();
+        assert_eq!(owning_key(&variable), Some(scope));
+        let variables_of_scope = KeyBuf::new(column::VARIABLE).key(scope).build();
+        assert_eq!(owning_key(&variables_of_scope), Some(scope));
+        let job = KeyBuf::new(column::JOB).key(scope).build();
+        assert_eq!(owning_key(&job), Some(scope));
+        // Columns that begin with a name, a time or someone else's key have no owner here, and
+        // neither has a prefix too short to hold the key.
+        let activatable = KeyBuf::new(column::JOB_ACTIVATABLE)
+            .str("payment")
+            .key(scope)
+            .build();
+        assert_eq!(owning_key(&activatable), None);
+        let due = KeyBuf::new(column::TIMER_DUE).i64(40).key(scope).build();
+        assert_eq!(owning_key(&due), None);
+        assert_eq!(owning_key(&[column::VARIABLE]), None);
+        assert_eq!(owning_key(&[]), None);
     }
 }
