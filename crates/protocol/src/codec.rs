@@ -191,19 +191,30 @@ fn compressed(plain: Vec<u8>) -> Vec<u8> {
 
 /// The plain encoding of the stored entry `bytes`: borrowed as it is, or decompressed.
 fn plain(index: u64, bytes: &[u8]) -> Result<Cow<'_, [u8]>, CodecError> {
-    match bytes {
-        [COMPRESSED_TAG, _, block @ ..] => lz4_flex::block::decompress_size_prepended(block)
-            .map(Cow::Owned)
-            .map_err(|err| CodecError::Decompress {
-                index,
-                reason: err.to_string(),
-            }),
-        [COMPRESSED_TAG, ..] => Err(CodecError::Decompress {
-            index,
-            reason: "compressed entry without its variant".to_string(),
-        }),
-        _ => Ok(Cow::Borrowed(bytes)),
+    let fail = |reason: String| CodecError::Decompress { index, reason };
+    let block = match bytes {
+        [COMPRESSED_TAG, _, block @ ..] => block,
+        [COMPRESSED_TAG, ..] => return Err(fail("compressed entry without its variant".into())),
+        _ => return Ok(Cow::Borrowed(bytes)),
+    };
+    let (length, block) =
+        lz4_flex::block::uncompressed_size(block).map_err(|err| fail(err.to_string()))?;
+    // An LZ4 block expands at most 255-fold; a damaged length must not allocate gigabytes.
+    if length > block.len().saturating_mul(255) {
+        return Err(fail(format!(
+            "{length} bytes cannot come from a {}-byte block",
+            block.len()
+        )));
     }
+    let mut plain = vec![0; length];
+    let written =
+        lz4_flex::block::decompress_into(block, &mut plain).map_err(|err| fail(err.to_string()))?;
+    if written != length {
+        return Err(fail(format!(
+            "{written} bytes where {length} were recorded"
+        )));
+    }
+    Ok(Cow::Owned(plain))
 }
 
 impl LogEntry {
@@ -460,6 +471,10 @@ mod tests {
             "{err}"
         );
         assert!(LogEntry::read_state_changes(6, &[COMPRESSED_TAG], |_| ()).is_err());
+        // A length no block of this size can hold is refused before anything is allocated.
+        let huge = [COMPRESSED_TAG, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x10, 0x00];
+        let err = LogEntry::decode(6, &huge).unwrap_err();
+        assert!(err.to_string().contains("cannot come from"), "{err}");
         let mut outcome = OutcomeRef {
             last_processed: Position::new(1, 0),
             changes: std::iter::empty(),
