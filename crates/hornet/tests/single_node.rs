@@ -3,9 +3,13 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hornet_client::{ActivateJobs, Client, CreateWithResult, LongPolling, ProcessRef};
+use hornet_protocol::{LogEntry, RecordValue};
+use openraft::{EntryPayload, RaftLogReader};
 use serde_json::json;
 use support::{BrokerProcess, ONE_TASK};
 use tonic::Code;
@@ -264,4 +268,109 @@ async fn leaders_push_new_jobs_to_open_job_streams() {
     let pushed =
         support::counter_total(&broker.metrics(), "hornet_jobs_pushed_total") - pushed_before;
     assert!(pushed >= 20, "only {pushed} jobs were pushed");
+}
+
+/// A parallel multi-instance manual task over `=items`: every item is an element to activate, so a
+/// long collection is more follow-up work than one processing round takes.
+const MANY_ITEMS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+                  id="defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="many-items" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="each" />
+    <bpmn:manualTask id="each">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="false">
+        <bpmn:extensionElements>
+          <zeebe:loopCharacteristics inputCollection="=items" inputElement="item" />
+        </bpmn:extensionElements>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:manualTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="each" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"#;
+
+/// The application entries of a stopped broker's partition log, decoded, in log order.
+async fn log_entries(partition_dir: &Path) -> Vec<(u64, LogEntry)> {
+    let store = Arc::new(hornet_storage::LogStore::open(partition_dir).expect("open the log"));
+    let mut log = hornet_replication::RaftLog::new(store, Duration::ZERO);
+    let entries = log.try_get_log_entries(0..).await.expect("read the log");
+    entries
+        .into_iter()
+        .filter_map(|entry| match entry.payload {
+            EntryPayload::Normal(payload) => {
+                let index = entry.log_id.index;
+                Some((index, LogEntry::decode(index, &payload.0).expect("decode")))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn work_beyond_a_round_is_carried_in_its_outcome_entry_and_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let broker = BrokerProcess::start(&data, 1);
+    let client = connect(&broker).await;
+    client
+        .deploy_resource("many-items.bpmn", MANY_ITEMS.as_bytes().to_vec())
+        .await
+        .unwrap();
+    let items: Vec<u32> = (0..3000).collect();
+    let result = client
+        .create_process_instance_with_result(
+            ProcessRef::latest("many-items"),
+            &json!({ "items": items }),
+            &CreateWithResult {
+                fetch_variables: vec![],
+                request_timeout: Some(Duration::from_secs(60)),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(result.bpmn_process_id, "many-items");
+    broker.stop();
+
+    let entries = log_entries(&data.join("partitions").join("1")).await;
+    let carried: Vec<&(u64, LogEntry)> = entries
+        .iter()
+        .filter(|(_, entry)| matches!(entry, LogEntry::OutcomeWithCommands { .. }))
+        .collect();
+    assert!(
+        !carried.is_empty(),
+        "3000 activations take several rounds, each continued from an outcome entry"
+    );
+    // No command entry of its own was needed for the follow-ups: every command entry holds the
+    // commands of a client (deploy, create), none the broker's own.
+    for (index, entry) in &entries {
+        if let LogEntry::Commands(commands) = entry {
+            assert!(
+                commands.iter().all(|command| command.request.is_some()),
+                "entry {index} holds follow-ups in an entry of their own"
+            );
+        }
+    }
+    // The carried commands were processed: each has a record that names it as its source.
+    let sources: BTreeSet<_> = entries
+        .iter()
+        .flat_map(|(_, entry)| entry.records())
+        .filter_map(|record| record.source_position)
+        .collect();
+    for (_, entry) in carried {
+        let LogEntry::OutcomeWithCommands { commands, .. } = entry else {
+            unreachable!("filtered above")
+        };
+        for command in commands {
+            assert!(
+                sources.contains(&command.position),
+                "the command at {} was never processed",
+                command.position
+            );
+            assert!(matches!(command.value, RecordValue::ProcessInstance(..)));
+        }
+    }
 }

@@ -8,6 +8,11 @@
 //! they are the larger part of a follower's work. Its changes come first in the encoding, so a replica
 //! reads them without decoding the records ([`LogEntry::read_state_changes`]).
 //!
+//! A leader appends the commands that arrived while it processed a round in the same entry as that
+//! round's outcome ([`LogEntry::OutcomeWithCommands`]). openraft 0.9 waits for each append's fsync
+//! before it takes the next append, so an outcome entry and a command entry appended one after the
+//! other cost two fsyncs in a row; one entry costs one.
+//!
 //! An entry of more than [`COMPRESS_FROM_BYTES`] is stored LZ4-compressed when that makes it smaller.
 //! Its records repeat process ids, element ids, tenant ids and variable documents, so entries shrink
 //! about sevenfold; the bytes every replica writes to its WAL, sends to followers and checksums shrink
@@ -77,14 +82,17 @@ pub struct StateChangeRef<'a> {
     pub value: Option<&'a [u8]>,
 }
 
-/// A [`LogEntry::Outcome`] to encode from borrowed parts, byte for byte what encoding the owned entry
-/// writes. The leader keeps the round's writes (it applies them itself), and building a
-/// [`ProcessedOutcome`] would copy every change once more only to encode it.
+/// A [`LogEntry::Outcome`], or a [`LogEntry::OutcomeWithCommands`] when it carries commands, to
+/// encode from borrowed parts, byte for byte what encoding the owned entry writes. The leader keeps
+/// the round's writes (it applies them itself), and building a [`ProcessedOutcome`] would copy every
+/// change once more only to encode it.
 pub struct OutcomeRef<'a, C> {
     pub last_processed: Position,
     /// The changes in key order: a key and its new value, `None` for a deletion.
     pub changes: C,
     pub records: &'a [Record],
+    /// Commands to process in a later round; positioned after `records`.
+    pub commands: &'a [Record],
 }
 
 impl<'a, C> OutcomeRef<'a, C>
@@ -92,16 +100,10 @@ where
     C: ExactSizeIterator<Item = (&'a [u8], Option<&'a [u8]>)> + Clone,
 {
     pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
-        if self.records.len() > Position::MAX_RECORDS_PER_ENTRY {
-            return Err(CodecError::TooManyRecords(self.records.len()));
+        let count = self.records.len() + self.commands.len();
+        if count > Position::MAX_RECORDS_PER_ENTRY {
+            return Err(CodecError::TooManyRecords(count));
         }
-        // An enum variant is its index followed by its fields, and a struct its fields in order.
-        let encoded = (
-            OUTCOME_VARIANT,
-            self.last_processed,
-            ChangesOut(self.changes.clone()),
-            self.records,
-        );
         // Entries run to tens of kilobytes; sized up front, the buffer is not regrown (and copied)
         // a dozen times while encoding.
         let changes: usize = self
@@ -109,9 +111,23 @@ where
             .clone()
             .map(|(key, value)| key.len() + value.map_or(0, <[u8]>::len) + 8)
             .sum();
-        let estimate = changes + self.records.len() * ESTIMATED_RECORD_BYTES + 32;
-        let plain = postcard::to_extend(&encoded, Vec::with_capacity(estimate))
-            .map_err(CodecError::Encode)?;
+        let buffer = Vec::with_capacity(changes + count * ESTIMATED_RECORD_BYTES + 32);
+        // An enum variant is its index followed by its fields, and a struct its fields in order.
+        let changes = ChangesOut(self.changes.clone());
+        let plain = if self.commands.is_empty() {
+            let encoded = (OUTCOME_VARIANT, self.last_processed, changes, self.records);
+            postcard::to_extend(&encoded, buffer)
+        } else {
+            let encoded = (
+                OUTCOME_WITH_COMMANDS_VARIANT,
+                self.last_processed,
+                changes,
+                self.records,
+                self.commands,
+            );
+            postcard::to_extend(&encoded, buffer)
+        }
+        .map_err(CodecError::Encode)?;
         Ok(compressed(plain))
     }
 }
@@ -158,12 +174,20 @@ pub enum LogEntry {
     Processed(ProcessedBatch),
     /// The outcome of processing committed commands with the state changes it made.
     Outcome(ProcessedOutcome),
+    /// An outcome followed by commands to process in a later round (see the module doc). The
+    /// commands' positions follow the outcome's records.
+    OutcomeWithCommands {
+        outcome: ProcessedOutcome,
+        commands: Vec<Record>,
+    },
 }
 
 /// The variant index of [`LogEntry::Commands`] in the encoding.
 const COMMANDS_VARIANT: u32 = 0;
 /// The variant index of [`LogEntry::Outcome`] in the encoding.
 const OUTCOME_VARIANT: u32 = 2;
+/// The variant index of [`LogEntry::OutcomeWithCommands`] in the encoding.
+const OUTCOME_WITH_COMMANDS_VARIANT: u32 = 3;
 
 /// Leads a compressed entry. A plain entry begins with its variant index, a postcard varint whose
 /// first byte is below 0x80 while there are fewer than 128 variants, so it never begins with this.
@@ -218,16 +242,44 @@ fn plain(index: u64, bytes: &[u8]) -> Result<Cow<'_, [u8]>, CodecError> {
 }
 
 impl LogEntry {
+    /// The records processing wrote (for a [`LogEntry::Commands`] entry, its commands).
     pub fn records(&self) -> &[Record] {
         match self {
             LogEntry::Commands(records) => records,
             LogEntry::Processed(batch) => &batch.records,
-            LogEntry::Outcome(outcome) => &outcome.records,
+            LogEntry::Outcome(outcome) | LogEntry::OutcomeWithCommands { outcome, .. } => {
+                &outcome.records
+            }
+        }
+    }
+
+    /// The commands this entry hands to processing, in position order.
+    pub fn into_commands(self) -> Vec<Record> {
+        match self {
+            LogEntry::Commands(commands) | LogEntry::OutcomeWithCommands { commands, .. } => {
+                commands
+            }
+            LogEntry::Processed(_) | LogEntry::Outcome(_) => Vec::new(),
+        }
+    }
+
+    /// The entry's record lists in position order.
+    fn record_lists_mut(&mut self) -> [&mut [Record]; 2] {
+        match self {
+            LogEntry::Commands(records) => [records, &mut []],
+            LogEntry::Processed(batch) => [&mut batch.records, &mut []],
+            LogEntry::Outcome(outcome) => [&mut outcome.records, &mut []],
+            LogEntry::OutcomeWithCommands { outcome, commands } => [&mut outcome.records, commands],
         }
     }
 
     pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
-        let count = self.records().len();
+        let count = match self {
+            LogEntry::OutcomeWithCommands { outcome, commands } => {
+                outcome.records.len() + commands.len()
+            }
+            _ => self.records().len(),
+        };
         if count > Position::MAX_RECORDS_PER_ENTRY {
             return Err(CodecError::TooManyRecords(count));
         }
@@ -241,30 +293,31 @@ impl LogEntry {
         let bytes = plain(index, bytes)?;
         let mut entry: LogEntry =
             postcard::from_bytes(&bytes).map_err(|source| CodecError::Decode { index, source })?;
-        let records = match &mut entry {
-            LogEntry::Commands(records) => records,
-            LogEntry::Processed(batch) => &mut batch.records,
-            LogEntry::Outcome(outcome) => &mut outcome.records,
-        };
+        let [first, second] = entry.record_lists_mut();
         // Positions hold the offset in 20 bits; an entry this large was never written by Hornet.
-        if records.len() > Position::MAX_RECORDS_PER_ENTRY {
-            return Err(CodecError::TooManyRecords(records.len()));
+        let count = first.len() + second.len();
+        if count > Position::MAX_RECORDS_PER_ENTRY {
+            return Err(CodecError::TooManyRecords(count));
         }
-        for (offset, record) in records.iter_mut().enumerate() {
+        for (offset, record) in first.iter_mut().chain(second.iter_mut()).enumerate() {
             record.position = Position::new(index, offset);
         }
         Ok(entry)
     }
 
     /// Runs `read` over the state changes of the entry at Raft index `index` if it is a
-    /// [`LogEntry::Outcome`], read without decoding its records; `None` for any other entry. The
-    /// changes borrow from the entry's bytes, or from its decompressed form for as long as `read` runs.
+    /// [`LogEntry::Outcome`] or a [`LogEntry::OutcomeWithCommands`], read without decoding its records;
+    /// `None` for any other entry. The changes borrow from the entry's bytes, or from its decompressed
+    /// form for as long as `read` runs.
     pub fn read_state_changes<R>(
         index: u64,
         bytes: &[u8],
         read: impl FnOnce(StateChanges<'_>) -> R,
     ) -> Result<Option<R>, CodecError> {
-        if variant(index, bytes)? != OUTCOME_VARIANT {
+        if !matches!(
+            variant(index, bytes)?,
+            OUTCOME_VARIANT | OUTCOME_WITH_COMMANDS_VARIANT
+        ) {
             return Ok(None);
         }
         let bytes = plain(index, bytes)?;
@@ -277,7 +330,7 @@ impl LogEntry {
     /// Whether the entry at Raft index `index` is a [`LogEntry::Commands`], read from its variant tag
     /// alone: replicas apply command entries without reading them, since commands change state only
     /// once processed (and the leader decodes them then).
-    pub fn holds_commands(index: u64, bytes: &[u8]) -> Result<bool, CodecError> {
+    pub fn holds_only_commands(index: u64, bytes: &[u8]) -> Result<bool, CodecError> {
         Ok(variant(index, bytes)? == COMMANDS_VARIANT)
     }
 }
@@ -371,13 +424,13 @@ mod tests {
         let back = LogEntry::decode(5, &bytes).unwrap();
         assert_eq!(back.records()[0].position, Position::new(5, 0));
 
-        assert!(!LogEntry::holds_commands(5, &bytes).unwrap());
+        assert!(!LogEntry::holds_only_commands(5, &bytes).unwrap());
 
         // Other entries have no state changes.
         let commands = LogEntry::Commands(vec![job_created(Key::new(PartitionId(1), 9))]);
         let bytes = commands.encode().unwrap();
         assert_eq!(changes_of(&bytes), None);
-        assert!(LogEntry::holds_commands(5, &bytes).unwrap());
+        assert!(LogEntry::holds_only_commands(5, &bytes).unwrap());
         let processed = LogEntry::Processed(ProcessedBatch {
             last_processed: Position::new(3, 0),
             records: vec![],
@@ -445,12 +498,12 @@ mod tests {
         let (last_processed, read) = changes_of(&bytes).unwrap();
         assert_eq!(last_processed, Position::new(7, 39));
         assert_eq!(read, changes);
-        assert!(!LogEntry::holds_commands(9, &bytes).unwrap());
+        assert!(!LogEntry::holds_only_commands(9, &bytes).unwrap());
 
         let commands = LogEntry::Commands(records);
         let bytes = commands.encode().unwrap();
         assert_eq!(bytes[0], COMPRESSED_TAG);
-        assert!(LogEntry::holds_commands(9, &bytes).unwrap());
+        assert!(LogEntry::holds_only_commands(9, &bytes).unwrap());
         assert_eq!(changes_of(&bytes), None);
         assert_eq!(LogEntry::decode(9, &bytes).unwrap().records().len(), 40);
     }
@@ -479,11 +532,81 @@ mod tests {
             last_processed: Position::new(1, 0),
             changes: std::iter::empty(),
             records: commands.records(),
+            commands: &[],
         }
         .encode()
         .unwrap();
         outcome.truncate(outcome.len() - 3);
         assert!(LogEntry::read_state_changes(6, &outcome, |_| ()).is_err());
+    }
+
+    #[test]
+    fn an_outcome_carries_commands_positioned_after_its_records() {
+        let changes = vec![StateChange {
+            key: vec![0x30, 1],
+            value: Some(b"job".to_vec()),
+        }];
+        let records: Vec<Record> = (0..3)
+            .map(|key| job_created(Key::new(PartitionId(1), key)))
+            .collect();
+        let commands: Vec<Record> = (10..12)
+            .map(|key| job_created(Key::new(PartitionId(1), key)))
+            .collect();
+        let borrowed = OutcomeRef {
+            last_processed: Position::new(6, 4),
+            changes: changes
+                .iter()
+                .map(|change| (change.key.as_slice(), change.value.as_deref())),
+            records: &records,
+            commands: &commands,
+        };
+        let bytes = borrowed.encode().unwrap();
+        let owned = LogEntry::OutcomeWithCommands {
+            outcome: ProcessedOutcome {
+                last_processed: Position::new(6, 4),
+                changes: changes.clone(),
+                records: records.clone(),
+            },
+            commands: commands.clone(),
+        };
+        assert_eq!(bytes, owned.encode().unwrap());
+
+        // Replicas write its state changes and do not skip it as a command entry.
+        assert_eq!(
+            changes_of(&bytes),
+            Some((Position::new(6, 4), changes.clone()))
+        );
+        assert!(!LogEntry::holds_only_commands(8, &bytes).unwrap());
+
+        let decoded = LogEntry::decode(8, &bytes).unwrap();
+        let positions = |records: &[Record]| -> Vec<Position> {
+            records.iter().map(|record| record.position).collect()
+        };
+        assert_eq!(
+            positions(decoded.records()),
+            [0, 1, 2].map(|offset| Position::new(8, offset))
+        );
+        let decoded_commands = decoded.into_commands();
+        assert_eq!(
+            positions(&decoded_commands),
+            [3, 4].map(|offset| Position::new(8, offset))
+        );
+        assert_eq!(decoded_commands[1].key, Key::new(PartitionId(1), 11));
+
+        // Without commands it is a plain outcome, as an earlier version wrote it.
+        let without = OutcomeRef {
+            commands: &[],
+            ..borrowed
+        };
+        let bytes = without.encode().unwrap();
+        assert!(LogEntry::decode(8, &bytes)
+            .unwrap()
+            .into_commands()
+            .is_empty());
+        assert!(matches!(
+            LogEntry::decode(8, &bytes).unwrap(),
+            LogEntry::Outcome(_)
+        ));
     }
 
     #[test]
@@ -513,6 +636,7 @@ mod tests {
                 .iter()
                 .map(|change| (change.key.as_slice(), change.value.as_deref())),
             records: &records,
+            commands: &[],
         };
         let bytes = borrowed.encode().unwrap();
         assert_eq!(bytes, owned.encode().unwrap());
@@ -522,6 +646,7 @@ mod tests {
             last_processed: Position::new(1, 0),
             changes: std::iter::empty(),
             records: &[],
+            commands: &[],
         };
         let owned_empty = LogEntry::Outcome(ProcessedOutcome {
             last_processed: Position::new(1, 0),

@@ -1,10 +1,11 @@
 //! openraft's log storage over [`hornet_storage::LogStore`].
 //!
 //! Appends are written to RocksDB at once (so they are readable immediately, as openraft
-//! requires) and made durable by a per-partition flusher thread that fsyncs the write-ahead log
-//! once for every append queued while the previous fsync ran (group commit). A flush delay spaces
-//! the fsyncs out further: each fsync then covers more appends, for less CPU and more latency.
-//! openraft learns an append is done only from the flusher, after the fsync. Votes, truncations
+//! requires) and made durable by a per-partition flusher thread that fsyncs the write-ahead log.
+//! openraft learns an append is done only from the flusher, after the fsync, and openraft 0.9's
+//! core waits for that before it issues anything else: one partition's appends are fsynced one at
+//! a time, so a caller that wants fewer fsyncs must put more into each entry. A flush delay spaces
+//! the fsyncs out, so that callers' entries grow, for less CPU and more latency. Votes, truncations
 //! and purges are synchronous durable writes, which also cover every earlier append. Reads of the
 //! last entries appended are served from memory (see [`crate::tail_cache`]).
 
@@ -126,13 +127,13 @@ impl RaftLog {
 }
 
 /// Completes queued appends after fsyncing everything written before them, one fsync for all the
-/// appends queued while the previous one ran (group commit). A plain thread rather than a task
-/// that hands each fsync to tokio's blocking pool: that cost two extra thread hand-offs per fsync.
+/// appends queued while the previous one ran; with openraft 0.9 there is never more than one (see
+/// the module doc). A plain thread rather than a task that hands each fsync to tokio's blocking
+/// pool: that cost two extra thread hand-offs per fsync, and the fsync stays off tokio's workers.
 ///
-/// Each fsync costs tens of microseconds of CPU however little it writes, and below saturation the
-/// loop runs one after the other, so their number follows the disk's latency, not the load. With a
-/// `delay`, an fsync starts no sooner than `delay` after the previous one started: an append waits
-/// at most that long more, and an append to an idle log does not wait at all.
+/// Each fsync costs tens of microseconds of CPU however little it writes. With a `delay`, an fsync
+/// starts no sooner than `delay` after the previous one started: an append waits at most that long
+/// more, and an append to an idle log does not wait at all.
 fn flush_loop(store: &LogStore, pending: &mpsc::Receiver<LogFlushed<TypeConfig>>, delay: Duration) {
     let mut round = Vec::new();
     let mut last_sync: Option<Instant> = None;

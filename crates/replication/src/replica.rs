@@ -48,8 +48,8 @@ pub struct ReplicaConfig {
     /// committed log can still be served from the log.
     pub logs_kept_after_snapshot: u64,
     /// The log's flusher starts an fsync no sooner than this after it started the previous one
-    /// (Zeebe's `raft.flush.delayTime`): zero fsyncs as often as the disk allows; more makes each
-    /// fsync cover more appends, trading latency for CPU.
+    /// (Zeebe's `raft.flush.delayTime`): zero fsyncs as often as the disk allows; more makes
+    /// appends wait, so that callers batch more into each entry, trading latency for CPU.
     pub log_flush_delay: Duration,
     /// Maximum number of entries per replication request.
     pub max_entries_per_replication: u64,

@@ -58,7 +58,7 @@ impl Applier for EngineApplier {
         if let Some(batch) = outcome {
             return batch;
         }
-        if LogEntry::holds_commands(entry.index, entry.payload)
+        if LogEntry::holds_only_commands(entry.index, entry.payload)
             .map_err(|err| ApplyError::Decode(err.to_string()))?
         {
             return Ok(StateBatch::new());

@@ -1,8 +1,11 @@
 //! The leader's stream processor: one task per partition while this node leads it.
 //!
 //! Commands are appended to the Raft log; once committed they are processed in log order by the engine.
-//! The outcome of each round is appended as one [`ProcessedBatch`]; until it commits, its state changes
-//! stay in an in-memory layer that later rounds read through, and its responses wait. When the batch
+//! The outcome of each round is appended as one entry; until it commits, its state changes stay in an
+//! in-memory layer that later rounds read through, and its responses wait. The commands submitted while
+//! a round was processed, and the round's follow-ups, go into its outcome's entry rather than one of
+//! their own: openraft 0.9 finishes each append's fsync before it starts the next append, so a separate
+//! command entry would cost a second fsync per round, one after the other. When the batch
 //! commits (and so is applied to RocksDB), the layer is dropped and responses, jobs pushed to job streams
 //! and the next due-date check follow (jobs without a stream are announced at append, see
 //! `process_round`). Losing leadership drops every layer and fails every waiting request.
@@ -20,7 +23,7 @@ use hornet_protocol::{
     Rejection, RejectionType, RequestRef,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
 use super::scan_floors::ScanFloors;
@@ -34,11 +37,13 @@ const MAX_ENTRIES_PER_ROUND: usize = 64;
 const MAX_COMMANDS_PER_ENTRY: usize = 512;
 /// How far back the backlog is read per call.
 const BACKLOG_READ: usize = 256;
-/// How many of the leader's command entries may be appended but not yet committed. While that many
-/// are in flight, new submissions wait in the channel and go out together in the next entry once one
-/// commits: under load, one entry (one Raft append, one apply, one processing round) carries every
-/// command that arrived during a commit, instead of each burst paying those per-entry costs alone.
-/// An idle partition appends at once, so this adds no delay when there is no queue.
+/// How many of the leader's entries carrying commands (command entries, and outcome entries that
+/// carry commands) may be appended and not yet processed. While that many are in flight, new
+/// submissions wait in the channel and go out together in the next entry: under load, in the outcome
+/// entry of the round that processes the entry in flight. One entry (one Raft append, one apply, one
+/// processing round) then carries every command that arrived meanwhile, instead of each burst paying
+/// those per-entry costs alone. An idle partition appends at once, so this adds no delay when there
+/// is no queue.
 const MAX_COMMAND_ENTRIES_IN_FLIGHT: usize = 1;
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +71,8 @@ impl LeaderError {
     }
 }
 
-type CommittedCommands = BoxFuture<'static, Result<(u64, Vec<Record>), ReplicationError>>;
+/// Committed commands, with their positions.
+type CommittedCommands = BoxFuture<'static, Result<Vec<Record>, ReplicationError>>;
 type CommittedOutcome = BoxFuture<'static, Result<Outcome, ReplicationError>>;
 
 /// The outcome of one processing round, before it is appended.
@@ -103,7 +109,7 @@ pub(crate) struct Leader<'a> {
     last_processed: Position,
     waiting: HashMap<u64, Responder>,
     next_request_id: u64,
-    /// Our command entries, resolving in log order as they commit.
+    /// The commands of our entries, resolving in log order as they commit.
     committed_commands: FuturesOrdered<CommittedCommands>,
     /// Our processed batches, resolving in log order as they commit.
     committed_outcomes: FuturesOrdered<CommittedOutcome>,
@@ -173,8 +179,7 @@ impl<'a> Leader<'a> {
         resend.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let result = loop {
             let due_at = self.next_due.filter(|_| !self.due_in_flight);
-            let can_accept = self.commands_in_flight < self.shared.config.max_commands_in_flight
-                && self.committed_commands.len() < MAX_COMMAND_ENTRIES_IN_FLIGHT;
+            let can_accept = self.can_accept();
             tokio::select! {
                 biased;
                 changed = roles.changed() => {
@@ -189,7 +194,7 @@ impl<'a> Leader<'a> {
                     }
                 }
                 Some(committed) = self.committed_commands.next() => {
-                    if let Err(err) = self.on_commands_committed(committed).await {
+                    if let Err(err) = self.on_commands_committed(committed, submissions).await {
                         break Err(err);
                     }
                 }
@@ -230,23 +235,42 @@ impl<'a> Leader<'a> {
             };
             let mut rounds = Vec::new();
             for (index, payload) in entries {
-                if let LogEntry::Commands(commands) = LogEntry::decode(index, &payload)? {
-                    rounds.push((index, commands));
+                let commands = LogEntry::decode(index, &payload)?.into_commands();
+                if !commands.is_empty() {
+                    rounds.push(commands);
                 }
             }
             if !rounds.is_empty() {
                 debug!(partition = %self.partition(), entries = rounds.len(), "processing backlog");
-                self.process_round(rounds).await?;
+                self.process_round(rounds, None).await?;
             }
             from = last_index + 1;
         }
         Ok(())
     }
 
+    /// Whether new submissions may be appended now (see [`MAX_COMMAND_ENTRIES_IN_FLIGHT`]).
+    fn can_accept(&self) -> bool {
+        self.commands_in_flight < self.shared.config.max_commands_in_flight
+            && self.committed_commands.len() < MAX_COMMAND_ENTRIES_IN_FLIGHT
+    }
+
     async fn append_submissions(
         &mut self,
         submissions: impl Iterator<Item = Submission>,
     ) -> Result<(), LeaderError> {
+        let (commands, requests) = self.take_submissions(submissions);
+        let appended = self.append_commands(commands).await;
+        self.await_answers(requests, appended.as_ref().err());
+        appended
+    }
+
+    /// Turns submissions into commands stamped with the time and, where a client waits, a request
+    /// to answer it by; counts them in flight.
+    fn take_submissions(
+        &mut self,
+        submissions: impl Iterator<Item = Submission>,
+    ) -> (Vec<Record>, Vec<(u64, Responder)>) {
         let timestamp = now_millis();
         let node = self.replica.node_id();
         let mut commands = Vec::new();
@@ -265,16 +289,18 @@ impl<'a> Leader<'a> {
             commands.push(command);
         }
         self.commands_in_flight += commands.len();
-        match self.append_commands(commands).await {
-            Ok(()) => {
-                self.waiting.extend(requests);
-                Ok(())
-            }
-            Err(err) => {
+        (commands, requests)
+    }
+
+    /// Keeps the requests of appended commands until their answers commit, or fails them at once if
+    /// the append failed.
+    fn await_answers(&mut self, requests: Vec<(u64, Responder)>, failure: Option<&LeaderError>) {
+        match failure {
+            None => self.waiting.extend(requests),
+            Some(err) => {
                 for (_, reply) in requests {
                     let _ = reply.send(Err(self.unavailable(&err.to_string())));
                 }
-                Err(err)
             }
         }
     }
@@ -282,12 +308,10 @@ impl<'a> Leader<'a> {
     async fn append_commands(&mut self, commands: Vec<Record>) -> Result<(), LeaderError> {
         let entry = LogEntry::Commands(commands);
         let receipt = self.replica.append(entry.encode()?.into()).await?;
-        let LogEntry::Commands(commands) = entry else {
-            unreachable!("built as commands above")
-        };
+        let commands = entry.into_commands();
         self.committed_commands.push_back(Box::pin(async move {
             let position = receipt.await?;
-            Ok((position.index, commands))
+            Ok(positioned(commands, position.index, 0))
         }));
         Ok(())
     }
@@ -322,7 +346,8 @@ impl<'a> Leader<'a> {
 
     async fn on_commands_committed(
         &mut self,
-        first: Result<(u64, Vec<Record>), ReplicationError>,
+        first: Result<Vec<Record>, ReplicationError>,
+        submissions: &mut mpsc::Receiver<Submission>,
     ) -> Result<(), LeaderError> {
         let mut rounds = vec![first?];
         // Take whatever else has committed meanwhile into the same round (one processed batch).
@@ -332,11 +357,16 @@ impl<'a> Leader<'a> {
                 _ => break,
             }
         }
-        self.process_round(rounds).await
+        self.process_round(rounds, Some(submissions)).await
     }
 
-    /// Processes committed command entries and appends their outcome as one batch.
-    async fn process_round(&mut self, rounds: Vec<(u64, Vec<Record>)>) -> Result<(), LeaderError> {
+    /// Processes committed commands and appends their outcome as one entry, together with the round's
+    /// follow-ups and, if `submissions` is given and there is room, the submissions waiting there.
+    async fn process_round(
+        &mut self,
+        rounds: Vec<Vec<Record>>,
+        submissions: Option<&mut mpsc::Receiver<Submission>>,
+    ) -> Result<(), LeaderError> {
         let Some(round) = self.process_commands(rounds)? else {
             return Ok(());
         };
@@ -350,20 +380,45 @@ impl<'a> Leader<'a> {
             outbound,
             due_done,
         } = round;
+        // Work the round's bound cut off continues first, then what clients submitted meanwhile.
+        self.commands_in_flight += follow_ups.len();
+        let mut commands = follow_ups;
+        let mut requests = Vec::new();
+        if let Some(submissions) = submissions.filter(|_| self.can_accept()) {
+            let mut waiting = Vec::new();
+            while waiting.len() < MAX_COMMANDS_PER_ENTRY {
+                match submissions.try_recv() {
+                    Ok(submission) => waiting.push(submission),
+                    Err(_) => break,
+                }
+            }
+            let (submitted, answers) = self.take_submissions(waiting.into_iter());
+            commands.extend(submitted);
+            requests = answers;
+        }
         // Followers write the round's state changes as they are; this replica is handed the writes
         // directly, so that it does not decode the entry it has just encoded.
+        let first_command_offset = records.len();
         let entry = OutcomeRef {
             last_processed: self.last_processed,
             changes: writes.iter(),
             records: &records,
+            commands: &commands,
         }
-        .encode()?;
+        .encode();
         drop(records);
-        let prepared = to_state_batch(writes.iter(), self.last_processed);
-        let receipt = self
-            .replica
-            .append_prepared(entry.into(), self.term, prepared)
-            .await?;
+        let appended = match entry {
+            Ok(entry) => {
+                let prepared = to_state_batch(writes.iter(), self.last_processed);
+                self.replica
+                    .append_prepared(entry.into(), self.term, prepared)
+                    .await
+                    .map_err(LeaderError::from)
+            }
+            Err(err) => Err(err.into()),
+        };
+        self.await_answers(requests, appended.as_ref().err());
+        let receipt = appended?;
         self.layers.push_back(writes);
         // Workers learn of new jobs now rather than when the batch commits: the activation they ask
         // for is processed after this batch, over its layer, and answered only once it commits too,
@@ -374,8 +429,11 @@ impl<'a> Leader<'a> {
         for job_type in jobs_available {
             self.shared.notify_jobs_available(job_type);
         }
+        // One receipt, two queues: the outcome future hands the entry's index to the commands'.
+        let (index_sender, index) = oneshot::channel();
         self.committed_outcomes.push_back(Box::pin(async move {
-            receipt.await?;
+            let position = receipt.await?;
+            let _ = index_sender.send(position.index);
             Ok(Outcome {
                 responses,
                 pushed,
@@ -383,25 +441,26 @@ impl<'a> Leader<'a> {
                 due_done,
             })
         }));
-        if !follow_ups.is_empty() {
-            // Work the round's bound cut off continues in a later round, after this batch.
-            self.commands_in_flight += follow_ups.len();
-            self.append_commands(follow_ups).await?;
+        if !commands.is_empty() {
+            self.committed_commands.push_back(Box::pin(async move {
+                match index.await {
+                    Ok(index) => Ok(positioned(commands, index, first_command_offset)),
+                    // The entry failed to commit; its outcome future reports why, and the commands
+                    // go with the term.
+                    Err(_) => std::future::pending().await,
+                }
+            }));
         }
         Ok(())
     }
 
     /// Runs the engine over the commands not processed yet; `None` if there were none.
-    fn process_commands(
-        &mut self,
-        rounds: Vec<(u64, Vec<Record>)>,
-    ) -> Result<Option<Round>, LeaderError> {
+    fn process_commands(&mut self, rounds: Vec<Vec<Record>>) -> Result<Option<Round>, LeaderError> {
         let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
         let mut round = Round::default();
         let mut processed_commands = 0usize;
-        for (index, commands) in rounds {
-            for (offset, mut command) in commands.into_iter().enumerate() {
-                command.position = Position::new(index, offset);
+        for commands in rounds {
+            for command in commands {
                 if command.position <= self.last_processed {
                     continue;
                 }
@@ -582,6 +641,14 @@ impl<'a> Leader<'a> {
             let _ = reply.send(Err(error.clone()));
         }
     }
+}
+
+/// `commands` as they stand in the entry at `index`, the first at `first_offset`.
+fn positioned(mut commands: Vec<Record>, index: u64, first_offset: usize) -> Vec<Record> {
+    for (offset, command) in commands.iter_mut().enumerate() {
+        command.position = Position::new(index, first_offset + offset);
+    }
+    commands
 }
 
 /// The rejection of `command`, answering it in the log.
