@@ -182,6 +182,15 @@ pub enum LogEntry {
     },
 }
 
+/// Gives `records` the positions they hold in the entry at Raft index `index`, the first at offset
+/// `first_offset`. Decoding places every record this way; a leader that keeps the commands it
+/// appended places them itself once it learns the entry's index.
+pub fn place_records(records: &mut [Record], index: u64, first_offset: usize) {
+    for (offset, record) in records.iter_mut().enumerate() {
+        record.position = Position::new(index, first_offset + offset);
+    }
+}
+
 /// The variant index of [`LogEntry::Commands`] in the encoding.
 const COMMANDS_VARIANT: u32 = 0;
 /// The variant index of [`LogEntry::Outcome`] in the encoding.
@@ -299,9 +308,9 @@ impl LogEntry {
         if count > Position::MAX_RECORDS_PER_ENTRY {
             return Err(CodecError::TooManyRecords(count));
         }
-        for (offset, record) in first.iter_mut().chain(second.iter_mut()).enumerate() {
-            record.position = Position::new(index, offset);
-        }
+        let second_offset = first.len();
+        place_records(first, index, 0);
+        place_records(second, index, second_offset);
         Ok(entry)
     }
 

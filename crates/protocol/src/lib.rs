@@ -18,7 +18,7 @@ pub mod value;
 
 pub use bpmn::{BpmnElementType, BpmnEventType};
 pub use codec::{
-    CodecError, LogEntry, OutcomeRef, ProcessedBatch, ProcessedOutcome, StateChange,
+    place_records, CodecError, LogEntry, OutcomeRef, ProcessedBatch, ProcessedOutcome, StateChange,
     StateChangeRef, StateChanges,
 };
 pub use document::{json_type_name, Document, DocumentError};

@@ -19,8 +19,8 @@ use hornet_engine::job_streams::JobStreamId;
 use hornet_engine::kv::{KvRead, Layered, MemKv, WriteSet};
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
-    yield_job, LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record, RecordKind,
-    Rejection, RejectionType, RequestRef,
+    place_records, yield_job, LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record,
+    RecordKind, Rejection, RejectionType, RequestRef,
 };
 use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -645,9 +645,7 @@ impl<'a> Leader<'a> {
 
 /// `commands` as they stand in the entry at `index`, the first at `first_offset`.
 fn positioned(mut commands: Vec<Record>, index: u64, first_offset: usize) -> Vec<Record> {
-    for (offset, command) in commands.iter_mut().enumerate() {
-        command.position = Position::new(index, first_offset + offset);
-    }
+    place_records(&mut commands, index, first_offset);
     commands
 }
 
