@@ -7,6 +7,7 @@
 //!
 //! [`MemKv`] is a `BTreeMap`-backed store used by tests, benches and anyone who needs state without a disk.
 
+use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -24,7 +25,9 @@ impl KvError {
 
 /// Read access to ordered key-value state.
 pub trait KvRead {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError>;
+    /// The value under `key`; borrowed where the store holds it in memory, so that a read of a
+    /// layer costs no copy.
+    fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError>;
     /// Visits every entry whose key starts with `prefix`, in ascending key order, until `visit` returns
     /// `false`.
     fn scan_prefix(
@@ -67,6 +70,11 @@ impl WriteSet {
         // A key is often written several times in one round (an element instance at each step of
         // its life cycle): overwrite in place rather than allocate the key again.
         match self.changes.get_mut(key) {
+            // Reuse the buffer of the value it replaces.
+            Some(Some(buffer)) => {
+                buffer.clear();
+                buffer.extend_from_slice(value);
+            }
             Some(slot) => *slot = Some(value.to_vec()),
             None => {
                 self.changes.insert(key.to_vec(), Some(value.to_vec()));
@@ -242,9 +250,9 @@ impl<'a> Overlay<'a> {
 }
 
 impl KvRead for Overlay<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError> {
         match self.writes.lookup(key) {
-            Some(value) => Ok(value.map(<[u8]>::to_vec)),
+            Some(value) => Ok(value.map(Cow::Borrowed)),
             None => self.base.get(key),
         }
     }
@@ -282,10 +290,10 @@ impl<'a> Layered<'a> {
 }
 
 impl KvRead for Layered<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError> {
         for layer in self.layers.iter().rev() {
             if let Some(value) = layer.lookup(key) {
-                return Ok(value.map(<[u8]>::to_vec));
+                return Ok(value.map(Cow::Borrowed));
             }
         }
         self.base.get(key)
@@ -344,8 +352,11 @@ impl MemKv {
 }
 
 impl KvRead for MemKv {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.entries.get(key).cloned())
+    fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError> {
+        Ok(self
+            .entries
+            .get(key)
+            .map(|value| Cow::Borrowed(value.as_slice())))
     }
 
     fn scan_prefix(
@@ -406,9 +417,12 @@ mod tests {
         overlay.put(b"a3", b"new-a3");
         overlay.delete(b"a5");
         overlay.put(b"a9", b"new-a9");
-        assert_eq!(overlay.get(b"a3").unwrap(), Some(b"new-a3".to_vec()));
+        assert_eq!(overlay.get(b"a3").unwrap().as_deref(), Some(&b"new-a3"[..]));
         assert_eq!(overlay.get(b"a5").unwrap(), None);
-        assert_eq!(overlay.get(b"b1").unwrap(), Some(b"base-b1".to_vec()));
+        assert_eq!(
+            overlay.get(b"b1").unwrap().as_deref(),
+            Some(&b"base-b1"[..])
+        );
         let keys: Vec<_> = collect(&overlay, b"a")
             .into_iter()
             .map(|(k, v)| (String::from_utf8(k).unwrap(), String::from_utf8(v).unwrap()))
@@ -423,7 +437,7 @@ mod tests {
             ]
         );
         // base untouched
-        assert_eq!(base.get(b"a5").unwrap(), Some(b"base-a5".to_vec()));
+        assert_eq!(base.get(b"a5").unwrap().as_deref(), Some(&b"base-a5"[..]));
     }
 
     #[test]
@@ -452,7 +466,7 @@ mod tests {
         newer.put(b"a1", b"newer");
         let layers = [&older, &newer];
         let view = Layered::new(&layers, &base);
-        assert_eq!(view.get(b"a1").unwrap(), Some(b"newer".to_vec()));
+        assert_eq!(view.get(b"a1").unwrap().as_deref(), Some(&b"newer"[..]));
         assert_eq!(view.get(b"a4").unwrap(), None);
         let keys: Vec<_> = collect(&view, b"a").into_iter().map(|(k, _)| k).collect();
         assert_eq!(keys, [b"a1".to_vec(), b"a3".to_vec(), b"a5".to_vec()]);
@@ -466,7 +480,7 @@ mod tests {
         writes.delete(b"a1");
         store.apply(&writes);
         assert_eq!(store.get(b"a1").unwrap(), None);
-        assert_eq!(store.get(b"c").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(store.get(b"c").unwrap().as_deref(), Some(&b"1"[..]));
     }
 
     #[test]

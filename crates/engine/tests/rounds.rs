@@ -121,7 +121,7 @@ fn layered_reads_see_uncommitted_rounds() {
     let mut overlay = Overlay::new(&base);
     overlay.delete(b"k");
     assert_eq!(overlay.get(b"k").unwrap(), None);
-    assert_eq!(base.get(b"k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(base.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
 }
 
 #[test]

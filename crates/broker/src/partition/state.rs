@@ -1,6 +1,7 @@
 //! The engine's view of a partition's state: committed RocksDB state, optionally under the leader's
 //! uncommitted layers, and the conversion of engine writes into a storage batch.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -97,16 +98,16 @@ impl<'a> Committed<'a> {
 }
 
 impl KvRead for Committed<'_> {
-    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, KvError> {
+    fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError> {
         if let Some(value) = self.reads.borrow().get(key) {
-            return Ok(value.clone());
+            return Ok(value.clone().map(Cow::Owned));
         }
         if self.owned_by_new_key(key)? {
             return Ok(None);
         }
         let value = self.state.get(key).map_err(KvError::new)?;
         self.reads.borrow_mut().insert(key.to_vec(), value.clone());
-        Ok(value)
+        Ok(value.map(Cow::Owned))
     }
 
     fn scan_prefix(

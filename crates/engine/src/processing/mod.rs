@@ -248,8 +248,11 @@ pub(crate) fn process_round(
             break;
         }
         processed += 1;
-        ctx.records.push(next.clone());
+        // The command goes right before what processing it wrote: moved in afterwards, which shifts
+        // only those few records, rather than cloned in first.
+        let at = ctx.records.len();
         dispatch(&mut ctx, &next)?;
+        ctx.records.insert(at, next);
     }
     // A key allocated for a handed-back ACTIVATE_ELEMENT and recorded in no event is unknown to the key
     // counter in state, so a later round could allocate it again: drop it (a fresh one is allocated when

@@ -9,12 +9,19 @@
 //!   activity or flow scope, an interrupting catch event waiting for it to terminate; on a catch event's
 //!   own instance, the variables the event delivered.
 
-use super::{column, decode, get, keys_under, put, KeyBuf, PRESENT};
+use super::memo::Memo;
+use super::{column, decode, get, get_memoized, keys_under, put, put_memoized, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::ProcessInstanceRecord;
 use hornet_protocol::{Key, ProcessInstanceIntent, RequestRef};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+thread_local! {
+    /// A flow scope's instance is read and stored again at every step of each of its children.
+    static DECODED: RefCell<Memo<ElementInstance>> = RefCell::default();
+}
 
 /// Where an element instance is in its lifecycle (terminal states remove the instance).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,15 +145,17 @@ pub fn get_instance(kv: &dyn KvRead, key: Key) -> Result<Option<ElementInstance>
     if key.is_none() {
         return Ok(None);
     }
-    get(kv, "element instance", &instance_key(key))
+    get_memoized(kv, "element instance", &instance_key(key), key, &DECODED)
 }
 
 pub fn put_instance(kv: &mut dyn KvWrite, instance: &ElementInstance) -> Result<(), EngineError> {
-    put(
+    put_memoized(
         kv,
         "element instance",
         &instance_key(instance.key),
+        instance.key,
         instance,
+        &DECODED,
     )
 }
 

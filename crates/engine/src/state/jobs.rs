@@ -7,12 +7,19 @@
 //!
 //! [`set`] keeps the indexes consistent with the job's state; nothing else writes them.
 
-use super::{column, get, i64_at, key_at, keys_under, put, KeyBuf, PRESENT};
+use super::memo::Memo;
+use super::{column, get_memoized, i64_at, key_at, keys_under, put_memoized, KeyBuf, PRESENT};
 use crate::error::EngineError;
 use crate::kv::{KvRead, KvWrite};
 use hornet_protocol::value::JobRecord;
 use hornet_protocol::Key;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+thread_local! {
+    /// A job is read when it is activated, completed and removed.
+    static DECODED: RefCell<Memo<StoredJob>> = RefCell::default();
+}
 
 /// A job's state, named as Zeebe names it in rejection messages.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +75,7 @@ fn backoff_key(recurring_time: i64, key: Key) -> Vec<u8> {
 }
 
 pub fn get_job(kv: &dyn KvRead, key: Key) -> Result<Option<StoredJob>, EngineError> {
-    get(kv, "job", &job_key(key))
+    get_memoized(kv, "job", &job_key(key), key, &DECODED)
 }
 
 fn remove_indexes(kv: &mut dyn KvWrite, key: Key, job: &StoredJob) {
@@ -117,7 +124,7 @@ fn put_indexed(kv: &mut dyn KvWrite, key: Key, job: StoredJob) -> Result<(), Eng
         }
         JobState::Failed | JobState::ErrorThrown => {}
     }
-    put(kv, "job", &job_key(key), &job)
+    put_memoized(kv, "job", &job_key(key), key, &job, &DECODED)
 }
 
 pub fn delete(kv: &mut dyn KvWrite, key: Key) -> Result<(), EngineError> {

@@ -16,7 +16,7 @@ pub fn next_local(kv: &dyn KvRead) -> Result<u64, EngineError> {
         Some(bytes) => {
             let raw: [u8; 8] =
                 bytes
-                    .as_slice()
+                    .as_ref()
                     .try_into()
                     .map_err(|_| EngineError::CorruptState {
                         what: "next key",

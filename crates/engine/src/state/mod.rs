@@ -22,7 +22,8 @@
 //! | `0x80` | [`compensations`] | `80 process-instance-key subscription-key` | compensation subscription |
 //! | `0x90`-`0x91` | [`user_tasks`] | Camunda user tasks and the task of each element instance | |
 //!
-//! Only event appliers write state; processors read it.
+//! Only event appliers write state; processors read it. Element instances and jobs, read and written
+//! back many times in a round, are decoded through a [`memo`] of the bytes last stored or read.
 
 pub mod compensations;
 pub mod decisions;
@@ -31,6 +32,7 @@ pub mod element_instances;
 pub mod incidents;
 pub mod jobs;
 pub mod keys;
+pub(crate) mod memo;
 pub mod messages;
 pub mod processes;
 pub mod signals;
@@ -261,11 +263,55 @@ pub(crate) fn get<T: DeserializeOwned>(
     }
 }
 
+/// [`get`] for the value of entity `entity`, through `memo` (see [`memo`]).
+pub(crate) fn get_memoized<T: DeserializeOwned + Clone + 'static>(
+    kv: &dyn KvRead,
+    what: &'static str,
+    key: &[u8],
+    entity: Key,
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<memo::Memo<T>>>,
+) -> Result<Option<T>, EngineError> {
+    let Some(bytes) = kv.get(key)? else {
+        return Ok(None);
+    };
+    if let Some(value) = memo.with_borrow(|memo| memo.recall(entity, &bytes)) {
+        return Ok(Some(value));
+    }
+    let value = decode(what, &bytes)?;
+    memo.with_borrow_mut(|memo| memo.remember(entity, &bytes, &value));
+    Ok(Some(value))
+}
+
+/// [`put`] for the value of entity `entity`, remembering it in `memo` (see [`memo`]).
+pub(crate) fn put_memoized<T: Serialize + Clone + 'static>(
+    kv: &mut dyn KvWrite,
+    what: &'static str,
+    key: &[u8],
+    entity: Key,
+    value: &T,
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<memo::Memo<T>>>,
+) -> Result<(), EngineError> {
+    put_and_then(kv, what, key, value, |bytes| {
+        memo.with_borrow_mut(|memo| memo.remember(entity, bytes, value))
+    })
+}
+
 pub(crate) fn put<T: Serialize>(
     kv: &mut dyn KvWrite,
     what: &'static str,
     key: &[u8],
     value: &T,
+) -> Result<(), EngineError> {
+    put_and_then(kv, what, key, value, |_| ())
+}
+
+/// [`put`], then hands the encoded value to `stored`.
+fn put_and_then<T: Serialize>(
+    kv: &mut dyn KvWrite,
+    what: &'static str,
+    key: &[u8],
+    value: &T,
+    stored: impl FnOnce(&[u8]),
 ) -> Result<(), EngineError> {
     thread_local! {
         /// Values are encoded here and copied once, at their final size, into the write set: a
@@ -281,6 +327,7 @@ pub(crate) fn put<T: Serialize>(
             }
         })?;
         kv.put(key, &encoded);
+        stored(&encoded);
         // A large value (a deployed resource) would otherwise keep its memory for the thread's life.
         if encoded.capacity() <= MAX_RETAINED_ENCODE_BUFFER {
             *buffer = encoded;
