@@ -38,6 +38,7 @@ fn execute_error(error: PartitionError) -> ExecuteError {
         },
         PartitionError::Backpressure(_) => ExecuteError::ResourceExhausted(error.to_string()),
         PartitionError::Stopped { .. } => ExecuteError::Unavailable(error.to_string()),
+        PartitionError::OutcomeUnknown { .. } => ExecuteError::DeadlineExceeded(error.to_string()),
     }
 }
 

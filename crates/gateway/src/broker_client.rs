@@ -27,6 +27,15 @@ pub enum BrokerError {
     /// -> `DEADLINE_EXCEEDED`
     #[error("the request timed out before the partition answered")]
     Timeout,
+    /// The partition took the command but could not answer it (its leader changed, or the leader
+    /// that took it timed out): the command may or may not have been processed, so the gateway does
+    /// not send it again. -> `DEADLINE_EXCEEDED`, what Zeebe's gateway answers when the leader
+    /// holding a request steps down.
+    #[error("partition {partition} took the command but could not answer it: {reason}")]
+    OutcomeUnknown {
+        partition: PartitionId,
+        reason: String,
+    },
     /// Anything else; not retried. -> `INTERNAL`
     #[error("{0}")]
     Internal(String),

@@ -42,6 +42,7 @@
 //! | [`BrokerError::PartitionUnavailable`] | `UNAVAILABLE` (after retrying until the deadline) |
 //! | [`BrokerError::Backpressure`] | `RESOURCE_EXHAUSTED` |
 //! | [`BrokerError::Timeout`] or the gateway's own deadline | `DEADLINE_EXCEEDED` |
+//! | [`BrokerError::OutcomeUnknown`] (the leader that took the command changed before answering) | `DEADLINE_EXCEEDED`, not retried |
 //! | [`BrokerError::Internal`], an answer of the wrong kind | `INTERNAL` |
 
 mod broker_client;

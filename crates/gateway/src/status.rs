@@ -36,6 +36,9 @@ pub fn broker_error_status(error: &BrokerError) -> Status {
         BrokerError::Timeout => Status::deadline_exceeded(
             "Time out between gateway and broker: the request was not answered before its deadline",
         ),
+        BrokerError::OutcomeUnknown { partition, reason } => Status::deadline_exceeded(format!(
+            "Expected to handle gRPC request, but partition {partition} did not answer it and may or may not have processed it: {reason}"
+        )),
         BrokerError::Internal(message) => Status::internal(format!(
             "Unexpected error occurred during the request processing: {message}"
         )),
@@ -127,6 +130,19 @@ mod tests {
         assert_eq!(
             broker_error_status(&BrokerError::Timeout).code(),
             Code::DeadlineExceeded
+        );
+        let unknown = broker_error_status(&BrokerError::OutcomeUnknown {
+            partition: PartitionId(3),
+            reason: "leader changed".into(),
+        });
+        assert_eq!(unknown.code(), Code::DeadlineExceeded);
+        assert!(
+            unknown.message().contains("partition 3")
+                && unknown
+                    .message()
+                    .contains("may or may not have processed it"),
+            "{}",
+            unknown.message()
         );
         assert_eq!(
             broker_error_status(&BrokerError::Internal("x".into())).code(),

@@ -506,6 +506,48 @@ async fn creation_round_robins_over_partitions_with_a_leader() {
 }
 
 #[tokio::test]
+async fn a_command_whose_leader_changed_before_answering_is_not_sent_again() {
+    // The leader had taken the command: sending it again could complete the job twice (the second
+    // time as NOT_FOUND) or create a second instance.
+    let broker = FakeBroker::new(
+        2,
+        Box::new(|partition, _| {
+            Err(BrokerError::OutcomeUnknown {
+                partition,
+                reason: "leader changed".into(),
+            })
+        }),
+    );
+    let mut h = start_default(broker.clone()).await;
+    let status = h
+        .client
+        .complete_job(pb::CompleteJobRequest {
+            job_key: Key::new(PartitionId(2), 42).get(),
+            variables: String::new(),
+            result: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(broker.partitions_called(), vec![2]);
+    let status = h
+        .client
+        .create_process_instance(pb::CreateProcessInstanceRequest {
+            bpmn_process_id: "order".into(),
+            version: -1,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
+    assert_eq!(
+        broker.partitions_called().len(),
+        2,
+        "one more call, not one per partition"
+    );
+}
+
+#[tokio::test]
 async fn creation_fails_over_to_the_next_partition() {
     let broker = FakeBroker::new(
         2,

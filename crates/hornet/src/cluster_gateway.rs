@@ -94,6 +94,10 @@ fn local_error(err: PartitionError) -> BrokerError {
         PartitionError::Stopped { partition, reason } => {
             BrokerError::PartitionUnavailable { partition, reason }
         }
+        PartitionError::OutcomeUnknown { partition } => BrokerError::OutcomeUnknown {
+            partition,
+            reason: err.to_string(),
+        },
     }
 }
 
@@ -106,7 +110,9 @@ fn broker_error(partition: PartitionId, error: ClusterError) -> BrokerError {
         ClusterError::Timeout { .. } => BrokerError::Timeout,
         ClusterError::Rejected { error, .. } => match error {
             ExecuteError::ResourceExhausted(_) => BrokerError::Backpressure,
-            ExecuteError::DeadlineExceeded(_) => BrokerError::Timeout,
+            ExecuteError::DeadlineExceeded(reason) => {
+                BrokerError::OutcomeUnknown { partition, reason }
+            }
             ExecuteError::NotLeader { .. }
             | ExecuteError::PartitionNotFound(_)
             | ExecuteError::Unavailable(_) => unavailable(error.to_string()),

@@ -632,10 +632,11 @@ impl<'a> Leader<'a> {
         }
     }
 
+    /// Answers the requests whose commands this leader appended and did not answer: their outcome is
+    /// up to the next leader.
     fn fail_waiting(&mut self) {
-        let error = PartitionError::NotLeader {
+        let error = PartitionError::OutcomeUnknown {
             partition: self.partition(),
-            leader: self.replica.leader_id(),
         };
         for (_, reply) in self.waiting.drain() {
             let _ = reply.send(Err(error.clone()));

@@ -46,7 +46,9 @@ impl PartitionRouter {
         if let Some(local) = self.local(partition).filter(|p| p.is_serving()) {
             match local.deliver(command) {
                 Ok(()) => {}
-                Err(PartitionError::NotLeader { .. }) | Err(PartitionError::Stopped { .. }) => {
+                Err(PartitionError::NotLeader { .. })
+                | Err(PartitionError::Stopped { .. })
+                | Err(PartitionError::OutcomeUnknown { .. }) => {
                     debug!(%partition, "partition stopped leading; the sender will retry")
                 }
                 Err(PartitionError::Backpressure(_)) => {

@@ -18,6 +18,11 @@ pub enum PartitionError {
         partition: PartitionId,
         reason: String,
     },
+    /// The leader had appended the command when it lost its leadership, before the command's
+    /// outcome committed. The next leader processes the command if the entry reached a majority, so
+    /// whether it took effect is unknown, and sending it again could apply it twice.
+    #[error("partition {partition} changed leaders before the command's outcome was known; it may or may not have been processed")]
+    OutcomeUnknown { partition: PartitionId },
 }
 
 pub(crate) type Responder = oneshot::Sender<Result<Record, PartitionError>>;
