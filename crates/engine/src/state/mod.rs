@@ -23,7 +23,8 @@
 //! | `0x90`-`0x91` | [`user_tasks`] | Camunda user tasks and the task of each element instance | |
 //!
 //! Only event appliers write state; processors read it. Element instances and jobs, read and written
-//! back many times in a round, are decoded through a [`memo`] of the bytes last stored or read.
+//! back many times in a round, are decoded through a memo of the bytes last stored or read
+//! (`memo.rs`).
 
 pub mod compensations;
 pub mod decisions;
