@@ -23,6 +23,10 @@ const LAST_PURGED_KEY: &[u8] = b"last_purged";
 /// a few memtables' worth, so a restart replays seconds of appends, not minutes.
 const MAX_WAL_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Obsolete write-ahead log files kept for reuse (see `LogStore::open`). Two cover the file the
+/// next memtable switch needs while another waits for its flush.
+const WAL_FILES_RECYCLED: usize = 2;
+
 /// Sorts after every 8-byte index key, so it can serve as an exclusive upper bound that still
 /// covers index `u64::MAX`.
 const PAST_LAST_KEY: [u8; 9] = [0xFF; 9];
@@ -124,6 +128,11 @@ impl LogStore {
         // about 650 MB per partition) forced a flush: gigabytes of disk per node under load, all
         // replayed on restart. Past this size the families holding the oldest file are flushed.
         options.set_max_total_wal_size(MAX_WAL_BYTES);
+        // Every group commit fsyncs the write-ahead log. Appending to a fresh file grows it, so each
+        // `fdatasync` also wrote the inode (its size) and converted preallocated extents: a second
+        // device write per commit, 4% of the broker's CPU at 5 000 instances/s on a virtio disk.
+        // A recycled file is overwritten in place, its size unchanged, so the fsync writes only data.
+        options.set_recycle_log_file_num(WAL_FILES_RECYCLED);
         let cfs = [
             ColumnFamilyDescriptor::new(rocksdb::DEFAULT_COLUMN_FAMILY_NAME, options.clone()),
             ColumnFamilyDescriptor::new(META_CF, Options::default()),
@@ -389,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn write_ahead_log_files_do_not_pile_up_behind_the_metadata() {
+    fn write_ahead_log_files_do_not_pile_up_behind_the_metadata_and_recycled_ones_recover() {
         let dir = tempfile::tempdir().unwrap();
         let store = LogStore::open(dir.path()).unwrap();
         // Raft records its commit index after appends, as it does under load: every log file then
@@ -408,6 +417,18 @@ mod tests {
             "{on_disk} bytes of write-ahead log after writing {total}"
         );
         assert_eq!(store.get(1).unwrap().as_deref(), Some(&value[..]));
+
+        // By now the newest entries sit in recycled log files, over the records of older ones;
+        // recovery must read them back and stop at the old records.
+        let last = total / value.len() as u64;
+        drop(store);
+        let store = LogStore::open(dir.path()).unwrap();
+        assert_eq!(store.get(last).unwrap().as_deref(), Some(&value[..]));
+        assert_eq!(store.get(last + 1).unwrap(), None);
+        assert_eq!(
+            store.committed().unwrap().as_deref(),
+            Some(&last.to_be_bytes()[..])
+        );
     }
 
     #[test]
