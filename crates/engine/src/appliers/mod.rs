@@ -71,7 +71,7 @@ pub(crate) fn apply(
             distribution::apply(state, event, *intent, value)
         }
         RecordValue::ProcessEvent(intent, value) => {
-            process_instance::apply_process_event(state, event.key, *intent, value)
+            process_instance::apply_process_event(processes, state, event.key, *intent, value)
         }
         // A broadcast distributed from another partition keeps that partition's key: remember it, so a
         // re-sent copy does not trigger the subscriptions again.

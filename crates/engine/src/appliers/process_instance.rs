@@ -6,8 +6,9 @@
 //! complete when it has neither live children nor tokens.
 
 use crate::error::EngineError;
-use crate::kv::KvWrite;
+use crate::kv::{KvRead, KvWrite};
 use crate::process_cache::ProcessCache;
+use crate::processing::bpmn::events::never_catches;
 use crate::state::element_instances::{
     self, AwaitingResult, ElementInstance, ElementState, EventTrigger,
 };
@@ -161,7 +162,14 @@ fn ended(
         }
     }
     element_instances::delete_instance(state, key);
-    element_instances::delete_event_trigger(state, key);
+    if may_hold_event_trigger(
+        processes,
+        state,
+        value.process_definition_key,
+        &value.element_id,
+    )? {
+        element_instances::delete_event_trigger(state, key);
+    }
     if instance
         .as_ref()
         .is_none_or(|instance| instance.has_variables)
@@ -194,6 +202,25 @@ fn ended(
         element_instances::put_instance(state, &scope)?;
     }
     Ok(())
+}
+
+/// Whether instances of element `element_id` may hold an event trigger. Elements that never catch an
+/// event hold none: no event interrupts them, and a trigger moved to one (a start instruction names
+/// any element) would never be read, so it is not kept. Their end then skips the deletion, which
+/// would still leave a tombstone for the state store to write and flush: four per instance of a
+/// one-task process, a quarter of its state's deletes. When the model cannot tell, the answer is yes.
+fn may_hold_event_trigger(
+    processes: &mut ProcessCache,
+    state: &dyn KvRead,
+    process_definition_key: Key,
+    element_id: &str,
+) -> Result<bool, EngineError> {
+    let Some(process) = processes.get(state, process_definition_key)? else {
+        return Ok(true);
+    };
+    Ok(process
+        .find(element_id)
+        .is_none_or(|idx| !never_catches(process.model.element(idx))))
 }
 
 /// Whether instances of this type are flow scopes of sequence flows, the only elements whose key
@@ -290,8 +317,9 @@ pub(super) fn apply_creation(
 }
 
 /// PROCESS_EVENT: TRIGGERING keeps the trigger on the scope it interrupts; TRIGGERED moves it to the new
-/// catch element instance (the event's key).
+/// catch element instance (the event's key), if that element can hold one.
 pub(super) fn apply_process_event(
+    processes: &mut ProcessCache,
     state: &mut dyn KvWrite,
     key: Key,
     intent: ProcessEventIntent,
@@ -311,7 +339,15 @@ pub(super) fn apply_process_event(
                     element_instances::delete_event_trigger(state, value.scope_key);
                 }
             }
-            element_instances::put_event_trigger(state, key, &trigger)
+            if may_hold_event_trigger(
+                processes,
+                state,
+                value.process_definition_key,
+                &value.target_element_id,
+            )? {
+                element_instances::put_event_trigger(state, key, &trigger)?;
+            }
+            Ok(())
         }
     }
 }

@@ -120,6 +120,11 @@ pub fn delete_event_trigger(kv: &mut dyn KvWrite, element_instance: Key) {
     kv.delete(&trigger_key(element_instance));
 }
 
+/// The element instances that hold an event trigger, in key order.
+pub fn holding_event_triggers(kv: &dyn KvRead) -> Result<Vec<Key>, EngineError> {
+    keys_under(kv, &KeyBuf::new(column::EVENT_TRIGGER).build(), usize::MAX)
+}
+
 fn child_key(flow_scope: Key, child: Key) -> Vec<u8> {
     KeyBuf::new(column::CHILD)
         .key(flow_scope)

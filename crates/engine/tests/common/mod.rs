@@ -122,7 +122,25 @@ impl Harness {
                 pending.push_back(follow_up);
             }
         }
+        self.assert_no_orphaned_event_triggers();
         out
+    }
+
+    /// An event trigger lives only as long as the element instance it is keyed by; the appliers skip
+    /// the deletion for elements they know cannot hold one, and this catches a wrong guess in every
+    /// scenario (a trigger that outlives its instance is never read again, only kept).
+    fn assert_no_orphaned_event_triggers(&self) {
+        use hornet_engine::state::element_instances;
+        let holders = element_instances::holding_event_triggers(&self.leader_state)
+            .expect("scanning event triggers failed");
+        for key in holders {
+            let instance = element_instances::get_instance(&self.leader_state, key)
+                .expect("reading an element instance failed");
+            assert!(
+                instance.is_some(),
+                "the event trigger of element instance {key:?} outlived the instance"
+            );
+        }
     }
 
     /// Like [`Harness::write`], with a client request attached; returns the request.

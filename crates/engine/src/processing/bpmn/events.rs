@@ -582,8 +582,12 @@ fn may_hold_subscriptions(element: &Element) -> bool {
 
 /// Elements that no event ever targets or interrupts: tasks that wait for a job or nothing, gateways
 /// other than the event-based one, none start events, throw and end events, all without boundary
-/// events. No event trigger that carries variables and no subscription is ever keyed by their
-/// instances, so looking for one is a wasted state read.
+/// events. No event trigger and no subscription is ever keyed by their instances: looking for one
+/// is a wasted state read, and deleting one when the element ends a wasted tombstone. A triggering
+/// `ProcessEvent` keys its trigger by the scope it interrupts (a process, a sub-process, an
+/// event-based gateway, an activity with boundary events, a call activity); a triggered one by the
+/// element it activates, which is a catch element, or any element for a start instruction, and the
+/// applier keeps no trigger for these.
 pub(crate) fn never_catches(element: &Element) -> bool {
     element.boundary_events.is_empty()
         && matches!(
