@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hornet_client::{ActivateJobs, Client, CreateWithResult, LongPolling, ProcessRef};
-use hornet_protocol::{LogEntry, RecordValue};
+use hornet_protocol::{LogEntry, Record, RecordValue};
 use openraft::{EntryPayload, RaftLogReader};
 use serde_json::json;
 use support::{BrokerProcess, ONE_TASK};
@@ -336,9 +336,12 @@ async fn work_beyond_a_round_is_carried_in_its_outcome_entry_and_processed() {
     broker.stop();
 
     let entries = log_entries(&data.join("partitions").join("1")).await;
-    let carried: Vec<&(u64, LogEntry)> = entries
+    let carried: Vec<&Vec<Record>> = entries
         .iter()
-        .filter(|(_, entry)| matches!(entry, LogEntry::OutcomeWithCommands { .. }))
+        .filter_map(|(_, entry)| match entry {
+            LogEntry::OutcomeWithCommands { commands, .. } => Some(commands),
+            _ => None,
+        })
         .collect();
     assert!(
         !carried.is_empty(),
@@ -360,10 +363,7 @@ async fn work_beyond_a_round_is_carried_in_its_outcome_entry_and_processed() {
         .flat_map(|(_, entry)| entry.records())
         .filter_map(|record| record.source_position)
         .collect();
-    for (_, entry) in carried {
-        let LogEntry::OutcomeWithCommands { commands, .. } = entry else {
-            unreachable!("filtered above")
-        };
+    for commands in carried {
         for command in commands {
             assert!(
                 sources.contains(&command.position),

@@ -272,6 +272,16 @@ impl LogEntry {
         }
     }
 
+    /// How many positions the entry's records take, commands included.
+    fn record_count(&self) -> usize {
+        match self {
+            LogEntry::OutcomeWithCommands { outcome, commands } => {
+                outcome.records.len() + commands.len()
+            }
+            _ => self.records().len(),
+        }
+    }
+
     /// The entry's record lists in position order.
     fn record_lists_mut(&mut self) -> [&mut [Record]; 2] {
         match self {
@@ -283,12 +293,7 @@ impl LogEntry {
     }
 
     pub fn encode(&self) -> Result<Vec<u8>, CodecError> {
-        let count = match self {
-            LogEntry::OutcomeWithCommands { outcome, commands } => {
-                outcome.records.len() + commands.len()
-            }
-            _ => self.records().len(),
-        };
+        let count = self.record_count();
         if count > Position::MAX_RECORDS_PER_ENTRY {
             return Err(CodecError::TooManyRecords(count));
         }
@@ -302,12 +307,12 @@ impl LogEntry {
         let bytes = plain(index, bytes)?;
         let mut entry: LogEntry =
             postcard::from_bytes(&bytes).map_err(|source| CodecError::Decode { index, source })?;
-        let [first, second] = entry.record_lists_mut();
         // Positions hold the offset in 20 bits; an entry this large was never written by Hornet.
-        let count = first.len() + second.len();
+        let count = entry.record_count();
         if count > Position::MAX_RECORDS_PER_ENTRY {
             return Err(CodecError::TooManyRecords(count));
         }
+        let [first, second] = entry.record_lists_mut();
         let second_offset = first.len();
         place_records(first, index, 0);
         place_records(second, index, second_offset);

@@ -385,14 +385,9 @@ impl<'a> Leader<'a> {
         let mut commands = follow_ups;
         let mut requests = Vec::new();
         if let Some(submissions) = submissions.filter(|_| self.can_accept()) {
-            let mut waiting = Vec::new();
-            while waiting.len() < MAX_COMMANDS_PER_ENTRY {
-                match submissions.try_recv() {
-                    Ok(submission) => waiting.push(submission),
-                    Err(_) => break,
-                }
-            }
-            let (submitted, answers) = self.take_submissions(waiting.into_iter());
+            let waiting =
+                std::iter::from_fn(|| submissions.try_recv().ok()).take(MAX_COMMANDS_PER_ENTRY);
+            let (submitted, answers) = self.take_submissions(waiting);
             commands.extend(submitted);
             requests = answers;
         }
