@@ -24,6 +24,7 @@ pub struct Metrics {
     jobs_pushed: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     jobs_push_yielded: Family<PartitionLabel, Counter<u64, AtomicU64>>,
     leader: Family<PartitionLabel, Gauge>,
+    recent_writes: Family<PartitionLabel, Gauge>,
     job_streams: Gauge,
     resident_memory: Gauge,
 }
@@ -67,6 +68,12 @@ impl Metrics {
             "1 while this node leads the partition",
             leader.clone(),
         );
+        let recent_writes = Family::<PartitionLabel, Gauge>::default();
+        registry.register(
+            "leader_recent_writes_bytes",
+            "Bytes of recently committed state the partition's leader reads from memory",
+            recent_writes.clone(),
+        );
         let job_streams = Gauge::default();
         registry.register(
             "job_streams",
@@ -87,6 +94,7 @@ impl Metrics {
             jobs_pushed,
             jobs_push_yielded,
             leader,
+            recent_writes,
             job_streams,
             resident_memory,
         }
@@ -144,11 +152,21 @@ impl Metrics {
     }
 
     pub(crate) fn set_leader(&self, partition: PartitionId, leader: bool) {
-        self.leader
+        let label = PartitionLabel {
+            partition: partition.get(),
+        };
+        self.leader.get_or_create(&label).set(leader as i64);
+        if !leader {
+            self.recent_writes.get_or_create(&label).set(0);
+        }
+    }
+
+    pub(crate) fn recent_writes(&self, partition: PartitionId, bytes: usize) {
+        self.recent_writes
             .get_or_create(&PartitionLabel {
                 partition: partition.get(),
             })
-            .set(leader as i64);
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 }
 

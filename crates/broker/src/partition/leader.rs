@@ -26,6 +26,7 @@ use hornet_replication::{PartitionReplica, ReplicationError, Role, RoleState};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, warn};
 
+use super::recent_writes::{RecentWrites, GENERATION_BYTES};
 use super::scan_floors::ScanFloors;
 use super::state::{last_processed, to_state_batch, Committed};
 use super::submission::{PartitionError, Responder, Submission};
@@ -118,6 +119,8 @@ pub(crate) struct Leader<'a> {
     due_in_flight: bool,
     /// Where the committed entries of the queue indexes begin, so scans skip their tombstones.
     floors: ScanFloors,
+    /// What the recent committed rounds wrote, so reads of it skip RocksDB.
+    recent: RecentWrites,
 }
 
 pub(crate) fn now_millis() -> i64 {
@@ -128,18 +131,29 @@ pub(crate) fn now_millis() -> i64 {
 }
 
 impl<'a> Leader<'a> {
-    pub(crate) fn new(
+    /// Takes over as leader of the partition in `term`, once everything committed before the term is
+    /// applied: only then does the state reflect it.
+    pub(crate) async fn start(
         shared: &'a PartitionShared,
         replica: &'a PartitionReplica,
         term: u64,
-    ) -> Self {
-        Leader {
+    ) -> Result<Self, LeaderError> {
+        replica
+            .raft()
+            .ensure_linearizable()
+            .await
+            .map_err(|err| LeaderError::LostLeadership(err.to_string()))?;
+        let committed = Committed::new(replica.state());
+        let last_processed = last_processed(replica.state())?.unwrap_or_default();
+        let key_counter = hornet_engine::state::keys::next_local(&committed)
+            .map_err(|err| LeaderError::Engine(err.to_string()))?;
+        Ok(Leader {
             shared,
             replica,
             engine: shared.new_leader_engine(),
             term,
             layers: VecDeque::new(),
-            last_processed: Position::default(),
+            last_processed,
             waiting: HashMap::new(),
             next_request_id: 0,
             committed_commands: FuturesOrdered::new(),
@@ -148,7 +162,8 @@ impl<'a> Leader<'a> {
             next_due: None,
             due_in_flight: false,
             floors: ScanFloors::default(),
-        }
+            recent: RecentWrites::new(shared.id, key_counter, GENERATION_BYTES),
+        })
     }
 
     fn partition(&self) -> PartitionId {
@@ -161,13 +176,6 @@ impl<'a> Leader<'a> {
         submissions: &mut mpsc::Receiver<Submission>,
         roles: &mut watch::Receiver<RoleState>,
     ) -> Result<(), LeaderError> {
-        // Everything committed before this term must be applied before we read state.
-        self.replica
-            .raft()
-            .ensure_linearizable()
-            .await
-            .map_err(|err| LeaderError::LostLeadership(err.to_string()))?;
-        self.last_processed = last_processed(self.replica.state())?.unwrap_or_default();
         self.process_backlog().await?;
         self.refresh_next_due()?;
         info!(partition = %self.partition(), term = self.term, last_processed = %self.last_processed, "leading partition");
@@ -320,8 +328,7 @@ impl<'a> Leader<'a> {
         let now = now_millis();
         let commands = {
             let layers: Vec<&WriteSet> = self.layers.iter().collect();
-            let committed =
-                Committed::for_leader(self.replica.state(), &self.floors, self.partition());
+            let committed = Committed::for_leader(self.replica.state(), &self.floors, &self.recent);
             let view = Layered::new(&layers, &committed);
             self.engine
                 .due_commands(&view, now, self.shared.config.due_batch_size)
@@ -451,7 +458,7 @@ impl<'a> Leader<'a> {
 
     /// Runs the engine over the commands not processed yet; `None` if there were none.
     fn process_commands(&mut self, rounds: Vec<Vec<Record>>) -> Result<Option<Round>, LeaderError> {
-        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, &self.recent);
         let mut round = Round::default();
         let mut processed_commands = 0usize;
         for commands in rounds {
@@ -525,6 +532,15 @@ impl<'a> Leader<'a> {
         if let Some(layer) = self.layers.pop_front() {
             self.floors.note_committed(&layer);
             self.note_due_in(&layer)?;
+            let state = self.replica.state();
+            self.recent
+                .note_committed(layer, || {
+                    hornet_engine::state::keys::next_local(&Committed::new(state))
+                })
+                .map_err(|err| LeaderError::Engine(err.to_string()))?;
+            self.shared
+                .metrics
+                .recent_writes(self.partition(), self.recent.bytes());
         }
         let node = self.replica.node_id();
         for Response { request, record } in outcome.responses {
@@ -595,7 +611,7 @@ impl<'a> Leader<'a> {
     /// Sends again what other partitions have not acknowledged yet. Only committed state counts: a
     /// command from an uncommitted round is sent when that round commits.
     fn resend_pending(&mut self) -> Result<(), LeaderError> {
-        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, &self.recent);
         let pending = self
             .engine
             .pending_outbound(&committed)
@@ -611,7 +627,7 @@ impl<'a> Leader<'a> {
 
     fn refresh_next_due(&mut self) -> Result<(), LeaderError> {
         let layers: Vec<&WriteSet> = self.layers.iter().collect();
-        let committed = Committed::for_leader(self.replica.state(), &self.floors, self.partition());
+        let committed = Committed::for_leader(self.replica.state(), &self.floors, &self.recent);
         let view = Layered::new(&layers, &committed);
         self.next_due = self
             .engine

@@ -3,6 +3,7 @@
 
 mod applier;
 mod leader;
+mod recent_writes;
 mod router;
 mod scan_floors;
 mod state;
@@ -301,9 +302,10 @@ async fn run_actor(
             }
             continue;
         }
-        let result = leader::Leader::new(&shared, &replica, state.term)
-            .run(&mut submissions, &mut roles)
-            .await;
+        let result = match leader::Leader::start(&shared, &replica, state.term).await {
+            Ok(leader) => leader.run(&mut submissions, &mut roles).await,
+            Err(err) => Err(err),
+        };
         match result {
             Ok(()) => info!(partition = %shared.id, "stopped leading"),
             Err(err) if err.is_lost_leadership() => {

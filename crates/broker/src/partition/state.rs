@@ -2,15 +2,16 @@
 //! uncommitted layers, and the conversion of engine writes into a storage batch.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use hornet_engine::kv::{KvError, KvRead};
-use hornet_engine::state::{is_queue_prefix, keys, owning_key};
-use hornet_protocol::{PartitionId, Position};
+use hornet_engine::state::is_queue_prefix;
+use hornet_protocol::Position;
 use hornet_replication::{StateBatch, StateStore};
 
+use super::recent_writes::{Recalled, RecentWrites};
 use super::scan_floors::ScanFloors;
 
 /// Where the broker records the position of the last processed command. The key lies outside the
@@ -18,8 +19,8 @@ use super::scan_floors::ScanFloors;
 pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 
 /// Committed state as the engine reads it, for the span of one processing round (or one applied
-/// entry). The leader's view also starts its queue scans at their floors (see [`ScanFloors`]) and
-/// does not look for entries of its own new entities (see [`NewKeys`]).
+/// entry). The leader's view also reads what its recent rounds committed from memory (see
+/// [`RecentWrites`]) and starts its queue scans at their floors (see [`ScanFloors`]).
 ///
 /// Point reads are remembered for that span: a processor and the event applier after it often read
 /// the same committed key (the job being completed, the element instance it belongs to), and absent
@@ -28,82 +29,51 @@ pub(crate) const LAST_PROCESSED_KEY: &[u8] = b"\xff\xffbroker/last-processed";
 /// the leader's own earlier rounds, which the layers above this view already hold.
 pub(crate) struct Committed<'a> {
     state: &'a StateStore,
-    floors: Option<&'a ScanFloors>,
-    new_keys: Option<NewKeys>,
+    leader: Option<LeaderMemory<'a>>,
     reads: RefCell<BTreeMap<Vec<u8>, Option<Vec<u8>>>>,
 }
 
-/// The keys of this partition handed out after the committed state was written: those at or past its
-/// key counter. Committed state holds no entry owned by such a key ([`owning_key`]), so the leader
-/// answers reads of them without RocksDB. Most of them are the entities of the uncommitted rounds:
-/// the variables of an instance created in the same round, the deletion of an element instance
-/// that started and ended in it. The same argument as for remembered reads makes this safe: an
-/// entry such a key owns reaches RocksDB only with one of the leader's rounds, and until the leader
-/// drops that round's layer it reads the entry from there.
-struct NewKeys {
-    partition: PartitionId,
-    /// The committed key counter, read when first needed.
-    from: Cell<Option<u64>>,
+/// What the leader knows of committed state beyond RocksDB.
+#[derive(Clone, Copy)]
+struct LeaderMemory<'a> {
+    floors: &'a ScanFloors,
+    recent: &'a RecentWrites,
 }
 
 impl<'a> Committed<'a> {
     pub(crate) fn new(state: &'a StateStore) -> Self {
         Committed {
             state,
-            floors: None,
-            new_keys: None,
+            leader: None,
             reads: RefCell::default(),
         }
     }
 
-    /// The view of the leader of `partition`.
+    /// The view of the partition's leader.
     pub(crate) fn for_leader(
         state: &'a StateStore,
         floors: &'a ScanFloors,
-        partition: PartitionId,
+        recent: &'a RecentWrites,
     ) -> Self {
         Committed {
             state,
-            floors: Some(floors),
-            new_keys: Some(NewKeys {
-                partition,
-                from: Cell::new(None),
-            }),
+            leader: Some(LeaderMemory { floors, recent }),
             reads: RefCell::default(),
         }
-    }
-
-    /// Whether `key` (or every key under the prefix `key`) belongs to an entity this partition created
-    /// after the committed state was written.
-    fn owned_by_new_key(&self, key: &[u8]) -> Result<bool, KvError> {
-        let Some(new_keys) = &self.new_keys else {
-            return Ok(false);
-        };
-        let Some(owner) = owning_key(key) else {
-            return Ok(false);
-        };
-        if owner.partition() != Some(new_keys.partition) {
-            return Ok(false);
-        }
-        let from = match new_keys.from.get() {
-            Some(from) => from,
-            None => {
-                let from = keys::next_local(self).map_err(KvError::new)?;
-                new_keys.from.set(Some(from));
-                from
-            }
-        };
-        Ok(owner.local() >= from)
     }
 }
 
 impl KvRead for Committed<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Cow<'_, [u8]>>, KvError> {
+        if let Some(leader) = self.leader {
+            match leader.recent.recall(key) {
+                Recalled::Value(value) => return Ok(Some(Cow::Borrowed(value))),
+                Recalled::Absent => return Ok(None),
+                Recalled::Unknown => {}
+            }
+        }
         if let Some(value) = self.reads.borrow().get(key) {
             return Ok(value.clone().map(Cow::Owned));
-        }
-        if self.owned_by_new_key(key)? {
-            return Ok(None);
         }
         let value = self.state.get(key).map_err(KvError::new)?;
         self.reads.borrow_mut().insert(key.to_vec(), value.clone());
@@ -115,11 +85,15 @@ impl KvRead for Committed<'_> {
         prefix: &[u8],
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), KvError> {
-        if self.owned_by_new_key(prefix)? {
-            return Ok(());
+        if let Some(leader) = self.leader {
+            if leader.recent.scan_complete(prefix, visit) {
+                return Ok(());
+            }
         }
-        match self.floors {
-            Some(floors) if is_queue_prefix(prefix) => floors.scan(self.state, prefix, visit),
+        match self.leader {
+            Some(leader) if is_queue_prefix(prefix) => {
+                leader.floors.scan(self.state, prefix, visit)
+            }
             _ => self.state.scan_prefix(prefix, |key, value| {
                 if visit(key, value) {
                     ControlFlow::Continue(())
@@ -166,10 +140,13 @@ pub(crate) fn to_state_batch<'c>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::recent_writes::GENERATION_BYTES;
     use super::*;
     use hornet_engine::kv::MemKv;
+    use hornet_engine::state::keys;
     use hornet_engine::state::variables::{self, StoredVariable};
     use hornet_protocol::Key;
+    use hornet_protocol::PartitionId;
 
     const OWN: PartitionId = PartitionId(1);
 
@@ -206,7 +183,8 @@ mod tests {
         let other_partition = Key::new(PartitionId(2), 12);
         let state = committed_state(dir.path(), &[old, new, other_partition]);
         let floors = ScanFloors::default();
-        let leader = Committed::for_leader(&state, &floors, OWN);
+        let recent = RecentWrites::new(OWN, 10, GENERATION_BYTES);
+        let leader = Committed::for_leader(&state, &floors, &recent);
         let replica = Committed::new(&state);
 
         for scope in [old, other_partition] {
