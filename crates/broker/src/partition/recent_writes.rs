@@ -230,18 +230,6 @@ mod tests {
         scope
     }
 
-    /// A small deterministic generator (xorshift), so a failure replays.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
-
     fn variables_of(kv: &dyn KvRead, scope: Key) -> Vec<(String, StoredVariable)> {
         variables::scope_variables(kv, scope).unwrap()
     }
@@ -253,27 +241,28 @@ mod tests {
         let floors = ScanFloors::default();
         let mut recent = RecentWrites::new(OWN, 1, 3_000);
         let other_partition = Key::new(PartitionId(2), 7);
-        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        // Seeded, so a failure replays.
+        let mut rng = fastrand::Rng::with_seed(0x2545_f491_4f6c_dd1d);
         let (mut scopes, mut live) = (Vec::new(), Vec::new());
         let (mut rotations, mut recalled, mut reads) = (0, 0, 0);
         for round in 1..=400u64 {
             let writes = {
                 let committed = Committed::new(&state);
                 let mut kv = Overlay::new(&committed);
-                for _ in 0..1 + rng.below(2) {
+                for _ in 0..1 + rng.usize(..2) {
                     let scope = create_scope(&mut kv, round);
                     scopes.push(scope);
                     live.push(scope);
                 }
                 // Update or add a variable of some live scope, some of them created rounds ago.
-                let scope = live[rng.below(live.len())];
-                let name = NAMES[rng.below(NAMES.len())];
+                let scope = live[rng.usize(..live.len())];
+                let name = NAMES[rng.usize(..NAMES.len())];
                 variables::put_local(&mut kv, scope, name, &variable(round)).unwrap();
                 if live.len() > 4 {
-                    let ended = live.swap_remove(rng.below(live.len()));
+                    let ended = live.swap_remove(rng.usize(..live.len()));
                     variables::delete_scope(&mut kv, ended).unwrap();
                 }
-                if rng.below(8) == 0 {
+                if rng.usize(..8) == 0 {
                     variables::put_local(&mut kv, other_partition, "a", &variable(round)).unwrap();
                 }
                 kv.into_writes()
