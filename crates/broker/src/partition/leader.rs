@@ -17,6 +17,7 @@ use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, StreamExt};
 use hornet_engine::job_streams::JobStreamId;
 use hornet_engine::kv::{KvRead, Layered, MemKv, WriteSet};
+use hornet_engine::state::keys;
 use hornet_engine::{Engine, EngineError, Outbound, Response};
 use hornet_protocol::{
     place_records, yield_job, LogEntry, OutcomeRef, PartitionId, Position, PushedJob, Record,
@@ -145,8 +146,8 @@ impl<'a> Leader<'a> {
             .map_err(|err| LeaderError::LostLeadership(err.to_string()))?;
         let committed = Committed::new(replica.state());
         let last_processed = last_processed(replica.state())?.unwrap_or_default();
-        let key_counter = hornet_engine::state::keys::next_local(&committed)
-            .map_err(|err| LeaderError::Engine(err.to_string()))?;
+        let key_counter =
+            keys::next_local(&committed).map_err(|err| LeaderError::Engine(err.to_string()))?;
         Ok(Leader {
             shared,
             replica,
@@ -534,9 +535,7 @@ impl<'a> Leader<'a> {
             self.note_due_in(&layer)?;
             let state = self.replica.state();
             self.recent
-                .note_committed(layer, || {
-                    hornet_engine::state::keys::next_local(&Committed::new(state))
-                })
+                .note_committed(layer, || keys::next_local(&Committed::new(state)))
                 .map_err(|err| LeaderError::Engine(err.to_string()))?;
             self.shared
                 .metrics

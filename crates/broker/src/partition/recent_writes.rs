@@ -230,6 +230,16 @@ mod tests {
         scope
     }
 
+    /// The state key of variable `name` of `scope`, as the engine writes it.
+    fn variable_key(scope: Key, name: &str) -> Vec<u8> {
+        let nothing = MemKv::new();
+        let mut kv = Overlay::new(&nothing);
+        variables::put_local(&mut kv, scope, name, &variable(0)).unwrap();
+        let writes = kv.into_writes();
+        let (key, _) = writes.iter().next().unwrap();
+        key.to_vec()
+    }
+
     fn variables_of(kv: &dyn KvRead, scope: Key) -> Vec<(String, StoredVariable)> {
         variables::scope_variables(kv, scope).unwrap()
     }
@@ -290,11 +300,9 @@ mod tests {
                         variables::get_local(&rocksdb, scope, name).unwrap(),
                         "{name} of {scope} after round {round}"
                     );
-                    let mut key = Vec::new();
-                    variables::put_local(&mut RecordKey(&mut key), scope, name, &variable(0))
-                        .unwrap();
                     reads += 1;
-                    recalled += usize::from(recent.recall(&key) != Recalled::Unknown);
+                    recalled +=
+                        usize::from(recent.recall(&variable_key(scope, name)) != Recalled::Unknown);
                 }
             }
         }
@@ -311,34 +319,6 @@ mod tests {
         );
     }
 
-    /// Catches the key of the one entry written through it.
-    struct RecordKey<'a>(&'a mut Vec<u8>);
-
-    impl KvRead for RecordKey<'_> {
-        fn get(
-            &self,
-            _: &[u8],
-        ) -> Result<Option<std::borrow::Cow<'_, [u8]>>, hornet_engine::kv::KvError> {
-            Ok(None)
-        }
-
-        fn scan_prefix(
-            &self,
-            _: &[u8],
-            _: &mut dyn FnMut(&[u8], &[u8]) -> bool,
-        ) -> Result<(), hornet_engine::kv::KvError> {
-            Ok(())
-        }
-    }
-
-    impl KvWrite for RecordKey<'_> {
-        fn put(&mut self, key: &[u8], _: &[u8]) {
-            *self.0 = key.to_vec();
-        }
-
-        fn delete(&mut self, _: &[u8]) {}
-    }
-
     #[test]
     fn memory_answers_for_entities_newer_than_what_it_forgot() {
         let mut recent = RecentWrites::new(OWN, 10, 100);
@@ -348,27 +328,22 @@ mod tests {
         let mut kv = Overlay::new(&base);
         let new = create_scope(&mut kv, 1);
         let writes = kv.into_writes();
-        let key_of = |scope: Key, name: &str| {
-            let mut key = Vec::new();
-            variables::put_local(&mut RecordKey(&mut key), scope, name, &variable(0)).unwrap();
-            key
-        };
         recent.note_committed(writes, || Ok::<_, ()>(11)).unwrap();
         assert!(matches!(
-            recent.recall(&key_of(new, "a")),
+            recent.recall(&variable_key(new, "a")),
             Recalled::Value(_)
         ));
-        assert_eq!(recent.recall(&key_of(new, "c")), Recalled::Absent);
-        assert_eq!(recent.recall(&key_of(old, "a")), Recalled::Unknown);
+        assert_eq!(recent.recall(&variable_key(new, "c")), Recalled::Absent);
+        assert_eq!(recent.recall(&variable_key(old, "a")), Recalled::Unknown);
         assert_eq!(recent.recall(b"\x01unowned"), Recalled::Unknown);
         let mut seen = Vec::new();
-        let prefix = &key_of(new, "")[..9];
+        let prefix = &variable_key(new, "")[..9];
         assert!(recent.scan_complete(prefix, &mut |key, _| {
             seen.push(key.to_vec());
             true
         }));
-        assert_eq!(seen, vec![key_of(new, "a"), key_of(new, "b")]);
-        assert!(!recent.scan_complete(&key_of(old, "")[..9], &mut |_, _| true));
+        assert_eq!(seen, vec![variable_key(new, "a"), variable_key(new, "b")]);
+        assert!(!recent.scan_complete(&variable_key(old, "")[..9], &mut |_, _| true));
 
         // Past its budget the generation becomes the older one, and memory still answers for the scope.
         let filler = |byte: u8| {
@@ -381,7 +356,7 @@ mod tests {
             .unwrap();
         assert_eq!(recent.complete_from(), 10);
         assert!(matches!(
-            recent.recall(&key_of(new, "a")),
+            recent.recall(&variable_key(new, "a")),
             Recalled::Value(_)
         ));
         // The next one forgets it. The scope was created before the newer generation began, so its
@@ -390,7 +365,7 @@ mod tests {
             .note_committed(filler(2), || Ok::<_, ()>(11))
             .unwrap();
         assert_eq!(recent.complete_from(), 11);
-        assert_eq!(recent.recall(&key_of(new, "a")), Recalled::Unknown);
-        assert_eq!(recent.recall(&key_of(new, "c")), Recalled::Unknown);
+        assert_eq!(recent.recall(&variable_key(new, "a")), Recalled::Unknown);
+        assert_eq!(recent.recall(&variable_key(new, "c")), Recalled::Unknown);
     }
 }
